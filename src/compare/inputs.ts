@@ -1,0 +1,64 @@
+/** Input loaders: seeded random data for each graph input, or user .npy files, checked against the graph's dims. */
+import { allocData, isFloat } from '../runtime/dtype.js';
+import { Tensor, shapeSize } from '../runtime/tensor.js';
+import { Rng } from '../runtime/random.js';
+import type { ValueInfo } from '../onnx/proto.js';
+import { UsageError } from '../errors.js';
+import { readNpy } from './npy.js';
+
+/** Largest input msport generates, to refuse absurd dims before allocating. */
+const MAX_INPUT_ELEMENTS = 1 << 28;
+
+/** Resolve an input's concrete shape: symbolic dims come from `--shape NAME=d0,d1,...`. */
+export function resolveInputShape(v: ValueInfo, shapes: Map<string, number[]>): number[] {
+  const given = shapes.get(v.name);
+  if (!v.dims) {
+    if (!given) throw new UsageError(`input '${v.name}' has no shape in the model; pass --shape ${v.name}=d0,d1,...`);
+    return given;
+  }
+  if (given) {
+    if (given.length !== v.dims.length) throw new UsageError(`--shape ${v.name}: model input has rank ${v.dims.length} [${v.dims.join(', ')}], got ${given.length} dims`);
+    given.forEach((d, i) => {
+      const m = v.dims![i];
+      if (typeof m === 'number' && m !== d) throw new UsageError(`--shape ${v.name}: dim ${i} is fixed to ${m} in the model, got ${d}`);
+    });
+    return given;
+  }
+  const sym = v.dims.filter(d => typeof d !== 'number');
+  if (sym.length) throw new UsageError(`input '${v.name}' has symbolic dims [${v.dims.join(', ')}]; pass --shape ${v.name}=${v.dims.map(d => (typeof d === 'number' ? d : 1)).join(',')}`);
+  return v.dims as number[];
+}
+
+/** Standard-normal floats, ints in [0, 10), random bools; seeded per input so adding an input doesn't shift others. */
+export function randomInput(v: ValueInfo, shape: number[], seed: number, index: number): Tensor {
+  if (!v.dtype) throw new UsageError(`input '${v.name}' has data type ${v.dtypeName}, which msport cannot generate`);
+  const n = shapeSize(shape);
+  if (n > MAX_INPUT_ELEMENTS) throw new UsageError(`input '${v.name}' shape [${shape}] has ${n} elements, more than msport generates (${MAX_INPUT_ELEMENTS})`);
+  const rng = new Rng((seed * 1000003 + index * 7919) >>> 0);
+  const data = allocData(v.dtype, n);
+  for (let i = 0; i < n; i++) {
+    if (isFloat(v.dtype)) data[i] = rng.normal();
+    else if (data instanceof BigInt64Array) data[i] = BigInt(rng.int(0, 10));
+    else data[i] = v.dtype === 'bool' ? rng.int(0, 2) : rng.int(0, 10);
+  }
+  return new Tensor(data, shape, v.dtype);
+}
+
+export function loadInputs(inputs: ValueInfo[], opts: { shapes: Map<string, number[]>; files: Map<string, string>; seed: number }): Tensor[] {
+  for (const name of [...opts.shapes.keys(), ...opts.files.keys()]) {
+    if (!inputs.some(i => i.name === name)) throw new UsageError(`the model has no input '${name}'; its inputs are: ${inputs.map(i => i.name).join(', ')}`);
+  }
+  return inputs.map((v, i) => {
+    const file = opts.files.get(v.name);
+    if (file) {
+      const t = readNpy(file);
+      const expected = v.dims;
+      if (expected && (expected.length !== t.ndim || expected.some((d, k) => typeof d === 'number' && d !== t.shape[k]))) {
+        throw new UsageError(`--input ${v.name}: ${file} has shape (${t.shape.join(', ')}), the model expects [${expected.join(', ')}]`);
+      }
+      if (v.dtype && t.dtype !== v.dtype) throw new UsageError(`--input ${v.name}: ${file} holds ${t.dtype}, the model expects ${v.dtype}`);
+      return t;
+    }
+    return randomInput(v, resolveInputShape(v, opts.shapes), opts.seed, i);
+  });
+}

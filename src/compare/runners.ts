@@ -1,0 +1,71 @@
+/** The two engines behind one interface (Polygraphy's runners): onnxruntime is the reference, the Cell runtime is checked. */
+import * as ort from 'onnxruntime-node';
+import { Tensor } from '../runtime/tensor.js';
+import { DType } from '../runtime/dtype.js';
+import { noGrad } from '../runtime/autograd.js';
+import type { OnnxNetwork } from '../onnx/network.js';
+import { ModelLoadError } from '../errors.js';
+
+export interface Runner {
+  name: string;
+  infer(inputs: Map<string, Tensor>): Promise<Map<string, Tensor>>;
+}
+
+const ORT_TYPES: Partial<Record<DType, ort.Tensor.Type>> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', int8: 'int8', uint8: 'uint8', bool: 'bool' };
+
+function toOrt(t: Tensor): ort.Tensor {
+  const type = ORT_TYPES[t.dtype];
+  if (!type) throw new Error(`onnxruntime input of dtype ${t.dtype} is not supported`);
+  return new ort.Tensor(type, t.data as never, [...t.shape]);
+}
+
+function fromOrt(t: ort.Tensor): Tensor {
+  const dims = [...t.dims];
+  switch (t.type) {
+    case 'float32': return new Tensor(t.data as Float32Array, dims, 'float32');
+    case 'float64': return new Tensor(t.data as Float64Array, dims, 'float64');
+    case 'int64': return new Tensor(t.data as BigInt64Array, dims, 'int64');
+    case 'int32': return new Tensor(t.data as Int32Array, dims, 'int32');
+    case 'int8': return new Tensor(t.data as Int8Array, dims, 'int8');
+    case 'uint8': return new Tensor(t.data as Uint8Array, dims, 'uint8');
+    case 'bool': return new Tensor(Uint8Array.from(t.data as Uint8Array), dims, 'bool');
+    default: throw new Error(`onnxruntime output of type ${t.type} is not supported`);
+  }
+}
+
+/** onnxruntime-node on the model's own bytes: what PyTorch computed, as exported. */
+export class OrtRunner implements Runner {
+  readonly name = 'onnxruntime';
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async create(bytes: Uint8Array, opts: { threads?: number } = {}): Promise<OrtRunner> {
+    try {
+      const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: opts.threads ?? 0, graphOptimizationLevel: 'all' });
+      return new OrtRunner(session);
+    } catch (e) {
+      throw new ModelLoadError(`onnxruntime cannot load the model: ${firstLine((e as Error).message)}`);
+    }
+  }
+
+  async infer(inputs: Map<string, Tensor>): Promise<Map<string, Tensor>> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [k, v] of inputs) feeds[k] = toOrt(v);
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try { out = await this.session.run(feeds); } catch (e) {
+      throw new ModelLoadError(`onnxruntime failed to run the model: ${firstLine((e as Error).message)}`);
+    }
+    return new Map(Object.entries(out).map(([k, v]) => [k, fromOrt(v as ort.Tensor)]));
+  }
+}
+
+/** The imported Cell tree on the built-in runtime. */
+export class MsportRunner implements Runner {
+  readonly name = 'msport';
+  constructor(readonly network: OnnxNetwork) {}
+  async infer(inputs: Map<string, Tensor>): Promise<Map<string, Tensor>> {
+    const outs = noGrad(() => this.network.execute(this.network.inputNames.map(n => inputs.get(n)!)));
+    return new Map(this.network.outputNames.map((n, i) => [n, outs[i]!]));
+  }
+}
+
+const firstLine = (s: string): string => s.split('\n')[0]!.trim();

@@ -1,0 +1,43 @@
+import type { Cell } from '../runtime/cell.js';
+import type { Tensor } from '../runtime/tensor.js';
+import type { TorchApi } from '../mappings/index.js';
+import type { AttrValue, OnnxNode, Dim } from './proto.js';
+import { ModelLoadError } from '../errors.js';
+
+/** How a node runs: a MindSpore Cell (with its weights bound as Parameters) or a functional op. */
+export type Built =
+  | { kind: 'cell'; api: TorchApi; cell: Cell; /** node input indices fed at run time, in call order */ runtimeInputs: number[]; /** ONNX inputs that became Parameters, with the Parameter's attribute name */ bound: { input: number; param: string }[] }
+  | { kind: 'op'; ms: string; run: (inputs: (Tensor | undefined)[]) => Tensor[] };
+
+export interface BuildCtx {
+  node: OnnxNode;
+  opset: number;
+  /** Value of input i when it is known at import (initializer, Constant, folded); undefined otherwise. */
+  constant(i: number): Tensor | undefined;
+  /** Static rank of input i from the graph's shape information, when known. */
+  rank(i: number): number | undefined;
+  staticShape(i: number): Dim[] | undefined;
+  hasInput(i: number): boolean;
+}
+
+/** One ONNX op type: versions as data (`since` opset → builder), newest ≤ the model's opset wins. */
+export interface OnnxOpHandler {
+  opType: string;
+  versions: Record<number, (ctx: BuildCtx) => Built>;
+}
+
+export function attr<T extends AttrValue>(node: OnnxNode, name: string, fallback: T): T;
+export function attr<T extends AttrValue>(node: OnnxNode, name: string): T | undefined;
+export function attr<T extends AttrValue>(node: OnnxNode, name: string, fallback?: T): T | undefined {
+  const v = node.attrs.get(name);
+  return v === undefined ? fallback : (v as T);
+}
+
+export function fail(node: OnnxNode, msg: string): never {
+  throw new ModelLoadError(`node ${node.name} (${node.opType}): ${msg}`);
+}
+
+/** A functional step. */
+export function op(ms: string, run: (inputs: (Tensor | undefined)[]) => Tensor | Tensor[]): Built {
+  return { kind: 'op', ms, run: xs => { const r = run(xs); return Array.isArray(r) ? r : [r]; } };
+}

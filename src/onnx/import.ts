@@ -1,0 +1,180 @@
+/** IR → Cell tree: each node through its handler, Cells placed at their module scopes, constants folded once. */
+import { Cell } from '../runtime/cell.js';
+import { Tensor } from '../runtime/tensor.js';
+import { noGrad } from '../runtime/autograd.js';
+import { ModelLoadError, UnsupportedOp, UnsupportedOpsError } from '../errors.js';
+import type { OnnxModel, OnnxNode, Dim } from './proto.js';
+import type { BuildCtx, Built } from './handler.js';
+import { selectHandler } from './ops/index.js';
+import { scopeOf } from './scope.js';
+import { OnnxNetwork, ScopeCell, Step } from './network.js';
+import { rule, TorchApi } from '../mappings/index.js';
+
+export interface ImportResult {
+  network: OnnxNetwork;
+  /** ONNX initializer (or folded constant) name → the MindSpore Parameter name it was loaded into. */
+  boundInitializers: Map<string, string>;
+}
+
+/** Kahn's sort, so graphs listed out of order still import; reports missing inputs and cycles by name. */
+function topoSort(model: OnnxModel): OnnxNode[] {
+  const g = model.graph;
+  const produced = new Map<string, OnnxNode>();
+  for (const n of g.nodes) for (const o of n.outputs) if (o) {
+    if (produced.has(o) || g.initializers.has(o)) throw new ModelLoadError(`tensor ${o} is produced twice (node ${n.name})`);
+    produced.set(o, n);
+  }
+  const available = new Set<string>([...g.inputs.map(i => i.name), ...g.initializers.keys()]);
+  for (const n of g.nodes) for (const i of n.inputs) {
+    if (i && !available.has(i) && !produced.has(i)) throw new ModelLoadError(`node ${n.name} (${n.opType}) reads tensor '${i}', which no node, input or initializer provides`);
+  }
+  const indeg = new Map<OnnxNode, number>();
+  const users = new Map<string, OnnxNode[]>();
+  for (const n of g.nodes) {
+    const deps = new Set(n.inputs.filter(i => i && produced.has(i)));
+    indeg.set(n, deps.size);
+    for (const d of deps) (users.get(d) ?? users.set(d, []).get(d)!).push(n);
+  }
+  const ready = g.nodes.filter(n => indeg.get(n) === 0);
+  const order: OnnxNode[] = [];
+  while (ready.length) {
+    const n = ready.shift()!;
+    order.push(n);
+    for (const o of n.outputs) for (const u of users.get(o) ?? []) {
+      const d = indeg.get(u)! - 1;
+      indeg.set(u, d);
+      if (d === 0) ready.push(u);
+    }
+  }
+  if (order.length !== g.nodes.length) {
+    const stuck = g.nodes.filter(n => !order.includes(n)).slice(0, 3).map(n => n.name);
+    throw new ModelLoadError(`the graph has a cycle (through ${stuck.join(', ')})`);
+  }
+  for (const o of g.outputs) if (!available.has(o.name) && !produced.has(o.name)) throw new ModelLoadError(`graph output ${o.name} is not produced by any node`);
+  return order;
+}
+
+interface TreeNode { children: Map<string, TreeNode>; cell: Cell | null }
+
+/** Import a decoded model. Throws UnsupportedOpsError listing every unsupported op at once. */
+export function importModel(model: OnnxModel): ImportResult {
+  const g = model.graph;
+  const opset = model.opsets.get('') ?? 1;
+  const order = topoSort(model);
+  const constants = new Map<string, Tensor>(g.initializers);
+  const ranks = new Map<string, Dim[]>();
+  for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo.values()]) if (v.dims) ranks.set(v.name, v.dims);
+  for (const [k, t] of g.initializers) ranks.set(k, [...t.shape]);
+
+  const unsupported = new Map<string, UnsupportedOp>();
+  const pending: { node: OnnxNode; built: Built; path: string[]; leaf: string }[] = [];
+
+  noGrad(() => {
+    for (const node of order) {
+      const build = selectHandler(node.domain, node.opType, node.domain === '' ? opset : model.opsets.get(node.domain) ?? 1);
+      if (!build) {
+        const key = `${node.domain}::${node.opType}`;
+        const u = unsupported.get(key) ?? { opType: node.opType, domain: node.domain, opset: node.domain === '' ? opset : model.opsets.get(node.domain) ?? 1, count: 0, nodes: [] };
+        u.count++; u.nodes.push(node.name);
+        unsupported.set(key, u);
+        continue;
+      }
+      const ctx: BuildCtx = {
+        node, opset,
+        constant: i => (node.inputs[i] ? constants.get(node.inputs[i]!) : undefined),
+        rank: i => ranks.get(node.inputs[i] ?? '')?.length ?? constants.get(node.inputs[i] ?? '')?.ndim,
+        staticShape: i => ranks.get(node.inputs[i] ?? ''),
+        hasInput: i => !!node.inputs[i],
+      };
+      const built = build(ctx);
+      if (built.kind === 'op' && node.inputs.every(i => !i || constants.has(i))) {
+        // everything it reads is known at import: compute once (shape arithmetic, Constant nodes)
+        let outs: Tensor[];
+        try { outs = built.run(node.inputs.map(i => (i ? constants.get(i) : undefined))); } catch (e) {
+          throw new ModelLoadError(`node ${node.name} (${node.opType}) fails on its constant inputs: ${(e as Error).message}`);
+        }
+        node.outputs.forEach((o, k) => { if (o && outs[k]) { constants.set(o, outs[k]!); ranks.set(o, [...outs[k]!.shape]); } });
+        continue;
+      }
+      const { path, leaf } = scopeOf(node.name);
+      pending.push({ node, built, path, leaf });
+    }
+  });
+  if (unsupported.size) throw new UnsupportedOpsError([...unsupported.values()].sort((a, b) => b.count - a.count || a.opType.localeCompare(b.opType)));
+
+  // Place Cells: a scope holding exactly one Cell-producing node *is* that Cell (a leaf nn module); otherwise the
+  // Cells become children of the scope, named after the node.
+  const cellNodesPerScope = new Map<string, number>();
+  const scopesWithChildren = new Set<string>();
+  for (const p of pending) {
+    if (p.built.kind === 'cell') cellNodesPerScope.set(p.path.join('/'), (cellNodesPerScope.get(p.path.join('/')) ?? 0) + 1);
+    for (let d = 0; d < p.path.length; d++) scopesWithChildren.add(p.path.slice(0, d).join('/'));
+  }
+  const root: TreeNode = { children: new Map(), cell: null };
+  const steps: Step[] = [];
+  for (const p of pending) {
+    let cellName: string | null = null;
+    let torchApi: string | null = null;
+    let msApi: string;
+    if (p.built.kind === 'cell') {
+      const key = p.path.join('/');
+      const own = p.path.length > 0 && cellNodesPerScope.get(key) === 1 && !scopesWithChildren.has(key);
+      const path = own ? p.path : [...p.path, uniqueChild(root, p.path, p.leaf.toLowerCase())];
+      const t = ensure(root, path);
+      if (t.cell || t.children.size) throw new ModelLoadError(`two nodes map to Cell ${path.join('.')}`);
+      t.cell = p.built.cell;
+      cellName = path.join('.');
+      torchApi = p.built.api;
+      msApi = rule(p.built.api as TorchApi).ms;
+      const cell = p.built.cell;
+      const runtime = p.built.runtimeInputs;
+      steps.push({ node: p.node, scope: p.path.join('.'), cellName, torchApi, msApi, inputs: runtime.map(i => p.node.inputs[i] ?? ''), outputs: p.node.outputs,
+        run: xs => { const o = cell.call(...(xs as Tensor[])); return Array.isArray(o) ? o : [o]; } });
+    } else {
+      msApi = p.built.ms;
+      steps.push({ node: p.node, scope: p.path.join('.'), cellName, torchApi, msApi, inputs: p.node.inputs, outputs: p.node.outputs, run: p.built.run });
+    }
+  }
+
+  // Materialise bottom-up so auto_prefix gives every Parameter its full path when each child is attached.
+  const network = new OnnxNetwork(steps, constants, g.inputs.map(i => i.name), g.outputs.map(o => o.name));
+  const materialise = (t: TreeNode): Cell => {
+    if (t.cell) return t.cell;
+    const c = new ScopeCell();
+    for (const [k, ch] of t.children) c.insertChildToCell(k, materialise(ch));
+    return c;
+  };
+  for (const [k, ch] of root.children) network.insertChildToCell(k, materialise(ch));
+
+  const boundInitializers = new Map<string, string>();
+  for (const s of steps) {
+    const p = pending.find(q => q.node === s.node)!;
+    if (p.built.kind === 'cell') for (const b of p.built.bound) {
+      const init = s.node.inputs[b.input]!;
+      const param = (p.built.cell as unknown as Record<string, { name: string }>)[b.param]!;
+      boundInitializers.set(init, param.name);
+    }
+  }
+  return { network, boundInitializers };
+}
+
+function ensure(root: TreeNode, path: string[]): TreeNode {
+  let t = root;
+  for (const seg of path) {
+    let c = t.children.get(seg);
+    if (!c) { c = { children: new Map(), cell: null }; t.children.set(seg, c); }
+    if (c.cell && seg !== path[path.length - 1]) throw new ModelLoadError(`scope ${path.join('.')} lies inside Cell ${seg}`);
+    t = c;
+  }
+  return t;
+}
+
+function uniqueChild(root: TreeNode, path: string[], base: string): string {
+  let t: TreeNode | undefined = root;
+  for (const seg of path) t = t?.children.get(seg);
+  const name = base.replace(/[^A-Za-z0-9_]/g, '_');
+  if (!t || !t.children.has(name)) return name;
+  let i = 1;
+  while (t.children.has(`${name}_${i}`)) i++;
+  return `${name}_${i}`;
+}

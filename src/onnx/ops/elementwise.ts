@@ -1,0 +1,46 @@
+/** ONNX elementwise ops → mindspore.ops functions. */
+import * as ops from '../../runtime/functional.js';
+import { Tensor } from '../../runtime/tensor.js';
+import { onnxDType } from '../proto.js';
+import { OnnxOpHandler, BuildCtx, Built, attr, op } from '../handler.js';
+
+const unary = (opType: string, ms: string, f: (x: Tensor) => Tensor): OnnxOpHandler =>
+  ({ opType, versions: { 1: () => op(ms, ([x]) => f(x!)) } });
+const binary = (opType: string, ms: string, f: (a: Tensor, b: Tensor) => Tensor): OnnxOpHandler =>
+  ({ opType, versions: { 1: () => op(ms, ([a, b]) => f(a!, b!)) } });
+const variadic = (opType: string, ms: string, f: (a: Tensor, b: Tensor) => Tensor): OnnxOpHandler =>
+  ({ opType, versions: { 1: () => op(ms, xs => xs.filter((x): x is Tensor => !!x).reduce((a, b) => f(a, b))) } });
+
+function cast(ctx: BuildCtx): Built {
+  const to = onnxDType(attr<number>(ctx.node, 'to', 1), `node ${ctx.node.name} Cast`);
+  return op('mindspore.ops.cast', ([x]) => ops.cast(x!, to));
+}
+
+export const elementwiseHandlers: OnnxOpHandler[] = [
+  binary('Add', 'mindspore.ops.add', ops.add),
+  binary('Sub', 'mindspore.ops.sub', ops.sub),
+  binary('Mul', 'mindspore.ops.mul', ops.mul),
+  binary('Div', 'mindspore.ops.div', ops.div),
+  binary('Pow', 'mindspore.ops.pow', ops.pow),
+  binary('Equal', 'mindspore.ops.equal', ops.equal),
+  binary('Less', 'mindspore.ops.less', ops.less),
+  binary('Greater', 'mindspore.ops.greater', ops.greater),
+  variadic('Max', 'mindspore.ops.maximum', ops.maximum),
+  variadic('Min', 'mindspore.ops.minimum', ops.minimum),
+  variadic('Sum', 'mindspore.ops.add', ops.add),
+  unary('Sqrt', 'mindspore.ops.sqrt', ops.sqrt),
+  unary('Erf', 'mindspore.ops.erf', ops.erf),
+  unary('Exp', 'mindspore.ops.exp', ops.exp),
+  unary('Log', 'mindspore.ops.log', ops.log),
+  unary('Neg', 'mindspore.ops.neg', ops.neg),
+  unary('Abs', 'mindspore.ops.abs', ops.abs),
+  unary('Reciprocal', 'mindspore.ops.reciprocal', ops.reciprocal),
+  unary('Floor', 'mindspore.ops.floor', ops.floor),
+  unary('Ceil', 'mindspore.ops.ceil', ops.ceil),
+  unary('Softplus', 'mindspore.ops.softplus', ops.softplus),
+  unary('Not', 'mindspore.ops.logical_not', ops.logicalNot),
+  unary('Identity', 'mindspore.ops.identity', x => x),
+  { opType: 'Where', versions: { 9: () => op('mindspore.ops.where', ([c, a, b]) => ops.where(c!, a!, b!)) } },
+  { opType: 'Elu', versions: { 1: ctx => { const alpha = attr<number>(ctx.node, 'alpha', 1); return op('mindspore.ops.elu', ([x]) => ops.elu(x!, alpha)); } } },
+  { opType: 'Cast', versions: { 1: cast } },
+];

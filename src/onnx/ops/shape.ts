@@ -1,0 +1,229 @@
+/** ONNX shape and data-movement ops → mindspore.ops functions; attribute-vs-input changes across opsets are versions. */
+import * as ops from '../../runtime/functional.js';
+import { Tensor } from '../../runtime/tensor.js';
+import { shapeTensor } from '../../runtime/ops/movement.js';
+import { OnnxOpHandler, BuildCtx, Built, attr, fail, op } from '../handler.js';
+import { intsOf, normAxis } from './util.js';
+
+/** ONNX Reshape: 0 copies the input dim (unless allowzero), -1 is inferred. */
+function reshape(ctx: BuildCtx): Built {
+  const allowZero = attr<number>(ctx.node, 'allowzero', 0) === 1;
+  return op('mindspore.ops.reshape', ([x, s]) => {
+    const target = intsOf(s, 'Reshape shape').map((d, i) => (d === 0 && !allowZero ? x!.shape[i]! : d));
+    return ops.reshape(x!, target);
+  });
+}
+
+function reshapeV1(ctx: BuildCtx): Built {
+  const shape = attr<number[]>(ctx.node, 'shape', []);
+  return op('mindspore.ops.reshape', ([x]) => ops.reshape(x!, shape.map((d, i) => (d === 0 ? x!.shape[i]! : d))));
+}
+
+function transpose(ctx: BuildCtx): Built {
+  const perm = attr<number[]>(ctx.node, 'perm');
+  return op('mindspore.ops.transpose', ([x]) => ops.transpose(x!, perm ?? [...x!.shape.keys()].reverse()));
+}
+
+function concat(ctx: BuildCtx): Built {
+  const axis = attr<number>(ctx.node, 'axis', 0);
+  // empty inputs are legal in ONNX Concat and appear in exported shape arithmetic
+  return op('mindspore.ops.concat', xs => ops.concat(xs.filter((x): x is Tensor => !!x && (x.size > 0 || xs.length === 1)), axis));
+}
+
+function splitSizes(total: number, n: number): number[] {
+  const chunk = Math.ceil(total / n);
+  return Array.from({ length: n }, (_, i) => Math.max(0, Math.min(chunk, total - i * chunk)));
+}
+
+function split(fromInput: boolean) {
+  return (ctx: BuildCtx): Built => {
+    const axis = attr<number>(ctx.node, 'axis', 0);
+    const attrSplit = attr<number[]>(ctx.node, 'split');
+    const numOutputs = attr<number>(ctx.node, 'num_outputs') ?? ctx.node.outputs.length;
+    return op('mindspore.ops.split', ([x, s]) => {
+      const a = normAxis(axis, x!.ndim);
+      const sizes = fromInput && s ? intsOf(s, 'Split split') : attrSplit ?? splitSizes(x!.shape[a]!, numOutputs);
+      return ops.split(x!, sizes, a);
+    });
+  };
+}
+
+/** Clamp ONNX Slice starts/ends (which may be ±INT64 extremes) into real positions, per axis. */
+function sliceBounds(x: Tensor, starts: number[], ends: number[], axes: number[] | undefined, steps: number[] | undefined) {
+  const begin = x.shape.map(() => 0), end = [...x.shape], strides = x.shape.map(() => 1);
+  const ax = axes ?? starts.map((_, i) => i);
+  ax.forEach((a0, i) => {
+    const a = normAxis(a0, x.ndim), D = x.shape[a]!, st = steps?.[i] ?? 1;
+    if (st === 0) throw new Error('Slice: step 0');
+    let s = starts[i]!, e = ends[i]!;
+    s = s < 0 ? s + D : s; e = e < 0 ? e + D : e;
+    if (st > 0) { s = Math.min(Math.max(s, 0), D); e = Math.min(Math.max(e, 0), D); }
+    else { s = Math.min(Math.max(s, -1), D - 1); e = Math.min(Math.max(e, -1), D - 1); }
+    begin[a] = s; end[a] = e; strides[a] = st;
+  });
+  return { begin, end, strides };
+}
+
+function sliceV1(ctx: BuildCtx): Built {
+  const starts = attr<number[]>(ctx.node, 'starts', []), ends = attr<number[]>(ctx.node, 'ends', []), axes = attr<number[]>(ctx.node, 'axes');
+  return op('mindspore.ops.strided_slice', ([x]) => { const b = sliceBounds(x!, starts, ends, axes, undefined); return ops.stridedSlice(x!, b.begin, b.end, b.strides); });
+}
+
+function sliceV10(): Built {
+  return op('mindspore.ops.strided_slice', ([x, s, e, a, st]) => {
+    const b = sliceBounds(x!, intsOf(s, 'Slice starts'), intsOf(e, 'Slice ends'), a ? intsOf(a, 'Slice axes') : undefined, st ? intsOf(st, 'Slice steps') : undefined);
+    return ops.stridedSlice(x!, b.begin, b.end, b.strides);
+  });
+}
+
+function gather(ctx: BuildCtx): Built {
+  const axis = attr<number>(ctx.node, 'axis', 0);
+  return op('mindspore.ops.gather', ([x, i]) => ops.gather(x!, i!, normAxis(axis, x!.ndim)));
+}
+
+function shape(ctx: BuildCtx): Built {
+  const start = attr<number>(ctx.node, 'start', 0), end = attr<number>(ctx.node, 'end');
+  return op('mindspore.ops.shape', ([x]) => {
+    const r = x!.ndim;
+    const s = Math.min(Math.max(normAxis(start, r), 0), r), e = end === undefined ? r : Math.min(Math.max(normAxis(end, r), 0), r);
+    return shapeTensor(x!.shape.slice(s, e));
+  });
+}
+
+function unsqueezeTo(x: Tensor, axes: number[]): Tensor {
+  const r = x.ndim + axes.length;
+  const ax = axes.map(a => normAxis(a, r)).sort((a, b) => a - b);
+  const out: number[] = [];
+  let k = 0;
+  for (let i = 0; i < r; i++) out.push(ax.includes(i) ? 1 : x.shape[k++]!);
+  return ops.reshape(x, out);
+}
+
+function unsqueeze(fromInput: boolean) {
+  return (ctx: BuildCtx): Built => {
+    const axes = attr<number[]>(ctx.node, 'axes', []);
+    return op('mindspore.ops.expand_dims', ([x, a]) => unsqueezeTo(x!, fromInput ? intsOf(a, 'Unsqueeze axes') : axes));
+  };
+}
+
+function squeeze(fromInput: boolean) {
+  return (ctx: BuildCtx): Built => {
+    const axes = attr<number[]>(ctx.node, 'axes');
+    return op('mindspore.ops.squeeze', ([x, a]) => {
+      const ax = fromInput ? (a ? intsOf(a, 'Squeeze axes') : undefined) : axes;
+      return ops.squeeze(x!, ax?.map(v => normAxis(v, x!.ndim)));
+    });
+  };
+}
+
+type PadModeOnnx = 'constant' | 'reflect' | 'edge';
+const padModes: Record<PadModeOnnx, 'constant' | 'reflect' | 'replicate'> = { constant: 'constant', reflect: 'reflect', edge: 'replicate' };
+
+/** ONNX pads list all begins then all ends (first dim first); ops.pad wants torch order (last dim first, pairs). */
+function onnxPadsToTorch(p: number[]): number[] {
+  const n = p.length / 2, out: number[] = [];
+  for (let d = n - 1; d >= 0; d--) out.push(p[d]!, p[d + n]!);
+  return out;
+}
+
+function pad(fromInput: boolean) {
+  return (ctx: BuildCtx): Built => {
+    const mode = attr<string>(ctx.node, 'mode', 'constant') as PadModeOnnx;
+    if (!(mode in padModes)) fail(ctx.node, `pad mode '${mode}' is not supported (MindSpore ops.pad has no '${mode}')`);
+    const attrPads = attr<number[]>(ctx.node, 'pads', []), attrValue = attr<number>(ctx.node, 'value', 0);
+    return op('mindspore.ops.pad', ([x, p, v, axesT]) => {
+      let pads = fromInput ? intsOf(p, 'Pad pads') : attrPads;
+      if (axesT) {
+        const axes = intsOf(axesT, 'Pad axes').map(a => normAxis(a, x!.ndim));
+        const full = Array(2 * x!.ndim).fill(0);
+        axes.forEach((a, i) => { full[a] = pads[i]!; full[a + x!.ndim] = pads[i + axes.length]!; });
+        pads = full;
+      }
+      if (pads.some(q => q < 0)) throw new Error('negative pads (cropping) are not supported');
+      return ops.pad(x!, onnxPadsToTorch(pads), padModes[mode], fromInput ? (v && v.size ? v.item() : 0) : attrValue);
+    });
+  };
+}
+
+function constant(ctx: BuildCtx): Built {
+  const { node } = ctx;
+  const v = node.attrs.get('value') ?? node.attrs.get('value_float') ?? node.attrs.get('value_int')
+    ?? node.attrs.get('value_floats') ?? node.attrs.get('value_ints');
+  if (v === undefined) fail(node, 'Constant without a supported value attribute');
+  let t: Tensor;
+  if (v instanceof Tensor) t = v;
+  else if (node.attrs.has('value_float')) t = Tensor.scalar(v as number, 'float32');
+  else if (node.attrs.has('value_int')) t = Tensor.scalar(v as number, 'int64');
+  else if (node.attrs.has('value_floats')) t = Tensor.from(v as number[], 'float32');
+  else t = Tensor.from(v as number[], 'int64');
+  return op('mindspore.Tensor', () => t);
+}
+
+function constantOfShape(ctx: BuildCtx): Built {
+  const value = ctx.node.attrs.get('value') as Tensor | undefined;
+  return op('mindspore.ops.fill', ([s]) => Tensor.full(intsOf(s, 'ConstantOfShape shape'), value ? value.get(0) : 0, value?.dtype ?? 'float32'));
+}
+
+function expand(): Built {
+  return op('mindspore.ops.broadcast_to', ([x, s]) => {
+    const target = intsOf(s, 'Expand shape');
+    // ONNX Expand broadcasts both ways (a 1 in the target keeps the input dim)
+    const n = Math.max(target.length, x!.ndim);
+    const full = Array.from({ length: n }, (_, i) => {
+      const t = target[target.length - n + i] ?? 1, d = x!.shape[x!.ndim - n + i] ?? 1;
+      return t === 1 ? d : t;
+    });
+    return ops.expand(x!, full);
+  });
+}
+
+function range(): Built {
+  return op('mindspore.ops.range', ([s, l, d]) => {
+    const start = s!.item(), limit = l!.item(), delta = d!.item();
+    const n = Math.max(Math.ceil((limit - start) / delta), 0);
+    const out = Tensor.zeros([n], s!.dtype);
+    for (let i = 0; i < n; i++) out.data[i] = (out.data instanceof BigInt64Array ? BigInt(start + i * delta) : start + i * delta) as never;
+    return out;
+  });
+}
+
+type ReduceKind = 'mean' | 'sum' | 'max';
+const reducers = { mean: ops.mean, sum: ops.sum, max: ops.amax };
+function reduce(kind: ReduceKind, fromInput: boolean) {
+  return (ctx: BuildCtx): Built => {
+    const keep = attr<number>(ctx.node, 'keepdims', 1) === 1;
+    const noopEmpty = attr<number>(ctx.node, 'noop_with_empty_axes', 0) === 1;
+    const attrAxes = attr<number[]>(ctx.node, 'axes');
+    return op(`mindspore.ops.${kind === 'max' ? 'amax' : kind}`, ([x, a]) => {
+      const axes = fromInput ? (a ? intsOf(a, 'axes') : undefined) : attrAxes;
+      if ((!axes || axes.length === 0) && noopEmpty) return x!;
+      return reducers[kind](x!, axes && axes.length ? axes : undefined, keep);
+    });
+  };
+}
+
+function tile(): Built {
+  return op('mindspore.ops.tile', ([x, r]) => ops.tile(x!, intsOf(r, 'Tile repeats')));
+}
+
+export const shapeHandlers: OnnxOpHandler[] = [
+  { opType: 'Reshape', versions: { 1: reshapeV1, 5: reshape } },
+  { opType: 'Transpose', versions: { 1: transpose } },
+  { opType: 'Concat', versions: { 1: concat } },
+  { opType: 'Split', versions: { 1: split(false), 13: split(true) } },
+  { opType: 'Slice', versions: { 1: sliceV1, 10: sliceV10 } },
+  { opType: 'Gather', versions: { 1: gather } },
+  { opType: 'Shape', versions: { 1: shape } },
+  { opType: 'Unsqueeze', versions: { 1: unsqueeze(false), 13: unsqueeze(true) } },
+  { opType: 'Squeeze', versions: { 1: squeeze(false), 13: squeeze(true) } },
+  { opType: 'Pad', versions: { 2: pad(false), 11: pad(true) } },
+  { opType: 'Constant', versions: { 1: constant } },
+  { opType: 'ConstantOfShape', versions: { 9: constantOfShape } },
+  { opType: 'Expand', versions: { 8: expand } },
+  { opType: 'Range', versions: { 11: range } },
+  { opType: 'ReduceMean', versions: { 1: reduce('mean', false), 18: reduce('mean', true) } },
+  { opType: 'ReduceSum', versions: { 1: reduce('sum', false), 13: reduce('sum', true) } },
+  { opType: 'ReduceMax', versions: { 1: reduce('max', false), 18: reduce('max', true) } },
+  { opType: 'MatMul', versions: { 1: () => op('mindspore.ops.matmul', ([a, b]) => ops.matmul(a!, b!)) } },
+  { opType: 'Tile', versions: { 6: tile } },
+];

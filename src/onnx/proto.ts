@@ -1,0 +1,236 @@
+/**
+ * Bytes → plain objects. Decoding is protobufjs through the `onnx-proto` package's generated ONNX schema; this module
+ * turns its messages into typed values and Tensors. raw_data stays a view on the file's bytes whenever alignment allows.
+ */
+import { readFileSync, realpathSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { dirname, isAbsolute, resolve, sep } from 'node:path';
+import onnxProto from 'onnx-proto';
+import { DType, float16BitsToNumber } from '../runtime/dtype.js';
+import { Tensor, shapeSize } from '../runtime/tensor.js';
+import { ModelLoadError } from '../errors.js';
+
+const { onnx } = onnxProto;
+type Long = { low: number; high: number; unsigned?: boolean; toNumber?: () => number };
+
+export const toNum = (v: number | Long | null | undefined): number => {
+  if (v === null || v === undefined) return 0;
+  if (typeof v === 'number') return v;
+  if (typeof v.toNumber === 'function') return v.toNumber();
+  return v.high * 4294967296 + (v.low >>> 0);
+};
+const toBig = (v: number | Long): bigint => (typeof v === 'number' ? BigInt(v) : (BigInt(v.high) << 32n) | BigInt(v.low >>> 0));
+
+/** ONNX TensorProto.DataType → runtime dtype; null for types msport does not compute with. */
+const ONNX_DTYPES: Record<number, DType | undefined> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64' };
+export const ONNX_DTYPE_NAMES: Record<number, string> = {
+  0: 'UNDEFINED', 1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64', 8: 'STRING', 9: 'BOOL',
+  10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32', 13: 'UINT64', 14: 'COMPLEX64', 15: 'COMPLEX128', 16: 'BFLOAT16',
+};
+export const DTYPE_TO_ONNX: Record<DType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 };
+
+export function onnxDType(code: number, what: string): DType {
+  const dt = ONNX_DTYPES[code];
+  if (!dt) throw new ModelLoadError(`${what}: data type ${ONNX_DTYPE_NAMES[code] ?? code} is not supported`);
+  return dt;
+}
+
+export type Dim = number | string;
+export interface ValueInfo { name: string; dtype: DType | null; dtypeName: string; dims: Dim[] | null }
+
+export type AttrValue = number | string | number[] | string[] | Tensor | Tensor[] | GraphProtoMsg | GraphProtoMsg[];
+// protobufjs message types from onnx-proto
+export type GraphProtoMsg = onnxProto.onnx.IGraphProto;
+type TensorProtoMsg = onnxProto.onnx.ITensorProto;
+type NodeProtoMsg = onnxProto.onnx.INodeProto;
+type ValueInfoMsg = onnxProto.onnx.IValueInfoProto;
+
+export interface OnnxNode {
+  name: string;
+  opType: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  attrs: Map<string, AttrValue>;
+}
+
+export interface OnnxGraph {
+  name: string;
+  nodes: OnnxNode[];
+  /** Graph inputs that are not initializers: what a user feeds. */
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
+  initializers: Map<string, Tensor>;
+  valueInfo: Map<string, ValueInfo>;
+}
+
+export interface OnnxModel {
+  path: string | null;
+  irVersion: number;
+  producer: string;
+  opsets: Map<string, number>;
+  graph: OnnxGraph;
+  /** The model's bytes, kept so the reference engine loads exactly what was checked. */
+  bytes: Uint8Array;
+}
+
+function valueInfo(v: ValueInfoMsg): ValueInfo {
+  const tt = v.type?.tensorType;
+  const code = tt?.elemType ?? 0;
+  // the dim oneof: a number, a symbolic name, or neither (an anonymous symbolic dim)
+  const dims = tt?.shape
+    ? (tt.shape.dim ?? []).map((d, i): Dim => ((d as { value?: string }).value === 'dimValue' ? toNum(d.dimValue as number | Long) : d.dimParam || `${v.name}_dim${i}`))
+    : null;
+  return { name: v.name ?? '', dtype: ONNX_DTYPES[code] ?? null, dtypeName: ONNX_DTYPE_NAMES[code] ?? String(code), dims };
+}
+
+interface DecodeCtx { baseDir: string | null; what: string }
+
+/** View `bytes` as a typed array of `Ctor` without copying when its offset is aligned; copy otherwise. */
+function viewAs<T extends Float32Array | Int32Array | BigInt64Array | Float64Array>(
+  Ctor: { new (buf: ArrayBufferLike, off: number, len: number): T; new (len: number): T; BYTES_PER_ELEMENT: number }, bytes: Uint8Array, n: number): T {
+  const need = n * Ctor.BYTES_PER_ELEMENT;
+  if (bytes.byteLength !== need) throw new ModelLoadError(`tensor data has ${bytes.byteLength} bytes, expected ${need}`);
+  if (bytes.byteOffset % Ctor.BYTES_PER_ELEMENT === 0) return new Ctor(bytes.buffer, bytes.byteOffset, n);
+  const copy = new Uint8Array(need);
+  copy.set(bytes);
+  return new Ctor(copy.buffer, 0, n);
+}
+
+function externalBytes(t: TensorProtoMsg, ctx: DecodeCtx): Uint8Array {
+  const kv = new Map((t.externalData ?? []).map(e => [e.key ?? '', e.value ?? '']));
+  const location = kv.get('location');
+  if (!location) throw new ModelLoadError(`tensor ${t.name}: external data has no location`);
+  if (!ctx.baseDir) throw new ModelLoadError(`tensor ${t.name}: external data needs the model's folder, but the model was not read from a file`);
+  if (isAbsolute(location)) throw new ModelLoadError(`tensor ${t.name}: external data location '${location}' is absolute; only paths inside the model's folder are read`);
+  const file = resolve(ctx.baseDir, location);
+  let real: string;
+  try { real = realpathSync(file); } catch { throw new ModelLoadError(`tensor ${t.name}: external data file not found: ${file}`); }
+  const baseReal = realpathSync(ctx.baseDir);
+  if (!real.startsWith(baseReal + sep)) throw new ModelLoadError(`tensor ${t.name}: external data location '${location}' escapes the model's folder`);
+  const offset = Number(kv.get('offset') ?? 0);
+  const size = statSync(real).size;
+  const length = kv.has('length') ? Number(kv.get('length')) : size - offset;
+  if (!(offset >= 0 && length >= 0 && offset + length <= size)) throw new ModelLoadError(`tensor ${t.name}: external data range ${offset}+${length} exceeds ${location} (${size} bytes)`);
+  const buf = Buffer.allocUnsafe(length);
+  const fd = openSync(real, 'r');
+  try { readSync(fd, buf, 0, length, offset); } finally { closeSync(fd); }
+  return new Uint8Array(buf.buffer, buf.byteOffset, length);
+}
+
+export function decodeTensor(t: TensorProtoMsg, ctx: DecodeCtx): Tensor {
+  const name = t.name ?? '';
+  const code = t.dataType ?? 0;
+  const dtype = onnxDType(code, `tensor ${name || ctx.what}`);
+  const dims = (t.dims ?? []).map(d => toNum(d as number | Long));
+  if (dims.some(d => !Number.isInteger(d) || d < 0)) throw new ModelLoadError(`tensor ${name}: invalid dims [${dims}]`);
+  const n = shapeSize(dims);
+  let raw: Uint8Array | null = null;
+  if (t.dataLocation === 1) raw = externalBytes(t, ctx);
+  else if (t.rawData && t.rawData.length > 0) raw = t.rawData;
+  const elemBytes: Record<DType, number> = { float32: 4, float16: 2, float64: 8, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1 };
+  if (raw && raw.byteLength !== n * elemBytes[dtype]) {
+    throw new ModelLoadError(`tensor ${name}: shape [${dims}] needs ${n * elemBytes[dtype]} bytes of ${ONNX_DTYPE_NAMES[code]} but the data has ${raw.byteLength}`);
+  }
+  try {
+    switch (dtype) {
+      case 'float32':
+        return new Tensor(raw ? viewAs(Float32Array, raw, n) : checked(Float32Array.from(t.floatData ?? []), n, name), dims, dtype);
+      case 'float64':
+        return new Tensor(raw ? viewAs(Float64Array, raw, n) : checked(Float64Array.from(t.doubleData ?? []), n, name), dims, dtype);
+      case 'float16': {
+        // stored as float32 holding binary16 values; typed data lives in int32_data as bit patterns
+        const out = new Float32Array(n);
+        if (raw) { const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength); for (let i = 0; i < n; i++) out[i] = float16BitsToNumber(dv.getUint16(2 * i, true)); }
+        else { const src = checked(t.int32Data ?? [], n, name); for (let i = 0; i < n; i++) out[i] = float16BitsToNumber(src[i]!); }
+        return new Tensor(out, dims, dtype);
+      }
+      case 'int64':
+        return new Tensor(raw ? viewAs(BigInt64Array, raw, n) : checked(BigInt64Array.from((t.int64Data ?? []).map(v => toBig(v as number | Long))), n, name), dims, dtype);
+      case 'int32':
+        return new Tensor(raw ? viewAs(Int32Array, raw, n) : checked(Int32Array.from(t.int32Data ?? []), n, name), dims, dtype);
+      case 'int8':
+        return new Tensor(raw ? new Int8Array(raw.buffer, raw.byteOffset, n) : checked(Int8Array.from(t.int32Data ?? []), n, name), dims, dtype);
+      case 'uint8': case 'bool':
+        return new Tensor(raw ? new Uint8Array(raw.buffer, raw.byteOffset, n) : checked(Uint8Array.from(t.int32Data ?? []), n, name), dims, dtype);
+    }
+  } catch (e) {
+    if (e instanceof ModelLoadError) throw e;
+    throw new ModelLoadError(`tensor ${name}: ${(e as Error).message}`);
+  }
+}
+
+function checked<T extends { length: number }>(a: T, n: number, name: string): T {
+  if (a.length !== n) throw new ModelLoadError(`tensor ${name}: shape needs ${n} values but ${a.length} are stored`);
+  return a;
+}
+
+function decodeAttr(a: onnxProto.onnx.IAttributeProto, ctx: DecodeCtx): AttrValue {
+  switch (a.type) {
+    case 1: return a.f ?? 0;
+    case 2: return toNum(a.i as number | Long);
+    case 3: return Buffer.from(a.s ?? new Uint8Array()).toString('utf8');
+    case 4: return decodeTensor(a.t!, { ...ctx, what: `attribute ${a.name}` });
+    case 5: return a.g!;
+    case 6: return [...(a.floats ?? [])];
+    case 7: return (a.ints ?? []).map(v => toNum(v as number | Long));
+    case 8: return (a.strings ?? []).map(s => Buffer.from(s).toString('utf8'));
+    case 9: return (a.tensors ?? []).map(t => decodeTensor(t, ctx));
+    case 10: return a.graphs ?? [];
+    default: throw new ModelLoadError(`attribute ${a.name}: attribute type ${a.type} is not supported`);
+  }
+}
+
+function decodeNode(n: NodeProtoMsg, ctx: DecodeCtx, index: number): OnnxNode {
+  const attrs = new Map<string, AttrValue>();
+  for (const a of n.attribute ?? []) attrs.set(a.name ?? '', decodeAttr(a, { ...ctx, what: `node ${n.name}` }));
+  return {
+    name: n.name || `${n.opType}_${index}`,
+    opType: n.opType ?? '',
+    domain: n.domain === 'ai.onnx' ? '' : n.domain ?? '',
+    inputs: [...(n.input ?? [])],
+    outputs: [...(n.output ?? [])],
+    attrs,
+  };
+}
+
+export function decodeGraph(g: GraphProtoMsg, ctx: DecodeCtx): OnnxGraph {
+  const initializers = new Map<string, Tensor>();
+  for (const t of g.initializer ?? []) initializers.set(t.name ?? '', decodeTensor(t, ctx));
+  const nodes = (g.node ?? []).map((n, i) => decodeNode(n, ctx, i));
+  const valueInfoMap = new Map<string, ValueInfo>();
+  for (const v of g.valueInfo ?? []) valueInfoMap.set(v.name ?? '', valueInfo(v));
+  return {
+    name: g.name ?? '',
+    nodes,
+    inputs: (g.input ?? []).filter(v => !initializers.has(v.name ?? '')).map(valueInfo),
+    outputs: (g.output ?? []).map(valueInfo),
+    initializers,
+    valueInfo: valueInfoMap,
+  };
+}
+
+/** Decode a model from bytes; `path` lets external data be found beside it. */
+export function modelFromBytes(bytes: Uint8Array, path: string | null = null): OnnxModel {
+  let m: onnxProto.onnx.ModelProto;
+  try {
+    m = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new ModelLoadError(`${path ?? 'model'}: not a readable ONNX model (${(e as Error).message})`);
+  }
+  if (!m.graph) throw new ModelLoadError(`${path ?? 'model'}: not an ONNX model (no graph)`);
+  const opsets = new Map<string, number>();
+  for (const o of m.opsetImport ?? []) opsets.set(o.domain === 'ai.onnx' ? '' : o.domain ?? '', toNum(o.version as number | Long));
+  if (!opsets.has('')) opsets.set('', 1);
+  const ctx: DecodeCtx = { baseDir: path ? dirname(resolve(path)) : null, what: 'model' };
+  return { path, irVersion: toNum(m.irVersion as number | Long), producer: `${m.producerName ?? ''} ${m.producerVersion ?? ''}`.trim(), opsets, graph: decodeGraph(m.graph, ctx), bytes };
+}
+
+/** Load `.onnx` from disk (the file is only read). */
+export function modelFromFile(path: string): OnnxModel {
+  let bytes: Buffer;
+  try { bytes = readFileSync(path); } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelLoadError(code === 'ENOENT' ? `model file not found: ${path}` : code === 'EISDIR' ? `${path} is a folder, not an .onnx file` : `cannot read ${path}: ${(e as Error).message}`);
+  }
+  return modelFromBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+}

@@ -1,0 +1,124 @@
+import { Tensor } from './tensor.js';
+import { Parameter } from './parameter.js';
+import { noGrad } from './autograd.js';
+
+export type CellOutput = Tensor | Tensor[];
+
+/**
+ * mindspore.nn.Cell. Assigning a Cell or Parameter to an attribute registers it (MindSpore's __setattr__), which is
+ * what gives parameters their attribute-path names: with auto_prefix (default), a child assigned as `net` turns its
+ * `weight` into `net.weight`; the prefix is applied once, when the child is attached.
+ */
+export abstract class Cell {
+  /** Registered children, in assignment order, keyed by attribute name. */
+  readonly _cells = new Map<string, Cell>();
+  /** Parameters owned directly by this Cell, keyed by attribute name. */
+  readonly _params = new Map<string, Parameter>();
+  readonly autoPrefix: boolean;
+  training = false;
+
+  constructor(autoPrefix = true) {
+    this.autoPrefix = autoPrefix;
+    const register = (target: this, key: string | symbol, value: unknown): void => {
+      if (typeof key === 'string' && !key.startsWith('_')) {
+        if (value instanceof Cell) target.insertChildToCell(key, value);
+        else if (value instanceof Parameter) target.insertParamToCell(key, value);
+      }
+    };
+    return new Proxy(this, {
+      // plain assignment reaches defineProperty too (through Reflect.set on the proxy), so one trap sees every attribute
+      defineProperty(target, key, desc) { if ('value' in desc) register(target, key, desc.value); return Reflect.defineProperty(target, key, desc); },
+    });
+  }
+
+  /** The forward computation (MindSpore `construct`). */
+  abstract construct(...inputs: Tensor[]): CellOutput;
+
+  /** Calling a Cell runs `construct` (MindSpore `cell(x)`). */
+  call(...inputs: Tensor[]): CellOutput {
+    return this.construct(...inputs);
+  }
+
+  /** Shorthand for Cells with a single output. */
+  forward(...inputs: Tensor[]): Tensor {
+    const out = this.call(...inputs);
+    if (Array.isArray(out)) throw new Error(`${this.clsName} returned ${out.length} outputs; use call()`);
+    return out;
+  }
+
+  /** Class name as MindSpore prints it. */
+  get clsName(): string { return this.constructor.name; }
+
+  /** The part between `<` and `>` in the repr (MindSpore `extend_repr`). */
+  extendRepr(): string { return ''; }
+
+  insertChildToCell(name: string, cell: Cell): void {
+    if (name.includes('.') && !this.allowDottedNames) throw new Error(`child cell name '${name}' must not contain '.'`);
+    if (this.autoPrefix) cell.updateParametersName(`${name}.`);
+    this._cells.set(name, cell);
+  }
+
+  /** Cells built from a foreign graph may keep scope names as keys (`layer1.0`), see ScopeCell. */
+  protected get allowDottedNames(): boolean { return false; }
+
+  insertParamToCell(name: string, param: Parameter): void {
+    if (param.name === 'Parameter') param.name = name;
+    this._params.set(name, param);
+  }
+
+  /** Prefix every parameter name below this Cell (MindSpore update_parameters_name). */
+  updateParametersName(prefix: string): void {
+    for (const [, p] of this.parametersAndNames()) p.name = prefix + p.name;
+  }
+
+  /** (name, Parameter) pairs, depth first in registration order; each Parameter once. Names are the Parameters' own. */
+  parametersAndNames(): [string, Parameter][] {
+    const out: [string, Parameter][] = [];
+    const seen = new Set<Parameter>();
+    for (const [, cell] of this.cellsAndNames()) {
+      for (const p of cell._params.values()) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        out.push([p.name, p]);
+      }
+    }
+    return out;
+  }
+
+  getParameters(): IterableIterator<Parameter> { return this.parametersAndNames().map(([, p]) => p)[Symbol.iterator](); }
+  trainableParams(): Parameter[] { return this.parametersAndNames().map(([, p]) => p).filter(p => p.requiresGrad); }
+  untrainableParams(): Parameter[] { return this.parametersAndNames().map(([, p]) => p).filter(p => !p.requiresGrad); }
+  parametersDict(): Map<string, Parameter> { return new Map(this.parametersAndNames()); }
+
+  /** (name, Cell) pairs, root first with name '', children named by their attribute path ('layer1.0.conv1'). */
+  cellsAndNames(prefix = ''): [string, Cell][] {
+    const out: [string, Cell][] = [[prefix, this]];
+    for (const [k, c] of this._cells) out.push(...c.cellsAndNames(prefix ? `${prefix}.${k}` : k));
+    return out;
+  }
+
+  nameCells(): Map<string, Cell> { return new Map(this._cells); }
+
+  /** Switch train/predict phase for this Cell and all below (MindSpore set_train). */
+  setTrain(mode = true): this {
+    for (const [, c] of this.cellsAndNames()) c.training = mode;
+    return this;
+  }
+
+  get phase(): 'train' | 'predict' { return this.training ? 'train' : 'predict'; }
+
+  /** Run in inference without recording gradients. */
+  predict(...inputs: Tensor[]): CellOutput { return noGrad(() => this.call(...inputs)); }
+
+  toString(): string {
+    const extra = this.extendRepr();
+    let s = `${this.clsName}<`;
+    if (this._cells.size > 0) {
+      let sub = '\n';
+      if (extra) sub += `${extra}\n`;
+      for (const [k, c] of this._cells) sub += `(${k}): ${c.toString()}\n`;
+      s += sub.replace(/\n/g, '\n  ') + '>';
+    } else s += `${extra}>`;
+    return s;
+  }
+}

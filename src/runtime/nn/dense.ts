@@ -1,0 +1,28 @@
+import { Cell } from '../cell.js';
+import { Parameter } from '../parameter.js';
+import { Tensor } from '../tensor.js';
+import { biasUniform, initTensor, InitName, Initializer } from '../initializer.js';
+import * as ops from '../functional.js';
+
+/**
+ * mindspore.nn.Dense (torch.nn.Linear): y = x·Wᵀ + b, W [out_channels, in_channels], has_bias=True.
+ * @example new Dense(784, 512)
+ */
+export class Dense extends Cell {
+  readonly inChannels: number; readonly outChannels: number; readonly hasBias: boolean;
+  weight: Parameter;
+  bias: Parameter | null = null;
+
+  constructor(inChannels: number, outChannels: number, opts: { weightInit?: InitName | Initializer | null; biasInit?: InitName | Initializer | null; hasBias?: boolean } = {}) {
+    super();
+    this.inChannels = inChannels; this.outChannels = outChannels; this.hasBias = opts.hasBias ?? true;
+    this.weight = new Parameter(initTensor(opts.weightInit ?? 'he_uniform', [outChannels, inChannels]), 'weight');
+    if (this.hasBias) this.bias = new Parameter(initTensor(opts.biasInit ?? biasUniform(inChannels), [outChannels]), 'bias');
+  }
+
+  construct(x: Tensor): Tensor { return ops.dense(x, this.weight, this.bias); }
+
+  override extendRepr(): string {
+    return `input_channels=${this.inChannels}, output_channels=${this.outChannels}, has_bias=${this.hasBias ? 'True' : 'False'}`;
+  }
+}

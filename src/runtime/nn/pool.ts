@@ -1,0 +1,78 @@
+import { Cell } from '../cell.js';
+import { Tensor } from '../tensor.js';
+import * as ops from '../functional.js';
+import { samePadding } from './conv.js';
+
+type PoolPadMode = 'same' | 'valid' | 'pad';
+
+export interface PoolOptions {
+  padMode?: PoolPadMode;
+  /** int or (H, W): symmetric, unlike Conv2d's 4-tuple */
+  padding?: number | [number, number];
+  dilation?: number | [number, number];
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+}
+
+const pair = (v: number | number[]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0]!, v[1]!]);
+
+/**
+ * Shared body of MaxPool2d / AvgPool2d. MindSpore defaults: kernel_size=1, **stride=1** (PyTorch: stride=kernel_size),
+ * pad_mode='valid'.
+ */
+abstract class Pool2dBase extends Cell {
+  readonly kernelSize: [number, number]; readonly stride: [number, number]; readonly padMode: PoolPadMode;
+  readonly padding: [number, number]; readonly dilation: [number, number]; readonly ceilMode: boolean;
+
+  constructor(kernelSize: number | [number, number] = 1, stride: number | [number, number] = 1, opts: PoolOptions = {}) {
+    super();
+    this.kernelSize = pair(kernelSize); this.stride = pair(stride);
+    this.padMode = opts.padMode ?? 'valid';
+    this.padding = pair(opts.padding ?? 0);
+    this.dilation = pair(opts.dilation ?? 1);
+    this.ceilMode = opts.ceilMode ?? false;
+    if (this.padMode !== 'pad' && (this.padding.some(p => p !== 0) || this.ceilMode)) {
+      throw new Error(`${this.clsName}: padding and ceil_mode need pad_mode='pad'`);
+    }
+  }
+
+  protected attrs(x: Tensor) {
+    let padding: [number, number, number, number];
+    if (this.padMode === 'pad') padding = [this.padding[0], this.padding[0], this.padding[1], this.padding[1]];
+    else if (this.padMode === 'valid') padding = [0, 0, 0, 0];
+    else padding = [...samePadding(x.shape[2]!, this.kernelSize[0], this.stride[0], 1), ...samePadding(x.shape[3]!, this.kernelSize[1], this.stride[1], 1)];
+    return { kernel: this.kernelSize, stride: this.stride, padding, dilation: this.dilation, ceilMode: this.ceilMode };
+  }
+
+  override extendRepr(): string {
+    return `kernel_size=(${this.kernelSize.join(', ')}), stride=(${this.stride.join(', ')}), pad_mode=${this.padMode.toUpperCase()}` +
+      (this.padMode === 'pad' ? `, padding=(${this.padding.join(', ')}), ceil_mode=${this.ceilMode ? 'True' : 'False'}` : '');
+  }
+}
+
+export class MaxPool2d extends Pool2dBase {
+  construct(x: Tensor): Tensor { return ops.maxPool2d(x, this.attrs(x)); }
+}
+
+export class AvgPool2d extends Pool2dBase {
+  readonly countIncludePad: boolean;
+  constructor(kernelSize: number | [number, number] = 1, stride: number | [number, number] = 1, opts: PoolOptions = {}) {
+    super(kernelSize, stride, opts);
+    this.countIncludePad = opts.countIncludePad ?? true;
+  }
+  construct(x: Tensor): Tensor { return ops.avgPool2d(x, { ...this.attrs(x), countIncludePad: this.countIncludePad }); }
+}
+
+export class AdaptiveAvgPool2d extends Cell {
+  readonly outputSize: [number, number];
+  constructor(outputSize: number | [number, number]) { super(); this.outputSize = pair(outputSize); }
+  construct(x: Tensor): Tensor { return ops.adaptiveAvgPool2d(x, this.outputSize); }
+  override extendRepr(): string { return `output_size=(${this.outputSize.join(', ')})`; }
+}
+
+export class AdaptiveMaxPool2d extends Cell {
+  readonly outputSize: [number, number];
+  constructor(outputSize: number | [number, number]) { super(); this.outputSize = pair(outputSize); }
+  construct(x: Tensor): Tensor { return ops.adaptiveMaxPool2d(x, this.outputSize); }
+  override extendRepr(): string { return `output_size=(${this.outputSize.join(', ')})`; }
+}

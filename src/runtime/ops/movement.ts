@@ -1,0 +1,213 @@
+import { allocData, TypedData } from '../dtype.js';
+import { Shape, Tensor, shapeSize } from '../tensor.js';
+import { apply } from '../autograd.js';
+import { expandTo, sumToShape } from './broadcast.js';
+import { defineOp } from './registry.js';
+
+type AnyArr = { [i: number]: number | bigint; length: number; set(a: ArrayLike<number | bigint>, off?: number): void; subarray(a: number, b: number): AnyArr };
+const arr = (d: TypedData): AnyArr => d as unknown as AnyArr;
+
+/** Resolve a MindSpore/numpy reshape target: one -1 is inferred. */
+export function resolveShape(shape: readonly number[], size: number, op = 'Reshape'): number[] {
+  const known = shape.reduce((p, d) => (d === -1 ? p : p * d), 1);
+  const neg = shape.filter(d => d === -1).length;
+  if (neg > 1) throw new Error(`${op}: at most one -1 in [${shape}]`);
+  const out = shape.map(d => (d === -1 ? size / known : d));
+  if (shapeSize(out) !== size || out.some(d => !Number.isInteger(d) || d < 0)) throw new Error(`${op}: cannot reshape ${size} elements to [${shape}]`);
+  return out;
+}
+
+export const Reshape = defineOp<{ shape: number[] }>({
+  name: 'Reshape',
+  forward: ([x], { shape }) => x!.view(resolveShape(shape, x!.size)),
+  backward: (dy, [x]) => [dy.view(x!.shape)],
+});
+
+export function transposeData(x: Tensor, perm: readonly number[]): Tensor {
+  const n = x.ndim;
+  if (perm.length !== n || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) throw new Error(`Transpose: perm [${perm}] is not a permutation of ${n} axes`);
+  const outShape = perm.map(p => x.shape[p]!);
+  const inStrides: number[] = [];
+  let s = 1;
+  for (let i = n - 1; i >= 0; i--) { inStrides[i] = s; s *= x.shape[i]!; }
+  const st = perm.map(p => inStrides[p]!);
+  const out = allocData(x.dtype, x.size);
+  const src = arr(x.data), dst = arr(out);
+  if (x.size === 0) return new Tensor(out, outShape, x.dtype);
+  const last = n - 1;
+  const len = outShape[last] ?? 1, ls = st[last] ?? 0;
+  const idx = new Array<number>(n).fill(0);
+  let io = 0;
+  for (let o = 0; o < x.size; o += len) {
+    for (let k = 0; k < len; k++) dst[o + k] = src[io + k * ls]!;
+    for (let d = last - 1; d >= 0; d--) {
+      idx[d]!++; io += st[d]!;
+      if (idx[d]! < outShape[d]!) break;
+      io -= st[d]! * outShape[d]!; idx[d] = 0;
+    }
+  }
+  return new Tensor(out, outShape, x.dtype);
+}
+
+export const Transpose = defineOp<{ perm: number[] }>({
+  name: 'Transpose',
+  forward: ([x], { perm }) => transposeData(x!, perm),
+  backward: (dy, _x, _y, { perm }) => {
+    const inv: number[] = [];
+    perm.forEach((p, i) => { inv[p] = i; });
+    return [transposeData(dy, inv)];
+  },
+});
+
+/** Copy a block of `rows` rows of `len` elements between strided positions (the concat/split/slice workhorse). */
+function copyRows(src: AnyArr, srcOff: number, srcStride: number, dst: AnyArr, dstOff: number, dstStride: number, rows: number, len: number): void {
+  for (let r = 0; r < rows; r++) dst.set(src.subarray(srcOff + r * srcStride, srcOff + r * srcStride + len), dstOff + r * dstStride);
+}
+
+export const Concat = defineOp<{ axis: number }>({
+  name: 'Concat',
+  forward: (xs, { axis }) => {
+    const x0 = xs[0]!;
+    const ax = axis < 0 ? axis + x0.ndim : axis;
+    for (const t of xs) {
+      if (t.dtype !== x0.dtype) throw new Error(`Concat: inputs must share a dtype (MindSpore does not promote): ${x0.dtype} vs ${t.dtype}`);
+      if (t.ndim !== x0.ndim || t.shape.some((d, i) => i !== ax && d !== x0.shape[i])) throw new Error(`Concat: shapes [${x0.shape}] and [${t.shape}] differ off axis ${ax}`);
+    }
+    const total = xs.reduce((s, t) => s + t.shape[ax]!, 0);
+    const outShape = x0.shape.map((d, i) => (i === ax ? total : d));
+    const inner = shapeSize(x0.shape.slice(ax + 1)), outer = shapeSize(x0.shape.slice(0, ax));
+    const out = allocData(x0.dtype, shapeSize(outShape));
+    let off = 0;
+    for (const t of xs) {
+      const len = t.shape[ax]! * inner;
+      copyRows(arr(t.data), 0, len, arr(out), off, total * inner, outer, len);
+      off += len;
+    }
+    return new Tensor(out, outShape, x0.dtype);
+  },
+  noGrad: 'multi-input; split the gradient with Slice when training lands (issue 4)',
+});
+
+export const Split = defineOp<{ axis: number; sizes: number[] }>({
+  name: 'Split',
+  forward: ([x], { axis, sizes }) => {
+    const ax = axis < 0 ? axis + x!.ndim : axis;
+    if (sizes.reduce((a, b) => a + b, 0) !== x!.shape[ax]) throw new Error(`Split: sizes [${sizes}] do not add up to dim ${ax} = ${x!.shape[ax]}`);
+    const inner = shapeSize(x!.shape.slice(ax + 1)), outer = shapeSize(x!.shape.slice(0, ax));
+    let off = 0;
+    return sizes.map(sz => {
+      const shape = x!.shape.map((d, i) => (i === ax ? sz : d));
+      const out = allocData(x!.dtype, shapeSize(shape));
+      copyRows(arr(x!.data), off, x!.shape[ax]! * inner, arr(out), 0, sz * inner, outer, sz * inner);
+      off += sz * inner;
+      return new Tensor(out, shape, x!.dtype);
+    });
+  },
+  noGrad: 'multi-output',
+});
+
+/** Strided slice with starts/ends already clamped to valid positions for each axis (one entry per dim). */
+export const StridedSlice = defineOp<{ begin: number[]; end: number[]; strides: number[] }>({
+  name: 'StridedSlice',
+  forward: ([x], { begin, end, strides }) => {
+    const outShape = x!.shape.map((_, i) => Math.max(0, Math.ceil((end[i]! - begin[i]!) / strides[i]!)));
+    const out = allocData(x!.dtype, shapeSize(outShape));
+    const n = x!.ndim;
+    if (shapeSize(outShape) === 0) return new Tensor(out, outShape, x!.dtype);
+    const inStrides: number[] = [];
+    let s = 1;
+    for (let i = n - 1; i >= 0; i--) { inStrides[i] = s; s *= x!.shape[i]!; }
+    const src = arr(x!.data), dst = arr(out);
+    const idx = new Array<number>(n).fill(0);
+    let io = begin.reduce((acc, b, i) => acc + b * inStrides[i]!, 0);
+    const last = n - 1, len = outShape[last]!, ls = strides[last]! * inStrides[last]!;
+    for (let o = 0; o < out.length; o += len) {
+      for (let k = 0; k < len; k++) dst[o + k] = src[io + k * ls]!;
+      for (let d = last - 1; d >= 0; d--) {
+        idx[d]!++; io += strides[d]! * inStrides[d]!;
+        if (idx[d]! < outShape[d]!) break;
+        io -= strides[d]! * inStrides[d]! * outShape[d]!; idx[d] = 0;
+      }
+    }
+    return new Tensor(out, outShape, x!.dtype);
+  },
+  noGrad: 'scatter-back gradient lands with the training runtime (issue 4)',
+});
+
+/** MindSpore ops.gather(input, indices, axis): whole slices along `axis` (index_select-like); negative indices wrap. */
+export const Gather = defineOp<{ axis: number }>({
+  name: 'Gather',
+  forward: ([x, indices], { axis }) => {
+    const ax = axis < 0 ? axis + x!.ndim : axis;
+    const D = x!.shape[ax]!;
+    const inner = shapeSize(x!.shape.slice(ax + 1)), outer = shapeSize(x!.shape.slice(0, ax));
+    const outShape = [...x!.shape.slice(0, ax), ...indices!.shape, ...x!.shape.slice(ax + 1)];
+    const out = allocData(x!.dtype, shapeSize(outShape));
+    const src = arr(x!.data), dst = arr(out);
+    const ni = indices!.size;
+    for (let k = 0; k < ni; k++) {
+      let j = indices!.get(k);
+      if (j < 0) j += D;
+      if (j < 0 || j >= D) throw new Error(`Gather: index ${indices!.get(k)} is out of range for dim ${ax} of size ${D}`);
+      copyRows(src, j * inner, D * inner, dst, k * inner, ni * inner, outer, inner);
+    }
+    return new Tensor(out, outShape, x!.dtype);
+  },
+  noGrad: 'scatter-add gradient lands with the training runtime (issue 4)',
+});
+
+export type PadMode = 'constant' | 'reflect' | 'edge';
+
+/** Pad with (before, after) pairs listed first dim to last. */
+export const Pad = defineOp<{ pads: [number, number][]; mode: PadMode; value: number }>({
+  name: 'Pad',
+  forward: ([x], { pads, mode, value }) => {
+    const n = x!.ndim;
+    const outShape = x!.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
+    const out = allocData(x!.dtype, shapeSize(outShape));
+    const dst = arr(out), src = arr(x!.data);
+    const inStrides: number[] = [];
+    let s = 1;
+    for (let i = n - 1; i >= 0; i--) { inStrides[i] = s; s *= x!.shape[i]!; }
+    const idx = new Array<number>(n).fill(0);
+    for (let o = 0; o < out.length; o++) {
+      let io = 0, inside = true;
+      for (let d = 0; d < n; d++) {
+        let c = idx[d]! - pads[d]![0];
+        const D = x!.shape[d]!;
+        if (c < 0 || c >= D) {
+          if (mode === 'constant') { inside = false; break; }
+          if (mode === 'edge') c = c < 0 ? 0 : D - 1;
+          else { const p = 2 * (D - 1) || 1; c = ((c % p) + p) % p; if (c >= D) c = p - c; }
+        }
+        io += c * inStrides[d]!;
+      }
+      dst[o] = inside ? src[io]! : (out instanceof BigInt64Array ? BigInt(value) : value);
+      for (let d = n - 1; d >= 0; d--) { idx[d]!++; if (idx[d]! < outShape[d]!) break; idx[d] = 0; }
+    }
+    return new Tensor(out, outShape, x!.dtype);
+  },
+  noGrad: 'slice-back gradient lands with the training runtime (issue 4)',
+});
+
+export const Expand = defineOp<{ shape: number[] }>({
+  name: 'Expand',
+  forward: ([x], { shape }) => expandTo(x!, shape),
+  backward: (dy, [x]) => [sumToShape(dy, x!.shape)],
+});
+
+export const Tile = defineOp<{ reps: number[] }>({
+  name: 'Tile',
+  forward: ([x], { reps }) => {
+    let t = x!;
+    for (let d = 0; d < reps.length; d++) if (reps[d]! > 1) t = apply('Concat', Array(reps[d]!).fill(t), { axis: d });
+    return t === x ? new Tensor(x!.data.slice(), x!.shape, x!.dtype) : t;
+  },
+  noGrad: 'sum-of-tiles gradient lands with the training runtime (issue 4)',
+});
+
+export function shapeTensor(shape: Shape): Tensor {
+  return new Tensor(BigInt64Array.from(shape.map(BigInt)), [shape.length], 'int64');
+}
+
+export const movementOps = [Reshape, Transpose, Concat, Split, StridedSlice, Gather, Pad, Expand, Tile];

@@ -1,0 +1,101 @@
+import { Tensor, shapeSize } from '../tensor.js';
+import { apply } from '../autograd.js';
+import { expandTo } from './broadcast.js';
+import { defineOp } from './registry.js';
+
+export function normAxes(axes: readonly number[] | undefined, ndim: number): number[] {
+  const all = axes === undefined || axes.length === 0 ? [...Array(ndim).keys()] : axes.map(a => (a < 0 ? a + ndim : a));
+  for (const a of all) if (a < 0 || a >= ndim) throw new Error(`axis ${a} is out of range for a ${ndim}-D tensor`);
+  return [...new Set(all)].sort((a, b) => a - b);
+}
+
+/** Reduce over `axes`; the reduced dims are iterated as (outer, reduce, inner) blocks after a transpose-free walk. */
+function reduce(x: Tensor, axes: readonly number[] | undefined, keepDims: boolean,
+  init: number, step: (acc: number, v: number) => number, finish: (acc: number, n: number) => number): Tensor {
+  const ax = normAxes(axes, x.ndim);
+  const keptShape = x.shape.map((d, i) => (ax.includes(i) ? 1 : d));
+  const outSize = shapeSize(keptShape);
+  const acc = new Float64Array(outSize).fill(init);
+  // map each input index to its output index via strides of the kept shape
+  const outStrides: number[] = [];
+  let s = 1;
+  for (let i = x.ndim - 1; i >= 0; i--) { outStrides[i] = keptShape[i] === 1 ? 0 : s; s *= keptShape[i]!; }
+  const n = x.size / outSize;
+  const idx = new Array<number>(x.ndim).fill(0);
+  let o = 0;
+  const X = x.data;
+  for (let i = 0; i < x.size; i++) {
+    acc[o] = step(acc[o]!, Number(X[i]!));
+    for (let d = x.ndim - 1; d >= 0; d--) {
+      idx[d]!++; o += outStrides[d]!;
+      if (idx[d]! < x.shape[d]!) break;
+      o -= outStrides[d]! * x.shape[d]!; idx[d] = 0;
+    }
+  }
+  const out = new Float32Array(outSize);
+  for (let i = 0; i < outSize; i++) out[i] = finish(acc[i]!, n);
+  const shape = keepDims ? keptShape : x.shape.filter((_, i) => !ax.includes(i));
+  return new Tensor(out, shape, x.dtype === 'float16' ? 'float16' : 'float32');
+}
+
+export interface ReduceAttrs { axes?: number[]; keepDims: boolean }
+
+const expandBack = (g: Tensor, x: Tensor, { axes }: ReduceAttrs): Tensor =>
+  expandTo(g.view(x.shape.map((d, i) => (normAxes(axes, x.ndim).includes(i) ? 1 : d))), x.shape);
+
+export const ReduceSum = defineOp<ReduceAttrs>({
+  name: 'ReduceSum',
+  forward: ([x], { axes, keepDims }) => reduce(x!, axes, keepDims, 0, (a, v) => a + v, a => a),
+  backward: (dy, [x], _y, attrs) => [expandBack(dy, x!, attrs)],
+});
+export const ReduceMean = defineOp<ReduceAttrs>({
+  name: 'ReduceMean',
+  forward: ([x], { axes, keepDims }) => reduce(x!, axes, keepDims, 0, (a, v) => a + v, (a, n) => a / n),
+  backward: (dy, [x], y, attrs) => [apply('Mul', [expandBack(dy, x!, attrs), Tensor.scalar(y.size / x!.size)])],
+});
+export const ReduceMax = defineOp<ReduceAttrs>({
+  name: 'ReduceMax',
+  forward: ([x], { axes, keepDims }) => reduce(x!, axes, keepDims, -Infinity, (a, v) => (v > a || Number.isNaN(v) ? v : a), a => a),
+  noGrad: 'argmax routing lands with the training runtime (issue 4)',
+});
+
+/** Softmax along one axis, max-subtracted, accumulated in float64. */
+function softmaxLike(x: Tensor, axis: number, log: boolean): Tensor {
+  const ax = axis < 0 ? axis + x.ndim : axis;
+  const L = x.shape[ax]!, inner = shapeSize(x.shape.slice(ax + 1)), outer = x.size / (L * inner);
+  const X = x.data as Float32Array, out = new Float32Array(x.size);
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
+    const base = o * L * inner + i;
+    let m = -Infinity;
+    for (let k = 0; k < L; k++) m = Math.max(m, X[base + k * inner]!);
+    let sum = 0;
+    for (let k = 0; k < L; k++) sum += Math.exp(X[base + k * inner]! - m);
+    const lse = Math.log(sum);
+    for (let k = 0; k < L; k++) {
+      const v = X[base + k * inner]! - m;
+      out[base + k * inner] = log ? v - lse : Math.exp(v) / sum;
+    }
+  }
+  return new Tensor(out, x.shape, x.dtype);
+}
+
+export const Softmax = defineOp<{ axis: number }>({
+  name: 'Softmax',
+  forward: ([x], { axis }) => softmaxLike(x!, axis, false),
+  // dx = y * (dy - sum(dy * y, axis))
+  backward: (dy, _x, y, { axis }) => {
+    const s = apply('ReduceSum', [apply('Mul', [dy, y])], { axes: [axis], keepDims: true });
+    return [apply('Mul', [y, apply('Sub', [dy, s])])];
+  },
+});
+export const LogSoftmax = defineOp<{ axis: number }>({
+  name: 'LogSoftmax',
+  forward: ([x], { axis }) => softmaxLike(x!, axis, true),
+  // dx = dy - exp(y) * sum(dy, axis)
+  backward: (dy, _x, y, { axis }) => {
+    const s = apply('ReduceSum', [dy], { axes: [axis], keepDims: true });
+    return [apply('Sub', [dy, apply('Mul', [apply('Exp', [y]), s])])];
+  },
+});
+
+export const reduceOps = [ReduceSum, ReduceMean, ReduceMax, Softmax, LogSoftmax];
