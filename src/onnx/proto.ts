@@ -83,7 +83,7 @@ function valueInfo(v: ValueInfoMsg): ValueInfo {
   return { name: v.name ?? '', dtype: ONNX_DTYPES[code] ?? null, dtypeName: ONNX_DTYPE_NAMES[code] ?? String(code), dims };
 }
 
-interface DecodeCtx { baseDir: string | null; what: string }
+export interface DecodeCtx { baseDir: string | null; what: string }
 
 /** View `bytes` as a typed array of `Ctor` without copying when its offset is aligned; copy otherwise. */
 function viewAs<T extends Float32Array | Int32Array | BigInt64Array | Float64Array>(
@@ -213,7 +213,9 @@ export function decodeGraph(g: GraphProtoMsg, ctx: DecodeCtx): OnnxGraph {
 export function modelFromBytes(bytes: Uint8Array, path: string | null = null): OnnxModel {
   let m: onnxProto.onnx.ModelProto;
   try {
-    m = onnx.ModelProto.decode(bytes);
+    // decoding a Buffer makes protobufjs return bytes fields as views (BufferReader), so raw_data is not copied
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    m = onnx.ModelProto.decode(buf);
   } catch (e) {
     throw new ModelLoadError(`${path ?? 'model'}: not a readable ONNX model (${(e as Error).message})`);
   }

@@ -57,7 +57,11 @@ export class Tensor {
     const dt: DType = dtype ?? (flat.every(v => typeof v === 'boolean') ? 'bool'
       : flat.every(v => typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) ? 'int64' : 'float32');
     const data = allocData(dt, flat.length);
-    for (let i = 0; i < flat.length; i++) setElem(data, i, Number(flat[i] as number));
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i];
+      if (typeof v === 'bigint' && data instanceof BigInt64Array) data[i] = v;
+      else setElem(data, i, Number(v as number));
+    }
     return new Tensor(data, shape, dt);
   }
 
@@ -119,9 +123,18 @@ export function getElem(data: TypedData, i: number): number {
   return typeof v === 'bigint' ? Number(v) : v;
 }
 
+const INT64_MAX = 2n ** 63n - 1n, INT64_MIN = -(2n ** 63n);
+
+/** Store a number; into int64 it is truncated and saturated (2^63 as a double would otherwise wrap negative). */
 export function setElem(data: TypedData, i: number, v: number): void {
-  if (data instanceof BigInt64Array) data[i] = BigInt(Math.trunc(v));
+  if (data instanceof BigInt64Array) data[i] = toInt64(v);
   else data[i] = v;
+}
+
+export function toInt64(v: number): bigint {
+  if (v >= 9223372036854775807) return INT64_MAX;
+  if (v <= -9223372036854775808) return INT64_MIN;
+  return BigInt(Math.trunc(v));
 }
 
 function formatValues(t: Tensor): string {

@@ -181,11 +181,16 @@ function flatten(ctx: BuildCtx): Built {
 }
 
 function dropout(ctx: BuildCtx): Built {
-  if (ctx.node.outputs.length > 1 && ctx.node.outputs[1]) fail(ctx.node, 'Dropout with a mask output is not supported');
   const ratio = ctx.opset >= 12 ? (ctx.hasInput(1) ? ctx.constant(1)?.item() ?? 0.5 : 0.5) : attr<number>(ctx.node, 'ratio', 0.5);
   const training = ctx.opset >= 12 && ctx.hasInput(2) ? ctx.constant(2)?.item() : 0;
-  if (training) fail(ctx.node, 'Dropout with training_mode=true is not supported');
-  return cellStep(ctx, 'torch.nn.Dropout', new nn.Dropout({ p: ratio }), []);
+  // a training-mode Dropout with ratio 0 (exported from functional dropout with p=0) is still the identity
+  if (training && ratio !== 0) fail(ctx.node, 'Dropout with training_mode=true is not supported');
+  const cell = cellStep(ctx, 'torch.nn.Dropout', new nn.Dropout({ p: ratio }), []);
+  if (!(ctx.node.outputs.length > 1 && ctx.node.outputs[1])) return cell;
+  // inference Dropout keeps everything: the optional mask output is all true
+  if (cell.kind !== 'cell') return cell;
+  const { cell: drop } = cell;
+  return op('mindspore.nn.Dropout', ([x]) => [drop.forward(x!), Tensor.full(x!.shape, 1, 'bool')]);
 }
 
 function leakyRelu(ctx: BuildCtx): Built {

@@ -1,5 +1,5 @@
 import { allocData, DType, TypedData } from '../dtype.js';
-import { Shape, shapeSize, Tensor } from '../tensor.js';
+import { Shape, shapeSize, Tensor, toInt64 } from '../tensor.js';
 
 export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] {
   const n = Math.max(a.length, b.length);
@@ -61,7 +61,7 @@ export function unaryMap(x: Tensor, f: (v: number) => number, dtype: DType = x.d
   if (xd instanceof BigInt64Array || out instanceof BigInt64Array) {
     for (let i = 0; i < x.size; i++) {
       const r = f(Number(xd[i]!));
-      if (out instanceof BigInt64Array) out[i] = BigInt(Math.trunc(r)); else out[i] = r;
+      if (out instanceof BigInt64Array) out[i] = toInt64(r); else out[i] = r;
     }
   } else {
     const xo = xd as Exclude<TypedData, BigInt64Array>;
@@ -79,7 +79,7 @@ export function binaryMap(a: Tensor, b: Tensor, f: (x: number, y: number) => num
     forEachBroadcastRun(shape, a.shape, b.shape, (o, ao, as, bo, bs, len) => {
       for (let i = 0; i < len; i++) {
         const r = f(Number(ad[ao + i * as]!), Number(bd[bo + i * bs]!));
-        if (out instanceof BigInt64Array) out[o + i] = BigInt(Math.trunc(r)); else out[o + i] = r;
+        if (out instanceof BigInt64Array) out[o + i] = toInt64(r); else out[o + i] = r;
       }
     });
   } else {

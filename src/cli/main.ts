@@ -1,0 +1,160 @@
+/** msport command line: thin commands over the library; reporters render results; exit codes per the README. */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import chalk from 'chalk';
+import { check, DEFAULT_TOLERANCE } from '../check.js';
+import { inspect } from '../inspect.js';
+import { MsportError, UnsupportedOpsError, UsageError } from '../errors.js';
+import { renderCheckTable } from './reporters/check-table.js';
+import { renderInspect } from './reporters/inspect-text.js';
+
+export const EXIT = { ok: 0, mismatch: 1, usage: 2, unsupported: 3, internal: 4 } as const;
+
+const EXIT_HELP = `
+Exit codes:
+  0  parity holds (every output within tolerance)
+  1  parity fails (a value or shape mismatch)
+  2  usage error, or the model/inputs cannot be read
+  3  the model uses operators msport does not support (all are listed)
+  4  internal error in msport (rerun with --verbose and report it)`;
+
+const num = (flag: string) => (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${flag} expects a non-negative number, got '${v}'`);
+  return n;
+};
+const int = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError(`--seed expects an integer in [0, 2^32), got '${v}'`);
+  return n;
+};
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+function parseShapes(specs: string[]): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  for (const s of specs) {
+    const eq = s.lastIndexOf('=');
+    const name = s.slice(0, eq), dims = s.slice(eq + 1).split(/[,x]/).map(Number);
+    if (eq <= 0 || dims.some(d => !Number.isInteger(d) || d < 0)) throw new UsageError(`--shape expects NAME=d0,d1,... with non-negative integers, got '${s}'`);
+    m.set(name, dims);
+  }
+  return m;
+}
+
+function parseInputs(specs: string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const s of specs) {
+    const eq = s.indexOf('=');
+    if (eq <= 0 || eq === s.length - 1) throw new UsageError(`--input expects NAME=FILE.npy, got '${s}'`);
+    m.set(s.slice(0, eq), s.slice(eq + 1));
+  }
+  return m;
+}
+
+interface GlobalOpts { verbose?: boolean; color?: boolean }
+
+function errorPayload(model: string, e: unknown) {
+  const err = e instanceof MsportError ? { code: e.code, message: e.message } : { code: 'MSPORT_INTERNAL', message: (e as Error).message };
+  const unsupported = e instanceof UnsupportedOpsError ? e.ops.map(({ opType, domain, opset, count, nodes }) => ({ opType, domain, opset, count, nodes })) : undefined;
+  return { model, passed: false, error: err, ...(unsupported ? { unsupported } : {}) };
+}
+
+function renderUnsupported(e: UnsupportedOpsError): string {
+  const lines = [`msport: the model uses ${e.ops.length} unsupported operator type${e.ops.length === 1 ? '' : 's'}:`];
+  for (const o of e.ops) lines.push(`  ${o.domain ? `${o.domain}::` : ''}${o.opType} (opset ${o.opset}) x${o.count}  e.g. ${o.nodes[0]}`);
+  return lines.join('\n');
+}
+
+/** Print the error as one line (stack only with --verbose) and return its exit code. */
+function report(e: unknown, opts: GlobalOpts, json: boolean, model: string): number {
+  if (json) process.stdout.write(JSON.stringify(errorPayload(model, e)) + '\n');
+  if (e instanceof UnsupportedOpsError) {
+    process.stderr.write(renderUnsupported(e) + '\n');
+    return e.exitCode;
+  }
+  if (e instanceof MsportError) {
+    process.stderr.write(`msport: error: ${e.message}\n`);
+    if (opts.verbose && e.stack) process.stderr.write(e.stack + '\n');
+    return e.exitCode;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`msport: internal error: ${msg.split('\n')[0]}${opts.verbose ? '' : ' (rerun with --verbose for details)'}\n`);
+  if (opts.verbose && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+  return EXIT.internal;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('msport')
+    .description('Check that a PyTorch model exported to ONNX computes the same on a MindSpore-semantics Cell runtime.')
+    .option('--verbose', 'print stack traces and details on errors')
+    .option('--no-color', 'disable colored output (also NO_COLOR=1)')
+    .addHelpText('after', EXIT_HELP)
+    .exitOverride()
+    .configureOutput({ outputError: (s, write) => write(`msport: error: ${s.replace(/^error: /, '').trim()}\n`) })
+    .hook('preAction', cmd => { if (cmd.opts<GlobalOpts>().color === false) chalk.level = 0; });
+
+  program.command('check')
+    .description('run MODEL in onnxruntime and in the MindSpore Cell runtime on the same inputs and compare every output')
+    .argument('<model>', 'path to an .onnx file')
+    .addOption(new Option('--atol <n>', 'absolute tolerance').argParser(num('--atol')).default(DEFAULT_TOLERANCE.atol))
+    .addOption(new Option('--rtol <n>', 'relative tolerance').argParser(num('--rtol')).default(DEFAULT_TOLERANCE.rtol))
+    .addOption(new Option('--seed <n>', 'seed for random inputs').argParser(int).default(0))
+    .option('--shape <name=dims>', 'concrete dims for an input, e.g. input=1,3,224,224 (repeatable)', collect, [])
+    .option('--input <name=file.npy>', 'feed an input from a .npy file (repeatable)', collect, [])
+    .option('--json', 'print one JSON object on stdout')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (model: string, o: { atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean }) => {
+      const g = program.opts<GlobalOpts>();
+      try {
+        const r = await check(model, { atol: o.atol, rtol: o.rtol, seed: o.seed, shapes: parseShapes(o.shape), inputs: parseInputs(o.input) });
+        process.stdout.write((o.json ? JSON.stringify(toJson(r)) : renderCheckTable(r)) + '\n');
+        setExit(r.passed ? EXIT.ok : EXIT.mismatch);
+      } catch (e) {
+        setExit(report(e, g, !!o.json, model));
+      }
+    });
+
+  program.command('inspect')
+    .description('print the MindSpore Cell tree MODEL imports to, with every Parameter name, shape and dtype')
+    .argument('<model>', 'path to an .onnx file')
+    .option('--json', 'print one JSON object on stdout')
+    .action((model: string, o: { json?: boolean }) => {
+      const g = program.opts<GlobalOpts>();
+      try {
+        const r = inspect(model);
+        process.stdout.write((o.json ? JSON.stringify(r) : renderInspect(r)) + '\n');
+        setExit(EXIT.ok);
+      } catch (e) {
+        setExit(report(e, g, !!o.json, model));
+      }
+    });
+  return program;
+}
+
+/** The documented JSON shape of a check (see README). */
+function toJson(r: Awaited<ReturnType<typeof check>>) {
+  return {
+    model: r.model, passed: r.passed, atol: r.atol, rtol: r.rtol, seed: r.seed,
+    inputs: r.inputs,
+    outputs: r.outputs.map(o => ({
+      name: o.name, shape: o.shape, referenceShape: o.referenceShape, maxAbsDiff: jsonNum(o.maxAbsDiff), maxRelDiff: jsonNum(o.maxRelDiff),
+      meanAbsDiff: jsonNum(o.meanAbsDiff), mismatches: o.mismatches, size: o.size, worstIndex: o.worstIndex,
+      reference: o.reference, actual: o.actual, passed: o.passed, ...(o.error ? { error: o.error } : {}),
+    })),
+    timings: r.timings,
+  };
+}
+
+/** JSON has no Infinity/NaN: they become strings so a reader still sees them. */
+const jsonNum = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram(c => { code = c; });
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : EXIT.usage;
+    return report(e, program.opts<GlobalOpts>(), false, '');
+  }
+  return code;
+}

@@ -1,0 +1,41 @@
+/** `msport inspect` as a library call: the Cell tree a port will have, every Parameter, and how each node maps. */
+import { modelFromFile } from './onnx/proto.js';
+import { importModel } from './onnx/import.js';
+import { msDTypeName } from './runtime/dtype.js';
+
+export interface InspectResult {
+  model: string;
+  producer: string;
+  irVersion: number;
+  opsets: Record<string, number>;
+  inputs: { name: string; dtype: string; dims: (number | string)[] | null }[];
+  outputs: { name: string; dtype: string; dims: (number | string)[] | null }[];
+  /** MindSpore print(net) of the imported tree */
+  repr: string;
+  cells: { name: string; msApi: string; torchApi: string | null; node: string }[];
+  parameters: { name: string; shape: number[]; dtype: string; requiresGrad: boolean; onnx: string | null }[];
+  functionalOps: { msApi: string; count: number }[];
+}
+
+export function inspect(modelPath: string): InspectResult {
+  const model = modelFromFile(modelPath);
+  const { network, boundInitializers } = importModel(model);
+  const initOf = new Map([...boundInitializers].map(([init, param]) => [param, init]));
+  const funcs = new Map<string, number>();
+  for (const s of network.steps) if (!s.cellName) funcs.set(s.msApi, (funcs.get(s.msApi) ?? 0) + 1);
+  const vi = (v: { name: string; dtypeName: string; dims: (number | string)[] | null }) => ({ name: v.name, dtype: v.dtypeName, dims: v.dims });
+  return {
+    model: modelPath,
+    producer: model.producer,
+    irVersion: model.irVersion,
+    opsets: Object.fromEntries([...model.opsets].map(([k, v]) => [k || 'ai.onnx', v])),
+    inputs: model.graph.inputs.map(vi),
+    outputs: model.graph.outputs.map(vi),
+    repr: network.toString(),
+    cells: network.steps.filter(s => s.cellName).map(s => ({ name: s.cellName!, msApi: s.msApi, torchApi: s.torchApi, node: s.node.name })),
+    parameters: network.parametersAndNames().map(([name, p]) => ({
+      name, shape: [...p.shape], dtype: msDTypeName[p.dtype], requiresGrad: p.requiresGrad, onnx: initOf.get(name) ?? null,
+    })),
+    functionalOps: [...funcs].map(([msApi, count]) => ({ msApi, count })).sort((a, b) => b.count - a.count),
+  };
+}

@@ -1,0 +1,113 @@
+/** Cell and Parameter behaviour the seeds show (../shared/seeds: 003 MyCell, 000 Network with w/b). */
+import { describe, expect, it } from 'vitest';
+import { Cell } from '../../src/runtime/cell.js';
+import { Parameter } from '../../src/runtime/parameter.js';
+import { Tensor } from '../../src/runtime/tensor.js';
+import * as nn from '../../src/runtime/nn/index.js';
+import * as ops from '../../src/runtime/functional.js';
+
+class MyCell extends Cell {
+  net: Cell;
+  constructor(forwardNet: Cell, autoPrefix = true) {
+    super(autoPrefix);
+    this.net = forwardNet;
+  }
+  construct(x: Tensor): Tensor { return ops.relu(this.net.forward(x)); }
+}
+
+describe('Cell parameter naming', () => {
+  it('auto_prefix prefixes the child attribute name (seed: net.weight)', () => {
+    const myNet = new MyCell(new nn.Conv2d(120, 240, 4, { hasBias: false }));
+    expect(`[${myNet.trainableParams().map(String).join(', ')}]`).toBe('[Parameter (name=net.weight, shape=(240, 120, 4, 4), dtype=Float32, requires_grad=True)]');
+  });
+
+  it('auto_prefix=False keeps the bare name', () => {
+    const myNet = new MyCell(new nn.Conv2d(120, 240, 4, { hasBias: false }), false);
+    expect(myNet.trainableParams().map(p => p.name)).toEqual(['weight']);
+  });
+
+  it('named Parameters keep their names (seed: w, b)', () => {
+    class Network extends Cell {
+      w = new Parameter(Tensor.zeros([5, 3]), 'w');
+      b = new Parameter(Tensor.zeros([3]), 'b');
+      construct(x: Tensor): Tensor { return ops.add(ops.matmul(x, this.w), this.b); }
+    }
+    const net = new Network();
+    expect(net.trainableParams().map(String)).toEqual([
+      'Parameter (name=w, shape=(5, 3), dtype=Float32, requires_grad=True)',
+      'Parameter (name=b, shape=(3,), dtype=Float32, requires_grad=True)',
+    ]);
+    expect(net.forward(Tensor.full([2, 5], 1)).shape).toEqual([2, 3]);
+  });
+
+  it('an unnamed Parameter is called Parameter until assigned to a Cell', () => {
+    const p = new Parameter(Tensor.zeros([2]));
+    expect(p.name).toBe('Parameter');
+    class C extends Cell { bias = p; construct(x: Tensor): Tensor { return x; } }
+    new C();
+    expect(p.name).toBe('bias');
+  });
+
+  it('nested SequentialCell gives 0., 1. prefixes and BatchNorm names gamma/beta/moving_*', () => {
+    class Net extends Cell {
+      layer1 = new nn.SequentialCell([new nn.Conv2d(3, 12, 3, { padMode: 'pad', padding: 1, hasBias: true }), new nn.BatchNorm2d(12), new nn.ReLU()]);
+      construct(x: Tensor): Tensor { return this.layer1.forward(x); }
+    }
+    const net = new Net();
+    expect(net.parametersAndNames().map(([n]) => n)).toEqual([
+      'layer1.0.weight', 'layer1.0.bias', 'layer1.1.gamma', 'layer1.1.beta', 'layer1.1.moving_mean', 'layer1.1.moving_variance',
+    ]);
+    expect(net.untrainableParams().map(p => p.name)).toEqual(['layer1.1.moving_mean', 'layer1.1.moving_variance']);
+    expect(net.cellsAndNames().map(([n]) => n)).toEqual(['', 'layer1', 'layer1.0', 'layer1.1', 'layer1.2']);
+  });
+
+  it('setTrain switches the phase of the whole tree', () => {
+    const net = new nn.SequentialCell([new nn.Dense(2, 2), new nn.ReLU()]);
+    expect(net.phase).toBe('predict');
+    net.setTrain();
+    expect(net.cellsAndNames().every(([, c]) => c.phase === 'train')).toBe(true);
+    net.setTrain(false);
+    expect(net.phase).toBe('predict');
+  });
+
+  it('set_data checks the shape', () => {
+    const p = new Parameter(Tensor.zeros([3]), 'b');
+    p.setData(Tensor.from([3, 4, 5], 'float32'));
+    expect(p.toArray()).toEqual([3, 4, 5]);
+    expect(() => p.setData(Tensor.zeros([4]))).toThrow(/shape \(4,\) does not match \(3,\)/);
+  });
+
+  it('prints the tree like MindSpore print(net)', () => {
+    const net = new nn.SequentialCell([new nn.Dense(784, 512), new nn.ReLU()]);
+    expect(net.toString()).toBe('SequentialCell<\n  (0): Dense<input_channels=784, output_channels=512, has_bias=True>\n  (1): ReLU<>\n  >');
+  });
+});
+
+describe('nn defaults are MindSpore defaults', () => {
+  it("Conv2d defaults to pad_mode='same' and no bias; same padding keeps ceil(in/stride)", () => {
+    const conv = new nn.Conv2d(1, 1, 3, { stride: 2 });
+    expect(conv.padMode).toBe('same');
+    expect(conv.bias).toBeNull();
+    expect(conv.forward(Tensor.zeros([1, 1, 7, 7])).shape).toEqual([1, 1, 4, 4]);
+    // an odd total pad puts the extra row/column at the bottom/right
+    expect(new nn.Conv2d(1, 1, 2).effectivePadding(5, 5)).toEqual([0, 1, 0, 1]);
+  });
+
+  it('MaxPool2d stride defaults to 1 (PyTorch: kernel_size)', () => {
+    expect(new nn.MaxPool2d(2).forward(Tensor.zeros([1, 1, 4, 4])).shape).toEqual([1, 1, 3, 3]);
+  });
+
+  it('BatchNorm2d momentum 0.9, eps 1e-5; LeakyReLU alpha 0.2; GELU approximate', () => {
+    const bn = new nn.BatchNorm2d(4);
+    expect([bn.momentum, bn.eps]).toEqual([0.9, 1e-5]);
+    expect(new nn.LeakyReLU().alpha).toBe(0.2);
+    expect(new nn.GELU().approximate).toBe(true);
+  });
+
+  it('Dense is x·Wᵀ + b', () => {
+    const d = new nn.Dense(2, 1);
+    d.weight.setData(Tensor.from([[2, 3]], 'float32'));
+    d.bias!.setData(Tensor.from([1], 'float32'));
+    expect(d.forward(Tensor.from([[1, 1], [2, -1]], 'float32')).toArray()).toEqual([6, 2]);
+  });
+});
