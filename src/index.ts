@@ -1,0 +1,20 @@
+/** msport's public API: the runtime (MindSpore semantics), the ONNX importer, and the check/inspect library calls. */
+export { Tensor } from './runtime/tensor.js';
+export type { Shape } from './runtime/tensor.js';
+export { Parameter } from './runtime/parameter.js';
+export { Cell } from './runtime/cell.js';
+export * as nn from './runtime/nn/index.js';
+export * as ops from './runtime/functional.js';
+export { noGrad, backward } from './runtime/autograd.js';
+export { setSeed } from './runtime/random.js';
+export { initializers, initTensor } from './runtime/initializer.js';
+export type { DType } from './runtime/dtype.js';
+export { check, DEFAULT_TOLERANCE } from './check.js';
+export type { CheckOptions, CheckResult } from './check.js';
+export { inspect } from './inspect.js';
+export type { InspectResult } from './inspect.js';
+export { modelFromFile, modelFromBytes } from './onnx/proto.js';
+export { importModel } from './onnx/import.js';
+export { allRules } from './mappings/index.js';
+export type { MappingRule } from './mappings/index.js';
+export { MsportError, UsageError, ModelLoadError, UnsupportedOpsError } from './errors.js';
