@@ -147,12 +147,11 @@ export function importModel(model: OnnxModel): ImportResult {
   for (const [k, ch] of root.children) network.insertChildToCell(k, materialise(ch));
 
   const boundInitializers = new Map<string, string>();
-  for (const s of steps) {
-    const p = pending.find(q => q.node === s.node)!;
-    if (p.built.kind === 'cell') for (const b of p.built.bound) {
-      const init = s.node.inputs[b.input]!;
+  for (const p of pending) {
+    if (p.built.kind !== 'cell') continue;
+    for (const b of p.built.bound) {
       const param = (p.built.cell as unknown as Record<string, { name: string }>)[b.param]!;
-      boundInitializers.set(init, param.name);
+      boundInitializers.set(p.node.inputs[b.input]!, param.name);
     }
   }
   return { network, boundInitializers };

@@ -1,0 +1,96 @@
+/** Reading ModelProto: typed tensor fields, float16, external data beside the model, and refusals. */
+import { describe, expect, it, beforeAll } from 'vitest';
+import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
+import { decodeTensor, modelFromFile, modelFromBytes } from '../../src/onnx/proto.js';
+import { numberToFloat16Bits } from '../../src/runtime/dtype.js';
+import { buildModel } from '../helpers/onnx-builder.js';
+import { parity } from '../helpers/parity.js';
+import { Tensor } from '../../src/runtime/tensor.js';
+
+const ctx = { baseDir: null, what: 'test' };
+let dir: string;
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'msport-proto-')); });
+
+describe('tensor decoding', () => {
+  it('typed fields: float_data, int64_data, int32_data, bool', () => {
+    expect(decodeTensor({ name: 'f', dataType: 1, dims: [2], floatData: [1.5, -2] }, ctx).toArray()).toEqual([1.5, -2]);
+    const i64 = decodeTensor({ name: 'i', dataType: 7, dims: [3], int64Data: [1, -1, 9007199254740991] }, ctx);
+    expect([i64.dtype, i64.toArray()]).toEqual(['int64', [1, -1, 9007199254740991]]);
+    expect(decodeTensor({ name: 'n', dataType: 6, dims: [2], int32Data: [7, -8] }, ctx).toArray()).toEqual([7, -8]);
+    expect(decodeTensor({ name: 'b', dataType: 9, dims: [3], int32Data: [1, 0, 1] }, ctx).toArray()).toEqual([1, 0, 1]);
+  });
+
+  it('float16 in raw_data and in int32_data', () => {
+    const vals = [1, -0.5, 65504, 2 ** -14, 2 ** -24, -3.140625]; // normal, max, smallest normal, smallest subnormal
+    const raw = new Uint8Array(2 * vals.length);
+    const dv = new DataView(raw.buffer);
+    vals.forEach((v, i) => dv.setUint16(2 * i, numberToFloat16Bits(v), true));
+    expect(decodeTensor({ name: 'h', dataType: 10, dims: [vals.length], rawData: raw }, ctx).toArray()).toEqual(vals);
+    expect(decodeTensor({ name: 'h2', dataType: 10, dims: [vals.length], int32Data: vals.map(numberToFloat16Bits) }, ctx).toArray()).toEqual(vals);
+  });
+
+  it('a size that does not match the dims is an error naming the tensor', () => {
+    expect(() => decodeTensor({ name: 'w', dataType: 1, dims: [3], rawData: new Uint8Array(8) }, ctx)).toThrow(/tensor w: shape \[3\] needs 12 bytes of FLOAT but the data has 8/);
+    expect(() => decodeTensor({ name: 'w', dataType: 1, dims: [3], floatData: [1] }, ctx)).toThrow(/tensor w: shape needs 3 values but 1 are stored/);
+    expect(() => decodeTensor({ name: 's', dataType: 8, dims: [1] }, ctx)).toThrow(/data type STRING is not supported/);
+  });
+});
+
+function externalModel(location: string): Uint8Array {
+  const bytes = buildModel({ nodes: [{ op: 'Add', inputs: ['x', 'w'], outputs: ['y'] }], inputs: [{ name: 'x', dims: [4] }], outputs: [{ name: 'y' }] });
+  const m = onnxProto.onnx.ModelProto.decode(bytes);
+  m.graph!.initializer = [onnxProto.onnx.TensorProto.create({ name: 'w', dataType: 1, dims: [4], dataLocation: 1,
+    externalData: [{ key: 'location', value: location }, { key: 'offset', value: '8' }, { key: 'length', value: '16' }] })];
+  return onnxProto.onnx.ModelProto.encode(m).finish();
+}
+
+describe('external data', () => {
+  it('reads tensors stored beside the model (location, offset, length) and runs them', async () => {
+    const data = new Float32Array([99, 99, 1, 2, 3, 4]);
+    writeFileSync(join(dir, 'weights.bin'), new Uint8Array(data.buffer));
+    const path = join(dir, 'ext.onnx');
+    writeFileSync(path, externalModel('weights.bin'));
+    const model = modelFromFile(path);
+    expect(model.graph.initializers.get('w')!.toArray()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('refuses absolute paths, paths escaping the folder and missing files, naming them', () => {
+    const sub = join(dir, 'sub');
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(dir, 'outside.bin'), new Uint8Array(32));
+    symlinkSync(join(dir, 'outside.bin'), join(sub, 'link.bin'));
+    const cases: [string, RegExp][] = [
+      ['/etc/passwd', /is absolute/], ['../outside.bin', /escapes the model's folder/], ['link.bin', /escapes the model's folder/], ['gone.bin', /external data file not found: .*gone\.bin/],
+    ];
+    for (const [loc, msg] of cases) {
+      const path = join(sub, `m-${loc.replace(/\W/g, '_')}.onnx`);
+      writeFileSync(path, externalModel(loc));
+      expect(() => modelFromFile(path), loc).toThrow(msg);
+    }
+  });
+});
+
+describe('graph checks', () => {
+  it('a node reading a missing tensor and a cycle are reported by name', async () => {
+    const { importModel } = await import('../../src/onnx/import.js');
+    const missing = buildModel({ nodes: [{ op: 'Add', name: 'add1', inputs: ['x', 'ghost'], outputs: ['y'] }], inputs: [{ name: 'x', dims: [1] }], outputs: [{ name: 'y' }] });
+    expect(() => importModel(modelFromBytes(missing))).toThrow(/node add1 \(Add\) reads tensor 'ghost'/);
+    const cycle = buildModel({
+      nodes: [{ op: 'Relu', name: 'a', inputs: ['t2'], outputs: ['t1'] }, { op: 'Relu', name: 'b', inputs: ['t1'], outputs: ['t2'] }, { op: 'Add', name: 'c', inputs: ['x', 't2'], outputs: ['y'] }],
+      inputs: [{ name: 'x', dims: [1] }], outputs: [{ name: 'y' }],
+    });
+    expect(() => importModel(modelFromBytes(cycle))).toThrow(/cycle/);
+  });
+
+  it('nodes listed out of order still run', async () => {
+    const bytes = buildModel({
+      nodes: [{ op: 'Relu', inputs: ['t'], outputs: ['y'] }, { op: 'Neg', inputs: ['x'], outputs: ['t'] }],
+      inputs: [{ name: 'x', dims: [5] }], outputs: [{ name: 'y' }],
+    });
+    const [r] = await parity(bytes, { x: Tensor.from([-2, -1, 0, 1, 2], 'float32') });
+    expect(r!.mismatches).toBe(0);
+  });
+});
