@@ -110,3 +110,4 @@ export const pad = (x: Tensor, padding: readonly number[], mode: 'constant' | 'r
   return apply('Pad', [x], { pads, mode: m, value });
 };
 export { resolveShape };
+export * from './functional-layers.js';

@@ -6,9 +6,10 @@ import { poolOps } from './pool.js';
 import { normOps } from './norm.js';
 import { reduceOps } from './reduce.js';
 import { movementOps } from './movement.js';
+import { layerOps } from './layers.js';
 
 /** The one list every runtime op is registered from; a name registered twice throws. */
-export const allOps = [...elementwiseOps, ...linalgOps, ...convOps, ...poolOps, ...normOps, ...reduceOps, ...movementOps];
+export const allOps = [...elementwiseOps, ...linalgOps, ...convOps, ...poolOps, ...normOps, ...reduceOps, ...movementOps, ...layerOps];
 registerOps(allOps);
 
 export { getOp, registeredOps } from './registry.js';

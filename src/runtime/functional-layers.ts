@@ -1,0 +1,2 @@
+/** Functional forms of the layer ops (layer norms, embeddings, losses, 3-D and transposed convolutions). */
+export {};
