@@ -12,62 +12,75 @@ export function noGrad<T>(fn: () => T): T {
 
 export function isGradEnabled(): boolean { return gradEnabled; }
 
+/** Attach a graph node to `outputs` when recording and some input requires grad. */
+export function record(op: string, inputs: Tensor[], outputs: Tensor[], backward: (dys: Tensor[]) => (Tensor | null)[]): void {
+  if (!gradEnabled || !inputs.some(t => t.requiresGrad)) return;
+  const node = { op, inputs, outputs, backward };
+  for (const o of outputs) { o.requiresGrad = true; o.gradNode = node; }
+}
+
 /** Run a registered op by name; record a graph node when any input requires grad. */
 export function apply(name: string, inputs: Tensor[], attrs: Attrs = {}): Tensor {
   const op = getOp(name);
   const out = op.forward(inputs, attrs);
   if (Array.isArray(out)) throw new Error(`op ${name} returns several outputs; call applyMulti`);
-  if (gradEnabled && inputs.some(t => t.requiresGrad)) {
-    const backward = op.backward;
-    out.requiresGrad = true;
-    out.gradNode = {
-      op: name,
-      inputs,
-      backward: dy => {
-        if (!backward) throw new Error(`Cannot compute gradient: op ${name} has no gradient (${op.noGrad})`);
-        return backward(dy, inputs, out, attrs);
-      },
-    };
-  }
+  record(name, inputs, [out], ([dy]) => {
+    if (!op.backward) throw new Error(`Cannot compute gradient: op ${name} has no gradient (${op.noGrad})`);
+    return op.backward(dy!, inputs, out, attrs);
+  });
   return out;
 }
 
-/** Run a multi-output op (Split, ...). Such ops are not differentiated here. */
+/** Run a multi-output op; such ops are not differentiable (compose single-output ops when a gradient is needed). */
 export function applyMulti(name: string, inputs: Tensor[], attrs: Attrs = {}): Tensor[] {
   const out = getOp(name).forward(inputs, attrs);
   return Array.isArray(out) ? out : [out];
 }
 
 /**
- * Reverse-mode sweep from `root` (seeded with `sens`, ones by default). Gradients accumulate into `.grad`
- * of every tensor reached; each backward result is checked for arity and shape.
+ * Reverse-mode sweep from `roots` (each seeded with its `sens`, ones by default). Nodes run in reverse topological
+ * order; each backward result is checked for arity and shape, and gradients reaching a leaf that requires grad are
+ * stored in its `.grad`. Returns the gradient of every tensor reached.
  */
-export function backward(root: Tensor, sens?: Tensor): void {
-  const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
-  const visit = (t: Tensor): void => {
-    if (seen.has(t)) return;
-    seen.add(t);
-    for (const i of t.gradNode?.inputs ?? []) visit(i);
-    order.push(t);
+export function backward(roots: Tensor | Tensor[], sens?: Tensor | Tensor[]): Map<Tensor, Tensor> {
+  const rs = Array.isArray(roots) ? roots : [roots];
+  const ss = sens === undefined ? [] : Array.isArray(sens) ? sens : [sens];
+  type Node = NonNullable<Tensor['gradNode']>;
+  const order: Node[] = [];
+  const seen = new Set<Node>();
+  const visit = (n: Node): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    for (const i of n.inputs) if (i.gradNode) visit(i.gradNode);
+    order.push(n);
   };
-  visit(root);
+  for (const r of rs) if (r.gradNode) visit(r.gradNode);
   const grads = new Map<Tensor, Tensor>();
-  grads.set(root, sens ?? Tensor.full(root.shape, 1, root.dtype));
-  for (let i = order.length - 1; i >= 0; i--) {
-    const t = order[i]!;
-    const g = grads.get(t);
-    if (!g) continue;
-    if (!t.gradNode) { t.grad = g; continue; }
-    const node = t.gradNode;
-    const gs = node.backward(g);
+  const add = (t: Tensor, g: Tensor): void => {
+    const prev = grads.get(t);
+    grads.set(t, prev ? noGradAdd(prev, g) : g);
+  };
+  rs.forEach((r, i) => {
+    const s = ss[i] ?? Tensor.full(r.shape, 1, r.dtype);
+    if (s.shape.join() !== r.shape.join()) throw new Error(`sens has shape [${s.shape}] but the output has [${r.shape}]`);
+    add(r, s);
+  });
+  for (let k = order.length - 1; k >= 0; k--) {
+    const node = order[k]!;
+    if (!node.outputs.some(o => grads.has(o))) continue;
+    const dys = node.outputs.map(o => grads.get(o) ?? Tensor.zeros(o.shape, o.dtype));
+    const gs = noGradRun(() => node.backward(dys));
     if (gs.length !== node.inputs.length) throw new Error(`gradient of ${node.op} returned ${gs.length} values for ${node.inputs.length} inputs`);
-    gs.forEach((gi, k) => {
-      const inp = node.inputs[k]!;
-      if (!gi || !inp.requiresGrad) return;
-      if (gi.shape.join() !== inp.shape.join()) throw new Error(`gradient of ${node.op} input ${k} has shape [${gi.shape}] but the input has [${inp.shape}]`);
-      const prev = grads.get(inp);
-      grads.set(inp, prev ? apply('Add', [prev, gi]) : gi);
+    gs.forEach((g, i) => {
+      const inp = node.inputs[i]!;
+      if (!g || !inp.requiresGrad) return;
+      if (g.shape.join() !== inp.shape.join()) throw new Error(`gradient of ${node.op} input ${i} has shape [${g.shape}] but the input has [${inp.shape}]`);
+      add(inp, g);
     });
   }
+  for (const [t, g] of grads) if (!t.gradNode && t.requiresGrad) t.grad = g;
+  return grads;
 }
+
+function noGradRun<T>(fn: () => T): T { return noGrad(fn); }
+function noGradAdd(a: Tensor, b: Tensor): Tensor { return noGrad(() => apply('Add', [a, b])); }

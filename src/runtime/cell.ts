@@ -1,6 +1,7 @@
 import { Tensor } from './tensor.js';
 import { Parameter } from './parameter.js';
-import { noGrad } from './autograd.js';
+import { noGrad, isGradEnabled, record, apply } from './autograd.js';
+import { isFloat, roundToFloat16 } from './dtype.js';
 
 export type CellOutput = Tensor | Tensor[];
 
@@ -16,6 +17,9 @@ export abstract class Cell {
   readonly _params = new Map<string, Parameter>();
   readonly autoPrefix: boolean;
   training = false;
+  /** Compute dtype set by toFloat: 'float16' rounds inputs, parameters and outputs to binary16 at this Cell's boundary. */
+  computeDtype: 'float32' | 'float16' | null = null;
+  requiresGrad = false;
 
   constructor(autoPrefix = true) {
     this.autoPrefix = autoPrefix;
@@ -34,9 +38,57 @@ export abstract class Cell {
   /** The forward computation (MindSpore `construct`). */
   abstract construct(...inputs: Tensor[]): CellOutput;
 
-  /** Calling a Cell runs `construct` (MindSpore `cell(x)`). */
+  /**
+   * Calling a Cell runs `construct` (MindSpore `cell(x)`). A Cell defining `bprop(...inputs, out, dout)` replaces
+   * autodiff through its body: the body runs unrecorded and `bprop` returns one gradient per input.
+   */
   call(...inputs: Tensor[]): CellOutput {
+    if (this.computeDtype === 'float16') return this.callFloat16(inputs);
+    const custom = (this as unknown as { bprop?: (...a: unknown[]) => Tensor | Tensor[] }).bprop;
+    if (typeof custom === 'function' && isGradEnabled() && inputs.some(t => t.requiresGrad)) {
+      const out = noGrad(() => this.construct(...inputs));
+      const outs = (Array.isArray(out) ? out : [out]).map(o => new Tensor(o.data, o.shape, o.dtype));
+      record(`${this.clsName}.bprop`, inputs, outs, dys => {
+        const g = custom.call(this, ...inputs, Array.isArray(out) ? outs : outs[0], Array.isArray(out) ? dys : dys[0]);
+        const gs = Array.isArray(g) ? g : [g];
+        if (gs.length !== inputs.length) throw new Error(`${this.clsName}.bprop returned ${gs.length} gradients for ${inputs.length} inputs`);
+        return gs;
+      });
+      return Array.isArray(out) ? outs : outs[0]!;
+    }
     return this.construct(...inputs);
+  }
+
+  /** to_float(float16): binary16 rounding of float inputs, of this Cell's own parameters while it runs, and of outputs. */
+  private callFloat16(inputs: Tensor[]): CellOutput {
+    const toHalf = (t: Tensor): Tensor => (isFloat(t.dtype) ? apply('Cast', [t], { to: 'float16' }) : t);
+    const saved: [Parameter, Tensor['data']][] = [];
+    for (const p of this._params.values()) {
+      if (!isFloat(p.dtype)) continue;
+      saved.push([p, p.data]);
+      p.data = Float32Array.from(p.data as Float32Array, roundToFloat16);
+    }
+    const dtype = this.computeDtype;
+    this.computeDtype = null;
+    try {
+      const out = this.call(...inputs.map(toHalf));
+      return Array.isArray(out) ? out.map(toHalf) : toHalf(out);
+    } finally {
+      this.computeDtype = dtype;
+      for (const [p, d] of saved) p.data = d;
+    }
+  }
+
+  /** MindSpore to_float: run this Cell and every Cell below it in `dtype`. */
+  toFloat(dtype: 'float16' | 'float32'): this {
+    for (const [, c] of this.cellsAndNames()) c.computeDtype = dtype;
+    return this;
+  }
+
+  /** MindSpore set_grad: marks the Cell as one whose backward will be taken (the tape needs no preparation here). */
+  setGrad(requiresGrad = true): this {
+    this.requiresGrad = requiresGrad;
+    return this;
   }
 
   /** Shorthand for Cells with a single output. */

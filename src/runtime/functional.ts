@@ -3,7 +3,7 @@
  * each a thin call into the op registry.
  */
 import './ops/index.js';
-import { apply, applyMulti } from './autograd.js';
+import { apply, applyMulti, isGradEnabled } from './autograd.js';
 import { DType } from './dtype.js';
 import { Tensor } from './tensor.js';
 import { resolveShape, PadMode } from './ops/movement.js';
@@ -86,11 +86,28 @@ export const flatten = (x: Tensor, startDim = 1, endDim = -1): Tensor => {
 };
 export const concat = (xs: Tensor[], axis = 0): Tensor => apply('Concat', xs, { axis });
 export const cat = concat;
-export const split = (x: Tensor, sizes: number[], axis = 0): Tensor[] => applyMulti('Split', [x], { axis, sizes });
+/** ops.split into pieces of `sizes` along `axis`; composed of slices so each piece carries its own gradient. */
+export const split = (x: Tensor, sizes: number[], axis = 0): Tensor[] => {
+  const ax = axis < 0 ? axis + x.ndim : axis;
+  if (sizes.reduce((a, b) => a + b, 0) !== x.shape[ax]) throw new Error(`split: sizes [${sizes}] do not add up to dim ${ax} = ${x.shape[ax]}`);
+  if (!isGradEnabled() || !x.requiresGrad) return applyMulti('Split', [x], { axis: ax, sizes });
+  let off = 0;
+  return sizes.map(sz => {
+    const begin = x.shape.map((_, i) => (i === ax ? off : 0)), end = x.shape.map((d, i) => (i === ax ? off + sz : d));
+    off += sz;
+    return stridedSlice(x, begin, end, x.shape.map(() => 1));
+  });
+};
 export const stridedSlice = (x: Tensor, begin: number[], end: number[], strides: number[]): Tensor => apply('StridedSlice', [x], { begin, end, strides });
 export const gather = (x: Tensor, indices: Tensor, axis: number): Tensor => apply('Gather', [x, indices], { axis });
 export const expand = (x: Tensor, shape: number[]): Tensor => apply('Expand', [x], { shape });
-export const tile = (x: Tensor, reps: number[]): Tensor => apply('Tile', [x], { reps });
+/** ops.tile: repeat along each axis (composed of concat, so it is differentiable). */
+export const tile = (x: Tensor, reps: number[]): Tensor => {
+  let t = x.ndim < reps.length ? reshape(x, [...Array(reps.length - x.ndim).fill(1), ...x.shape]) : x;
+  const off = t.ndim - reps.length;
+  reps.forEach((r, d) => { if (r > 1) t = concat(Array(r).fill(t), d + off); });
+  return t === x ? reshape(x, x.shape) : t;
+};
 export const squeeze = (x: Tensor, axis?: number | number[]): Tensor => {
   const ax = axisList(axis)?.map(a => (a < 0 ? a + x.ndim : a));
   return reshape(x, x.shape.filter((d, i) => (ax ? !ax.includes(i) : d !== 1)));

@@ -1,5 +1,7 @@
-import { msDTypeName } from './dtype.js';
-import { Tensor, shapeStr } from './tensor.js';
+import { DType, msDTypeName, TypedData } from './dtype.js';
+import { Tensor, shapeStr, setElem } from './tensor.js';
+import type { Initializer } from './initializer.js';
+import { initTensor } from './initializer.js';
 
 /**
  * mindspore.Parameter: a named Tensor a Cell owns. Made without a name it is called `Parameter`; assigned to a Cell
@@ -8,18 +10,76 @@ import { Tensor, shapeStr } from './tensor.js';
 export class Parameter extends Tensor {
   name: string;
 
-  constructor(data: Tensor, name?: string, requiresGrad = true) {
-    super(data.data, data.shape, data.dtype);
+  /** An Initializer given as default input stays lazy (shape and dtype only) until `initData()`. */
+  private pendingInit: { init: Initializer; dtype: DType } | null = null;
+
+  constructor(defaultInput: Tensor | number | { init: Initializer; shape: readonly number[]; dtype?: DType }, name?: string, requiresGrad = true) {
+    if (typeof defaultInput === 'number') {
+      const t = Tensor.scalar(defaultInput, 'float32');
+      super(t.data, t.shape, t.dtype);
+    } else if (defaultInput instanceof Tensor) {
+      super(defaultInput.data, defaultInput.shape, defaultInput.dtype);
+    } else {
+      const dtype = defaultInput.dtype ?? 'float32';
+      // placeholder storage until initData(): zero-length views keep memory untouched for lazy parameters
+      super(new Float32Array(0), [0], dtype);
+      (this as { shape: readonly number[] }).shape = Object.freeze([...defaultInput.shape]);
+      this.pendingInit = { init: defaultInput.init, dtype };
+    }
     this.name = name ?? 'Parameter';
     this.requiresGrad = requiresGrad;
   }
 
-  /** Replace the value; the shape must match unless sliceShape. */
+  override get data(): TypedData { if (this.pendingInit) this.initData(); return this._data; }
+  override set data(d: TypedData) { this._data = d; }
+
+  /** True while the data is still an un-materialised Initializer. */
+  get isLazy(): boolean { return this.pendingInit !== null; }
+
+  /** Materialise a lazy Initializer (mindspore Parameter.init_data). */
+  initData(): this {
+    if (this.pendingInit) {
+      const { init, dtype } = this.pendingInit;
+      this.pendingInit = null;
+      this._data = initTensor(init, this.shape, dtype).data;
+    }
+    return this;
+  }
+
+  /** A copy with its own data (same name and flags), like Parameter.clone(init='same'). */
+  clone(): Parameter {
+    this.initData();
+    return new Parameter(new Tensor(this.data.slice(), this.shape, this.dtype), this.name, this.requiresGrad);
+  }
+
+  /** Index assignment on the flat data, like `param[i] = v` on a 1-D Parameter. */
+  setItem(index: number | number[], value: number): this {
+    this.initData();
+    const idx = Array.isArray(index) ? index : [index];
+    if (idx.length > this.ndim) throw new Error(`Parameter ${this.name}: index [${idx}] has more dims than shape ${shapeStr(this.shape)}`);
+    let flat = 0, stride = 1;
+    const inner = this.shape.slice(idx.length).reduce((a, b) => a * b, 1);
+    for (let d = idx.length - 1; d >= 0; d--) {
+      const i = idx[d]! < 0 ? idx[d]! + this.shape[d]! : idx[d]!;
+      if (i < 0 || i >= this.shape[d]!) throw new Error(`Parameter ${this.name}: index ${idx[d]} is out of range for dim ${d} of size ${this.shape[d]}`);
+      flat += i * stride;
+      stride *= this.shape[d]!;
+    }
+    for (let k = 0; k < inner; k++) setElem(this.data, flat * inner + k, value);
+    return this;
+  }
+
+  /** Replace the value; the shape must match unless sliceShape. A value of another dtype is cast, as MindSpore does. */
   setData(data: Tensor, sliceShape = false): this {
+    this.pendingInit = null;
+    if (data.dtype !== this.dtype && data.shape.join() === this.shape.join()) {
+      const cast = Tensor.zeros(data.shape, this.dtype);
+      for (let i = 0; i < data.size; i++) setElem(cast.data, i, data.get(i));
+      data = cast;
+    }
     if (!sliceShape && data.shape.join() !== this.shape.join()) {
       throw new Error(`Parameter ${this.name}: set_data shape ${shapeStr(data.shape)} does not match ${shapeStr(this.shape)}`);
     }
-    if (data.dtype !== this.dtype) throw new Error(`Parameter ${this.name}: set_data dtype ${data.dtype} does not match ${this.dtype}`);
     this.data = data.data;
     if (sliceShape) (this as { shape: readonly number[] }).shape = Object.freeze([...data.shape]);
     return this;
@@ -27,5 +87,34 @@ export class Parameter extends Tensor {
 
   override toString(): string {
     return `Parameter (name=${this.name}, shape=${shapeStr(this.shape)}, dtype=${msDTypeName[this.dtype]}, requires_grad=${this.requiresGrad ? 'True' : 'False'})`;
+  }
+}
+
+/** mindspore.ParameterTuple: a fixed, iterable list of Parameters with `clone(prefix, init)`. */
+export class ParameterTuple implements Iterable<Parameter> {
+  readonly items: readonly Parameter[];
+
+  constructor(params: Iterable<Parameter>) {
+    const items = [...params];
+    for (const p of items) if (!(p instanceof Parameter)) throw new Error('ParameterTuple holds Parameters only');
+    this.items = Object.freeze(items);
+  }
+
+  get length(): number { return this.items.length; }
+  at(i: number): Parameter | undefined { return this.items.at(i); }
+  [Symbol.iterator](): Iterator<Parameter> { return this.items[Symbol.iterator](); }
+
+  /** Copies named `prefix.name`; init 'same' copies the data, an initializer name or a number re-draws it. */
+  clone(prefix: string, init: 'same' | 'zeros' | 'ones' | number = 'same'): ParameterTuple {
+    if (!prefix) throw new Error('ParameterTuple.clone needs a prefix');
+    return new ParameterTuple(this.items.map(p => {
+      const c = init === 'same' ? p.clone() : new Parameter(initTensor(init, p.shape, p.dtype), undefined, p.requiresGrad);
+      c.name = `${prefix}.${p.name}`;
+      return c;
+    }));
+  }
+
+  toString(): string {
+    return `(${this.items.map(String).join(', ')})`;
   }
 }

@@ -12,11 +12,15 @@ export function shapeStr(shape: Shape): string {
   return `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
 }
 
-/** Autograd bookkeeping attached to a Tensor produced by a differentiable op. */
+/**
+ * Autograd bookkeeping: one node per recorded op (or custom-bprop Cell call). Every output Tensor points at it; the
+ * engine hands `backward` one gradient per output (zeros for outputs nothing depended on) and gets one per input.
+ */
 export interface GradNode {
   op: string;
   inputs: Tensor[];
-  backward: (dy: Tensor) => (Tensor | null)[];
+  outputs: Tensor[];
+  backward: (dys: Tensor[]) => (Tensor | null)[];
 }
 
 type Nested = number | boolean | bigint | Nested[];
@@ -36,7 +40,10 @@ function flatten(v: Nested, out: Nested[], shape: number[], depth: number): void
 export class Tensor {
   readonly dtype: DType;
   readonly shape: Shape;
-  data: TypedData;
+  protected _data: TypedData;
+  /** The elements, row-major. An accessor so a lazy Parameter can materialise its Initializer on first use. */
+  get data(): TypedData { return this._data; }
+  set data(d: TypedData) { this._data = d; }
   requiresGrad = false;
   gradNode: GradNode | null = null;
   grad: Tensor | null = null;
@@ -44,7 +51,7 @@ export class Tensor {
   constructor(data: TypedData, shape: Shape, dtype: DType) {
     const n = shapeSize(shape);
     if (data.length !== n) throw new Error(`Tensor: data has ${data.length} elements but shape ${shapeStr(shape)} needs ${n}`);
-    this.data = data;
+    this._data = data;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
   }

@@ -49,8 +49,56 @@ export const Conv2D = defineOp<Conv2DAttrs>({
     }
     return new Tensor(out, [N, O, OH, OW], x!.dtype);
   },
-  noGrad: 'convolution gradients land with the training runtime (issue 4)',
+  // dW[g] = dY[g] · colᵀ, dX = col2im(W[g]ᵀ · dY[g]), db = Σ dY over batch and space
+  backward: (dy, [x, w, bias], _out, { stride: [sh, sw], padding: [pt, , pl], dilation: [dh, dw], group }) => {
+    const [N, C, H, W] = x!.shape as [number, number, number, number];
+    const [O, Cg, KH, KW] = w!.shape as [number, number, number, number];
+    const [, , OH, OW] = dy.shape as [number, number, number, number];
+    const Og = O / group, K = Cg * KH * KW, P = OH * OW;
+    const X = x!.data as Float32Array, Wt = w!.data as Float32Array, DY = dy.data as Float32Array;
+    const dX = new Float32Array(x!.size), dW = new Float32Array(w!.size);
+    const col = new Float32Array(K * P), dcol = new Float32Array(K * P), wT = new Float32Array(K * Og), dWg = new Float32Array(Og * K);
+    for (let g = 0; g < group; g++) {
+      // Wᵀ of this group, [K × Og]
+      for (let o = 0; o < Og; o++) for (let k = 0; k < K; k++) wT[k * Og + o] = Wt[(g * Og + o) * K + k]!;
+      for (let n = 0; n < N; n++) {
+        const xOff = (n * C + g * Cg) * H * W, dyOff = (n * O + g * Og) * P;
+        im2col(X, xOff, Cg, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, col);
+        kernels.gemmNT(Og, K, P, DY, dyOff, col, 0, dWg, 0);
+        for (let i = 0; i < Og * K; i++) dW[g * Og * K + i] += dWg[i]!;
+        kernels.gemm(K, P, Og, wT, 0, Og, DY, dyOff, P, dcol, 0, P, false);
+        col2im(dcol, Cg, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, dX, xOff);
+      }
+    }
+    const grads: (Tensor | null)[] = [new Tensor(dX, x!.shape, x!.dtype), new Tensor(dW, w!.shape, w!.dtype)];
+    if (bias) {
+      const dB = new Float32Array(O);
+      for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) { let s = 0; const off = (n * O + o) * P; for (let p = 0; p < P; p++) s += DY[off + p]!; dB[o] += s; }
+      grads.push(new Tensor(dB, bias.shape, bias.dtype));
+    }
+    return grads;
+  },
 });
+
+/** Scatter-add columns back to the image: the adjoint of im2col. */
+function col2im(dcol: Float32Array, C: number, H: number, W: number, KH: number, KW: number,
+  sh: number, sw: number, pt: number, pl: number, dh: number, dw: number, OH: number, OW: number, dX: Float32Array, xOff: number): void {
+  const P = OH * OW;
+  let row = 0;
+  for (let c = 0; c < C; c++) {
+    const cOff = xOff + c * H * W;
+    for (let i = 0; i < KH; i++) for (let j = 0; j < KW; j++, row++) {
+      for (let oh = 0; oh < OH; oh++) {
+        const ih = oh * sh - pt + i * dh;
+        if (ih < 0 || ih >= H) continue;
+        for (let ow = 0; ow < OW; ow++) {
+          const iw = ow * sw - pl + j * dw;
+          if (iw >= 0 && iw < W) dX[cOff + ih * W + iw] += dcol[row * P + oh * OW + ow]!;
+        }
+      }
+    }
+  }
+}
 
 function im2col(X: Float32Array, xOff: number, C: number, H: number, W: number, KH: number, KW: number,
   sh: number, sw: number, pt: number, pl: number, dh: number, dw: number, OH: number, OW: number, col: Float32Array): void {

@@ -116,7 +116,10 @@ export const Where = defineOp({
     for (let i = 0; i < out.size; i++) out.data[i] = C.data[i] ? A.data[i]! : B.data[i]!;
     return out;
   },
-  noGrad: 'selection; differentiate the branches instead',
+  backward: (dy, [c, a, b]) => {
+    const take = (keep: boolean, like: Tensor): Tensor => sumToShape(binaryMap(dy, expandTo(c!, dy.shape), (g, m) => ((m ? 1 : 0) === (keep ? 1 : 0) ? g : 0), 'Where', dy.dtype), like.shape);
+    return [null, take(true, a!), take(false, b!)];
+  },
 });
 
 /** Cast, with float16 emulated by rounding each value to binary16 (MindSpore's to_float(float16) cast points). */

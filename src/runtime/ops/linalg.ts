@@ -73,7 +73,7 @@ export const Dense = defineOp({
     const dy2 = dy.view([dy.size / N, N]), x2 = x!.view([x!.size / K, K]);
     const dx = apply('MatMul', [dy2, w!]).view(x!.shape);
     const dw = apply('MatMul', [apply('Transpose', [dy2], { perm: [1, 0] }), x2]);
-    return [dx, dw, b ? sumToShape(dy2, b.shape) : null];
+    return b ? [dx, dw, sumToShape(dy2, b.shape)] : [dx, dw];
   },
 });
 

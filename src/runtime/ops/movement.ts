@@ -85,7 +85,16 @@ export const Concat = defineOp<{ axis: number }>({
     }
     return new Tensor(out, outShape, x0.dtype);
   },
-  noGrad: 'multi-input; split the gradient with Slice when training lands (issue 4)',
+  backward: (dy, xs, _y, { axis }) => {
+    const ax = axis < 0 ? axis + xs[0]!.ndim : axis;
+    let off = 0;
+    return xs.map(t => {
+      const begin = dy.shape.map((_, i) => (i === ax ? off : 0));
+      const end = dy.shape.map((d, i) => (i === ax ? off + t.shape[ax]! : d));
+      off += t.shape[ax]!;
+      return apply('StridedSlice', [dy], { begin, end, strides: dy.shape.map(() => 1) });
+    });
+  },
 });
 
 export const Split = defineOp<{ axis: number; sizes: number[] }>({
@@ -131,7 +140,22 @@ export const StridedSlice = defineOp<{ begin: number[]; end: number[]; strides: 
     }
     return new Tensor(out, outShape, x!.dtype);
   },
-  noGrad: 'scatter-back gradient lands with the training runtime (issue 4)',
+  backward: (dy, [x], _y, { begin, strides }) => {
+    const dx = new Float32Array(x!.size);
+    const n = x!.ndim;
+    const inStrides: number[] = [];
+    let s = 1;
+    for (let i = n - 1; i >= 0; i--) { inStrides[i] = s; s *= x!.shape[i]!; }
+    const idx = new Array<number>(n).fill(0);
+    const D = dy.data as Float32Array;
+    for (let o = 0; o < dy.size; o++) {
+      let io = 0;
+      for (let d = 0; d < n; d++) io += (begin[d]! + idx[d]! * strides[d]!) * inStrides[d]!;
+      dx[io] += D[o]!;
+      for (let d = n - 1; d >= 0; d--) { idx[d]!++; if (idx[d]! < dy.shape[d]!) break; idx[d] = 0; }
+    }
+    return [new Tensor(dx, x!.shape, x!.dtype)];
+  },
 });
 
 /** MindSpore ops.gather(input, indices, axis): whole slices along `axis` (index_select-like); negative indices wrap. */
@@ -153,7 +177,20 @@ export const Gather = defineOp<{ axis: number }>({
     }
     return new Tensor(out, outShape, x!.dtype);
   },
-  noGrad: 'scatter-add gradient lands with the training runtime (issue 4)',
+  // scatter-add the slices back to the rows they were taken from; the indices get no gradient
+  backward: (dy, [x, indices], _y, { axis }) => {
+    const ax = axis < 0 ? axis + x!.ndim : axis;
+    const D = x!.shape[ax]!;
+    const inner = shapeSize(x!.shape.slice(ax + 1)), outer = shapeSize(x!.shape.slice(0, ax));
+    const dx = new Float32Array(x!.size), G = dy.data as Float32Array;
+    const ni = indices!.size;
+    for (let k = 0; k < ni; k++) {
+      let j = indices!.get(k);
+      if (j < 0) j += D;
+      for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) dx[(o * D + j) * inner + i] += G[(o * ni + k) * inner + i]!;
+    }
+    return [new Tensor(dx, x!.shape, x!.dtype), null];
+  },
 });
 
 export type PadMode = 'constant' | 'reflect' | 'edge';
@@ -187,7 +224,31 @@ export const Pad = defineOp<{ pads: [number, number][]; mode: PadMode; value: nu
     }
     return new Tensor(out, outShape, x!.dtype);
   },
-  noGrad: 'slice-back gradient lands with the training runtime (issue 4)',
+  // each output element came from one input element (or the constant): accumulate back along the same index map
+  backward: (dy, [x], _y, { pads, mode }) => {
+    const n = x!.ndim;
+    const dx = new Float32Array(x!.size), G = dy.data as Float32Array;
+    const inStrides: number[] = [];
+    let s = 1;
+    for (let i = n - 1; i >= 0; i--) { inStrides[i] = s; s *= x!.shape[i]!; }
+    const idx = new Array<number>(n).fill(0);
+    for (let o = 0; o < dy.size; o++) {
+      let io = 0, inside = true;
+      for (let d = 0; d < n; d++) {
+        let c = idx[d]! - pads[d]![0];
+        const D = x!.shape[d]!;
+        if (c < 0 || c >= D) {
+          if (mode === 'constant') { inside = false; break; }
+          if (mode === 'edge') c = c < 0 ? 0 : D - 1;
+          else { const p = 2 * (D - 1) || 1; c = ((c % p) + p) % p; if (c >= D) c = p - c; }
+        }
+        io += c * inStrides[d]!;
+      }
+      if (inside) dx[io] += G[o]!;
+      for (let d = n - 1; d >= 0; d--) { idx[d]!++; if (idx[d]! < dy.shape[d]!) break; idx[d] = 0; }
+    }
+    return [new Tensor(dx, x!.shape, x!.dtype)];
+  },
 });
 
 export const Expand = defineOp<{ shape: number[] }>({
@@ -196,18 +257,8 @@ export const Expand = defineOp<{ shape: number[] }>({
   backward: (dy, [x]) => [sumToShape(dy, x!.shape)],
 });
 
-export const Tile = defineOp<{ reps: number[] }>({
-  name: 'Tile',
-  forward: ([x], { reps }) => {
-    let t = x!;
-    for (let d = 0; d < reps.length; d++) if (reps[d]! > 1) t = apply('Concat', Array(reps[d]!).fill(t), { axis: d });
-    return t === x ? new Tensor(x!.data.slice(), x!.shape, x!.dtype) : t;
-  },
-  noGrad: 'sum-of-tiles gradient lands with the training runtime (issue 4)',
-});
-
 export function shapeTensor(shape: Shape): Tensor {
   return new Tensor(BigInt64Array.from(shape.map(BigInt)), [shape.length], 'int64');
 }
 
-export const movementOps = [Reshape, Transpose, Concat, Split, StridedSlice, Gather, Pad, Expand, Tile];
+export const movementOps = [Reshape, Transpose, Concat, Split, StridedSlice, Gather, Pad, Expand];

@@ -22,7 +22,25 @@ export const BatchNormInference = defineOp<{ eps: number }>({
     }
     return new Tensor(out, x!.shape, x!.dtype);
   },
-  noGrad: 'inference form; the training form with batch statistics lands with issue 4',
+  // with s = γ/√(v+ε): dx = dy·s, dγ = Σ dy·(x−μ)/√(v+ε), dβ = Σ dy, dμ = −s·Σ dy, dv = −½·γ·(v+ε)^(−3/2)·Σ dy·(x−μ)
+  backward: (dy, [x, gamma, , mean, variance], _y, { eps }) => {
+    const N = x!.shape[0]!, C = x!.shape[1]!, S = x!.size / (N * C);
+    const X = x!.data as Float32Array, DY = dy.data as Float32Array;
+    const G = gamma!.data as Float32Array, M = mean!.data as Float32Array, V = variance!.data as Float32Array;
+    const dX = new Float32Array(x!.size);
+    const dG = new Float32Array(C), dB = new Float32Array(C), dM = new Float32Array(C), dV = new Float32Array(C);
+    for (let c = 0; c < C; c++) {
+      const inv = 1 / Math.sqrt(V[c]! + eps), scale = G[c]! * inv;
+      let sdy = 0, sdyx = 0;
+      for (let n = 0; n < N; n++) {
+        const off = (n * C + c) * S;
+        for (let i = 0; i < S; i++) { const g = DY[off + i]!; dX[off + i] = g * scale; sdy += g; sdyx += g * (X[off + i]! - M[c]!); }
+      }
+      dG[c] = sdyx * inv; dB[c] = sdy; dM[c] = -scale * sdy; dV[c] = -0.5 * G[c]! * inv * inv * inv * sdyx;
+    }
+    const t = (d: Float32Array, like: Tensor): Tensor => new Tensor(d, like.shape, like.dtype);
+    return [t(dX, x!), t(dG, gamma!), t(dB, gamma!), t(dM, mean!), t(dV, variance!)];
+  },
 });
 
 export const normOps = [BatchNormInference];

@@ -62,16 +62,51 @@ function pool2d(x: Tensor, a: Pool2DAttrs, kind: 'max' | 'avg'): Tensor {
   return new Tensor(out, [N, C, OH, OW], x.dtype);
 }
 
+/** Adjoint of pool2d: max routes each output gradient to the first maximum of its window; avg spreads it over the window. */
+function pool2dBackward(dy: Tensor, x: Tensor, a: Pool2DAttrs, kind: 'max' | 'avg'): Tensor {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [KH, KW] = a.kernel, [sh, sw] = a.stride, [pt, pb, pl, pr] = a.padding, [dh, dw] = a.dilation;
+  const [, , OH, OW] = dy.shape as [number, number, number, number];
+  const X = x.data as Float32Array, DY = dy.data as Float32Array, dX = new Float32Array(x.size);
+  for (let nc = 0; nc < N * C; nc++) {
+    const xo = nc * H * W, oo = nc * OH * OW;
+    for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+      const g = DY[oo + oh * OW + ow]!;
+      const h0 = oh * sh - pt, w0 = ow * sw - pl;
+      if (kind === 'max') {
+        let m = -Infinity, at = -1;
+        for (let i = 0; i < KH; i++) {
+          const ih = h0 + i * dh;
+          if (ih < 0 || ih >= H) continue;
+          for (let j = 0; j < KW; j++) {
+            const iw = w0 + j * dw;
+            if (iw < 0 || iw >= W) continue;
+            const v = X[xo + ih * W + iw]!;
+            if (v > m || at < 0) { m = v; at = xo + ih * W + iw; }
+          }
+        }
+        if (at >= 0) dX[at] += g;
+      } else {
+        const hEnd = Math.min(h0 + KH, H + pb), wEnd = Math.min(w0 + KW, W + pr);
+        const hs = Math.max(h0, 0), ws = Math.max(w0, 0), he = Math.min(hEnd, H), we = Math.min(wEnd, W);
+        const div = a.countIncludePad ? (hEnd - h0) * (wEnd - w0) : (he - hs) * (we - ws);
+        for (let ih = hs; ih < he; ih++) for (let iw = ws; iw < we; iw++) dX[xo + ih * W + iw] += g / div;
+      }
+    }
+  }
+  return new Tensor(dX, x.shape, x.dtype);
+}
+
 export const MaxPool2D = defineOp<Pool2DAttrs>({
   name: 'MaxPool2D',
   forward: ([x], a) => pool2d(x!, a, 'max'),
-  noGrad: 'pooling gradients land with the training runtime (issue 4)',
+  backward: (dy, [x], _y, a) => [pool2dBackward(dy, x!, a, 'max')],
 });
 
 export const AvgPool2D = defineOp<Pool2DAttrs>({
   name: 'AvgPool2D',
   forward: ([x], a) => pool2d(x!, a, 'avg'),
-  noGrad: 'pooling gradients land with the training runtime (issue 4)',
+  backward: (dy, [x], _y, a) => [pool2dBackward(dy, x!, a, 'avg')],
 });
 
 /** MindSpore AdaptiveAvgPool2d / AdaptiveMaxPool2d: window i spans [floor(i*H/OH), ceil((i+1)*H/OH)). */
@@ -97,7 +132,26 @@ export const AdaptivePool2D = defineOp<{ outputSize: [number, number]; mode: 'ma
     }
     return new Tensor(out, [N, C, OH, OW], x!.dtype);
   },
-  noGrad: 'pooling gradients land with the training runtime (issue 4)',
+  backward: (dy, [x], _y, { outputSize: [OH, OW], mode }) => {
+    const [N, C, H, W] = x!.shape as [number, number, number, number];
+    const X = x!.data as Float32Array, DY = dy.data as Float32Array, dX = new Float32Array(x!.size);
+    for (let nc = 0; nc < N * C; nc++) for (let oh = 0; oh < OH; oh++) {
+      const hs = Math.floor((oh * H) / OH), he = Math.ceil(((oh + 1) * H) / OH);
+      for (let ow = 0; ow < OW; ow++) {
+        const ws = Math.floor((ow * W) / OW), we = Math.ceil(((ow + 1) * W) / OW);
+        const g = DY[nc * OH * OW + oh * OW + ow]!;
+        if (mode === 'avg') {
+          const share = g / ((he - hs) * (we - ws));
+          for (let h = hs; h < he; h++) for (let w = ws; w < we; w++) dX[nc * H * W + h * W + w] += share;
+        } else {
+          let m = -Infinity, at = -1;
+          for (let h = hs; h < he; h++) for (let w = ws; w < we; w++) { const v = X[nc * H * W + h * W + w]!; if (v > m || at < 0) { m = v; at = nc * H * W + h * W + w; } }
+          dX[at] += g;
+        }
+      }
+    }
+    return [new Tensor(dX, x!.shape, x!.dtype)];
+  },
 });
 
 export const poolOps = [MaxPool2D, AvgPool2D, AdaptivePool2D];

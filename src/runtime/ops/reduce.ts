@@ -1,6 +1,6 @@
 import { Tensor, shapeSize } from '../tensor.js';
 import { apply } from '../autograd.js';
-import { expandTo } from './broadcast.js';
+import { binaryMap, expandTo } from './broadcast.js';
 import { defineOp } from './registry.js';
 
 export function normAxes(axes: readonly number[] | undefined, ndim: number): number[] {
@@ -56,7 +56,13 @@ export const ReduceMean = defineOp<ReduceAttrs>({
 export const ReduceMax = defineOp<ReduceAttrs>({
   name: 'ReduceMax',
   forward: ([x], { axes, keepDims }) => reduce(x!, axes, keepDims, -Infinity, (a, v) => (v > a || Number.isNaN(v) ? v : a), a => a),
-  noGrad: 'argmax routing lands with the training runtime (issue 4)',
+  // the gradient goes to every element equal to its slice's maximum (ties share it, as MindSpore's ReduceMax grad does)
+  backward: (dy, [x], y, attrs) => {
+    const yb = expandBack(y, x!, attrs), gb = expandBack(dy, x!, attrs);
+    const mask = binaryMap(x!, yb, (a, b) => (a === b ? 1 : 0), 'ReduceMax');
+    const count = expandBack(apply('ReduceSum', [mask], { ...attrs, keepDims: attrs.keepDims }), x!, attrs);
+    return [binaryMap(binaryMap(gb, mask, (g, m) => g * m, 'ReduceMax'), count, (g, c) => g / c, 'ReduceMax')];
+  },
 });
 
 /** Softmax along one axis, max-subtracted, accumulated in float64. */

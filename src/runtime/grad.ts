@@ -1,0 +1,115 @@
+/**
+ * MindSpore's functional autodiff: `grad`, `valueAndGrad`, `GradOperation` and `stopGradient`, on the reverse-mode
+ * engine in autograd.ts. Inputs are differentiated through fresh leaf views, so calling a gradient function never
+ * leaves graph state on the caller's tensors; Parameters are differentiated in place and their `.grad` is reset first.
+ */
+import { Tensor } from './tensor.js';
+import { Parameter } from './parameter.js';
+import { backward, isGradEnabled } from './autograd.js';
+import type { Cell } from './cell.js';
+
+type Fn = (...args: Tensor[]) => Tensor | Tensor[];
+export type GradPosition = number | number[] | null;
+
+/** A Tensor sharing `x`'s data that autograd treats as a constant (mindspore.ops.stop_gradient). */
+export function stopGradient(x: Tensor): Tensor {
+  return new Tensor(x.data, x.shape, x.dtype);
+}
+
+function leaf(x: Tensor): Tensor {
+  const t = new Tensor(x.data, x.shape, x.dtype);
+  t.requiresGrad = true;
+  return t;
+}
+
+const zerosLike = (t: Tensor): Tensor => Tensor.zeros(t.shape, t.dtype);
+const asList = (o: Tensor | Tensor[]): Tensor[] => (Array.isArray(o) ? o : [o]);
+
+interface Run { outputs: Tensor[]; inputGrads: Tensor[]; weightGrads: Tensor[] }
+
+/** Call `fn`, then sweep back from its differentiated outputs seeded with `sens` (ones by default). */
+function run(fn: Fn, args: Tensor[], positions: number[], weights: Parameter[], hasAux: boolean, sens?: Tensor[]): Run {
+  if (!isGradEnabled()) throw new Error('gradients requested inside noGrad()');
+  const leaves = args.map((a, i) => (positions.includes(i) ? leaf(a) : a));
+  for (const w of weights) w.grad = null;
+  const outputs = asList(fn(...leaves));
+  const diffOut = hasAux ? outputs.slice(0, 1) : outputs;
+  const grads = backward(diffOut, sens);
+  const inputGrads = positions.map(p => {
+    if (p < 0 || p >= args.length) throw new Error(`grad_position ${p} is out of range for ${args.length} inputs`);
+    return grads.get(leaves[p]!) ?? zerosLike(args[p]!);
+  });
+  const weightGrads = weights.map(w => (w.requiresGrad ? w.grad ?? zerosLike(w) : zerosLike(w)));
+  return { outputs, inputGrads, weightGrads };
+}
+
+function positionsOf(p: GradPosition): number[] {
+  return p === null ? [] : Array.isArray(p) ? p : [p];
+}
+
+function shapeGrads(gradPosition: GradPosition, weights: Parameter[] | null, r: Run): Tensor | Tensor[] | [Tensor | Tensor[], Tensor[]] {
+  const inputs = typeof gradPosition === 'number' ? r.inputGrads[0]! : r.inputGrads;
+  if (!weights) return inputs;
+  if (gradPosition === null) return r.weightGrads;
+  return [inputs, r.weightGrads];
+}
+
+function weightList(weights: Parameter[] | ParameterLike | null): Parameter[] | null {
+  if (!weights) return null;
+  return [...(weights as Iterable<Parameter>)];
+}
+type ParameterLike = Iterable<Parameter>;
+
+/**
+ * mindspore.grad(fn, grad_position=0, weights=None, has_aux=False): a function returning the gradient of `fn` w.r.t.
+ * the input(s) at `gradPosition` (a number gives one Tensor, a list a list), and/or `weights`
+ * (`[inputGrads, weightGrads]` when both). With `hasAux` only the first output is differentiated.
+ */
+export function grad(fn: Fn | Cell, gradPosition: GradPosition = 0, weights: ParameterLike | null = null, hasAux = false) {
+  const f = toFn(fn);
+  const ws = weightList(weights);
+  if (gradPosition === null && !ws) throw new Error('grad: grad_position and weights cannot both be None');
+  return (...args: Tensor[]) => shapeGrads(gradPosition, ws, run(f, args, positionsOf(gradPosition), ws ?? [], hasAux));
+}
+
+/** mindspore.value_and_grad: returns `[value, grads]`, value being fn's output(s) (all of them, aux included). */
+export function valueAndGrad(fn: Fn | Cell, gradPosition: GradPosition = 0, weights: ParameterLike | null = null, hasAux = false) {
+  const f = toFn(fn);
+  const ws = weightList(weights);
+  if (gradPosition === null && !ws) throw new Error('value_and_grad: grad_position and weights cannot both be None');
+  return (...args: Tensor[]) => {
+    const r = run(f, args, positionsOf(gradPosition), ws ?? [], hasAux);
+    const value = r.outputs.length === 1 ? r.outputs[0]! : r.outputs;
+    return [value, shapeGrads(gradPosition, ws, r)] as const;
+  };
+}
+
+/**
+ * mindspore.ops.GradOperation(get_all=False, get_by_list=False, sens_param=False). `gradOp.call(net, weights?)` gives
+ * the gradient function: the first input's gradient, all inputs' (getAll), the weights' (getByList), or
+ * `[inputs, weights]` (both). With sensParam the last argument scales the output gradient.
+ */
+export class GradOperation {
+  readonly getAll: boolean; readonly getByList: boolean; readonly sensParam: boolean;
+  constructor(opts: { getAll?: boolean; getByList?: boolean; sensParam?: boolean } = {}) {
+    this.getAll = opts.getAll ?? false; this.getByList = opts.getByList ?? false; this.sensParam = opts.sensParam ?? false;
+  }
+
+  call(fn: Fn | Cell, weights: ParameterLike | null = null) {
+    const f = toFn(fn);
+    const ws = this.getByList ? weightList(weights) ?? [] : [];
+    return (...args: Tensor[]): Tensor | Tensor[] | [Tensor[], Tensor[]] => {
+      const sens = this.sensParam ? args.pop() : undefined;
+      if (this.sensParam && !sens) throw new Error('GradOperation(sens_param=True) needs the sensitivity as the last argument');
+      const positions = this.getAll ? args.map((_, i) => i) : this.getByList ? [] : [0];
+      const r = run(f, args, positions, ws, false, sens ? [sens] : undefined);
+      if (this.getAll && this.getByList) return [r.inputGrads, r.weightGrads];
+      if (this.getByList) return r.weightGrads;
+      return this.getAll ? r.inputGrads : r.inputGrads[0]!;
+    };
+  }
+}
+
+function toFn(fn: Fn | Cell): Fn {
+  return typeof fn === 'function' ? fn : (...xs: Tensor[]) => fn.call(...xs);
+}
