@@ -1,13 +1,16 @@
 /** msport's public API: the runtime (MindSpore semantics), the ONNX importer, and the check/inspect library calls. */
 export { Tensor } from './runtime/tensor.js';
 export type { Shape } from './runtime/tensor.js';
-export { Parameter } from './runtime/parameter.js';
+export { Parameter, ParameterTuple } from './runtime/parameter.js';
 export { Cell } from './runtime/cell.js';
 export * as nn from './runtime/nn/index.js';
 export * as ops from './runtime/functional.js';
 export { noGrad, backward } from './runtime/autograd.js';
+export { grad, valueAndGrad, GradOperation, stopGradient } from './runtime/grad.js';
+export { saveCheckpoint, loadCheckpoint, loadParamIntoNet } from './runtime/checkpoint.js';
+export { saveSafetensors, loadSafetensors } from './runtime/safetensors.js';
 export { setSeed } from './runtime/random.js';
-export { initializers, initTensor } from './runtime/initializer.js';
+export * as initializer from './runtime/initializer.js';
 export type { DType } from './runtime/dtype.js';
 export { check, DEFAULT_TOLERANCE } from './check.js';
 export type { CheckOptions, CheckResult } from './check.js';

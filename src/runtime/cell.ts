@@ -118,9 +118,19 @@ export abstract class Cell {
     this._params.set(name, param);
   }
 
-  /** Prefix every parameter name below this Cell (MindSpore update_parameters_name). */
+  /**
+   * MindSpore update_parameters_name: each Parameter below this Cell becomes `prefix` + its attribute path here, so
+   * an explicitly named Parameter (BatchNorm's `mean`) takes its attribute name (`moving_mean`) once nested.
+   */
   updateParametersName(prefix: string): void {
-    for (const [, p] of this.parametersAndNames()) p.name = prefix + p.name;
+    const seen = new Set<Parameter>();
+    for (const [cellName, cell] of this.cellsAndNames()) {
+      for (const [attr, p] of cell._params) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        p.name = prefix + (cellName ? `${cellName}.${attr}` : attr);
+      }
+    }
   }
 
   /** (name, Parameter) pairs, depth first in registration order; each Parameter once. Names are the Parameters' own. */

@@ -1,7 +1,6 @@
-import { DType, msDTypeName, TypedData } from './dtype.js';
-import { Tensor, shapeStr, setElem } from './tensor.js';
-import type { Initializer } from './initializer.js';
-import { initTensor } from './initializer.js';
+import { msDTypeName, TypedData } from './dtype.js';
+import { LAZY, Tensor, shapeStr, setElem } from './tensor.js';
+import { initTensor, LazyTensor } from './initializer.js';
 
 /**
  * mindspore.Parameter: a named Tensor a Cell owns. Made without a name it is called `Parameter`; assigned to a Cell
@@ -10,38 +9,30 @@ import { initTensor } from './initializer.js';
 export class Parameter extends Tensor {
   name: string;
 
-  /** An Initializer given as default input stays lazy (shape and dtype only) until `initData()`. */
-  private pendingInit: { init: Initializer; dtype: DType } | null = null;
+  /** An initializer Tensor given as default input stays lazy (shape and dtype only) until `initData()`. */
+  private pendingInit: LazyTensor | null = null;
 
-  constructor(defaultInput: Tensor | number | { init: Initializer; shape: readonly number[]; dtype?: DType }, name?: string, requiresGrad = true) {
-    if (typeof defaultInput === 'number') {
-      const t = Tensor.scalar(defaultInput, 'float32');
-      super(t.data, t.shape, t.dtype);
-    } else if (defaultInput instanceof Tensor) {
-      super(defaultInput.data, defaultInput.shape, defaultInput.dtype);
-    } else {
-      const dtype = defaultInput.dtype ?? 'float32';
-      // placeholder storage until initData(): zero-length views keep memory untouched for lazy parameters
-      super(new Float32Array(0), [0], dtype);
-      (this as { shape: readonly number[] }).shape = Object.freeze([...defaultInput.shape]);
-      this.pendingInit = { init: defaultInput.init, dtype };
-    }
+  constructor(defaultInput: Tensor | number, name?: string, requiresGrad = true) {
+    const t = typeof defaultInput === 'number' ? Tensor.scalar(defaultInput, 'float32') : defaultInput;
+    const lazy = t instanceof LazyTensor && t.isLazy;
+    super(lazy ? LAZY : t.data, t.shape, t.dtype);
+    if (lazy) this.pendingInit = t;
     this.name = name ?? 'Parameter';
     this.requiresGrad = requiresGrad;
   }
 
   override get data(): TypedData { if (this.pendingInit) this.initData(); return this._data; }
-  override set data(d: TypedData) { this._data = d; }
+  override set data(d: TypedData) { this.pendingInit = null; this._data = d; }
 
-  /** True while the data is still an un-materialised Initializer. */
+  /** True while the data is still an un-drawn Initializer. */
   get isLazy(): boolean { return this.pendingInit !== null; }
 
-  /** Materialise a lazy Initializer (mindspore Parameter.init_data). */
+  /** Draw a lazy Initializer's values (mindspore Parameter.init_data). */
   initData(): this {
     if (this.pendingInit) {
-      const { init, dtype } = this.pendingInit;
+      const lazy = this.pendingInit;
       this.pendingInit = null;
-      this._data = initTensor(init, this.shape, dtype).data;
+      this._data = lazy.initData().data;
     }
     return this;
   }

@@ -23,6 +23,9 @@ export interface GradNode {
   backward: (dys: Tensor[]) => (Tensor | null)[];
 }
 
+/** Marker for Tensors whose data is drawn later (see LazyTensor in initializer.ts). */
+export const LAZY: unique symbol = Symbol('lazy');
+
 type Nested = number | boolean | bigint | Nested[];
 
 function flatten(v: Nested, out: Nested[], shape: number[], depth: number): void {
@@ -48,9 +51,11 @@ export class Tensor {
   gradNode: GradNode | null = null;
   grad: Tensor | null = null;
 
-  constructor(data: TypedData, shape: Shape, dtype: DType) {
+  /** `data` may be LAZY for subclasses that materialise on first access (initializer tensors, lazy Parameters). */
+  constructor(data: TypedData | typeof LAZY, shape: Shape, dtype: DType) {
     const n = shapeSize(shape);
-    if (data.length !== n) throw new Error(`Tensor: data has ${data.length} elements but shape ${shapeStr(shape)} needs ${n}`);
+    if (data === LAZY) data = new Float32Array(0);
+    else if (data.length !== n) throw new Error(`Tensor: data has ${data.length} elements but shape ${shapeStr(shape)} needs ${n}`);
     this._data = data;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;

@@ -5,6 +5,7 @@ import { Parameter, ParameterTuple } from '../../src/runtime/parameter.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { GradOperation, grad, valueAndGrad, stopGradient } from '../../src/runtime/grad.js';
 import * as ops from '../../src/runtime/functional.js';
+import { initializer } from '../../src/runtime/initializer.js';
 
 const x = () => Tensor.from([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]], 'float32');
 const y = () => Tensor.from([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]], 'float32');
@@ -142,11 +143,22 @@ describe('custom bprop', () => {
 describe('Parameter and ParameterTuple seed (000)', () => {
   it('clone("params_copy") prefixes every name', () => {
     const px = new Parameter(Tensor.from([[0, 1, 2], [3, 4, 5]], 'int64'), 'x');
-    const py = new Parameter(Tensor.full([1, 2, 3], 1), 'y');
+    const py = new Parameter(initializer('ones', [1, 2, 3], 'float32'), 'y');
+    expect(py.isLazy).toBe(true);
     const pz = new Parameter(2.0, 'z');
     const params = new ParameterTuple([px, py, pz]);
     expect(String(params)).toBe('(Parameter (name=x, shape=(2, 3), dtype=Int64, requires_grad=True), Parameter (name=y, shape=(1, 2, 3), dtype=Float32, requires_grad=True), Parameter (name=z, shape=(), dtype=Float32, requires_grad=True))');
+    expect(py.isLazy).toBe(true); // printing needs only shape and dtype
     expect(String(params.clone('params_copy'))).toBe('(Parameter (name=params_copy.x, shape=(2, 3), dtype=Int64, requires_grad=True), Parameter (name=params_copy.y, shape=(1, 2, 3), dtype=Float32, requires_grad=True), Parameter (name=params_copy.z, shape=(), dtype=Float32, requires_grad=True))');
+  });
+
+  it('a lazy Parameter draws its initializer on initData() or first use', () => {
+    const p = new Parameter(initializer('ones', [2, 2], 'float32'), 'w');
+    expect(p.isLazy).toBe(true);
+    expect(p.initData().toArray()).toEqual([1, 1, 1, 1]);
+    expect(p.isLazy).toBe(false);
+    const q = new Parameter(initializer('zeros', [3], 'float32'), 'q');
+    expect(ops.add(q, 1).toArray()).toEqual([1, 1, 1]);
   });
 
   it('index assignment and set_data (b[0] = 1.; set_data(Tensor([3, 4, 5])))', () => {

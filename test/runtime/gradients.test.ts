@@ -78,6 +78,9 @@ const cases: Record<string, Case[]> = {
     { inputs: [randn([3, 2], 1)], attrs: { pads: [[1, 2], [1, 1]], mode: 'edge', value: 0 } },
   ],
   Expand: [{ inputs: [randn([3, 1], 1)], attrs: { shape: [2, 3, 4] } }],
+  Conv3D: [{ inputs: [randn([1, 2, 3, 4, 3], 1), randn([2, 1, 2, 2, 2], 2), randn([2], 3)], attrs: { stride: [2, 1, 1], padding: [1, 0, 1, 1, 0, 1], dilation: [1, 2, 1], group: 2 } }],
+  Conv2DTranspose: [{ inputs: [randn([1, 2, 3, 2], 1), randn([2, 2, 2, 3], 2), randn([4], 3)], attrs: { stride: [2, 2], padding: [1, 0, 0, 1], dilation: [1, 1], group: 2, outputPadding: [1, 1] } }],
+  GatherElements: [{ inputs: [randn([2, 2, 3], 1), Tensor.from([[[0, 2], [1, 1]], [[2, 2], [0, 1]]], 'int64')], attrs: { axis: 2 }, wrt: [0] }],
 };
 
 describe('gradient checks against central differences', () => {

@@ -1,6 +1,7 @@
 import { Cell, CellOutput } from '../cell.js';
 import { Tensor } from '../tensor.js';
 import * as ops from '../functional.js';
+import { pyFloat } from './norm.js';
 
 /** nn.SequentialCell: children named '0', '1', ... (or by the keys of a Map), run in order. */
 export class SequentialCell extends Cell {
@@ -38,19 +39,30 @@ export class Identity extends Cell {
 }
 
 /**
- * nn.Dropout(keep_prob=0.5, p=None): `p` is the drop probability (PyTorch meaning) and wins when given; the Cell is the
- * identity in predict phase, which is the phase MindSpore Cells start in.
+ * nn.Dropout(keep_prob=0.5, p=None) (reference §4; MindSpore nn/layer/basic.py): `p` is the drop probability (PyTorch
+ * meaning) and, when given, wins — keep_prob is then ignored, and only checked (in (0, 1]) when p is None. In train
+ * phase each element is zeroed with probability p and the kept ones scaled by 1/(1 − p), with the mask drawn from the
+ * global seeded RNG; in predict phase, where MindSpore Cells start, it is the identity. The repr shows `p=` when p
+ * was given and `keep_prob=` otherwise, as MindSpore's does.
  */
 export class Dropout extends Cell {
+  /** the drop probability in effect */
   readonly p: number;
+  readonly keepProb: number;
+  private readonly pGiven: boolean;
   constructor(opts: { keepProb?: number; p?: number } = {}) {
     super();
-    this.p = opts.p ?? 1 - (opts.keepProb ?? 0.5);
-    if (this.p < 0 || this.p >= 1) throw new Error(`Dropout: p must be in [0, 1), got ${this.p}`);
+    this.pGiven = opts.p !== undefined && opts.p !== null;
+    if (this.pGiven) {
+      if (!(opts.p! >= 0 && opts.p! < 1)) throw new Error(`Dropout: p must be in [0, 1), got ${opts.p}`);
+      this.p = opts.p!;
+      this.keepProb = opts.keepProb ?? 0.5;
+    } else {
+      this.keepProb = opts.keepProb ?? 0.5;
+      if (!(this.keepProb > 0 && this.keepProb <= 1)) throw new Error(`Dropout: keep_prob must be in (0, 1], got ${this.keepProb}`);
+      this.p = 1 - this.keepProb;
+    }
   }
-  construct(x: Tensor): Tensor {
-    if (!this.training || this.p === 0) return x;
-    throw new Error('Dropout in train phase is part of the training runtime (issue 4); call setTrain(false)');
-  }
-  override extendRepr(): string { return `p=${this.p}`; }
+  construct(x: Tensor): Tensor { return ops.dropout(x, this.p, this.training); }
+  override extendRepr(): string { return this.pGiven ? `p=${pyFloat(this.p)}` : `keep_prob=${pyFloat(this.keepProb)}`; }
 }

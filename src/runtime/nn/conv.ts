@@ -1,7 +1,7 @@
 import { Cell } from '../cell.js';
 import { Parameter } from '../parameter.js';
 import { Tensor } from '../tensor.js';
-import { biasUniform, initTensor, InitName, Initializer } from '../initializer.js';
+import { biasUniform, defaultWeightInit, fans, initTensor, InitName, Initializer } from '../initializer.js';
 import * as ops from '../functional.js';
 import { convOutSize } from '../ops/conv.js';
 
@@ -36,7 +36,7 @@ export function samePadding(inSize: number, k: number, stride: number, dilation:
 const fmtTuple = (a: readonly number[]): string => `(${a.join(', ')})`;
 
 /**
- * mindspore.nn.Conv2d with MindSpore's defaults: pad_mode='same', has_bias=False, weight HeUniform, bias Uniform(±1/√fan_in).
+ * mindspore.nn.Conv2d with MindSpore's defaults: pad_mode='same', has_bias=False, weight HeUniform(√5), bias Uniform(±1/√fan_in).
  * @example new Conv2d(120, 240, 4, { hasBias: false })
  */
 export class Conv2d extends Cell {
@@ -61,7 +61,7 @@ export class Conv2d extends Cell {
     this.hasBias = opts.hasBias ?? false;
     if (inChannels % this.group || outChannels % this.group) throw new Error(`Conv2d: in_channels ${inChannels} and out_channels ${outChannels} must be divisible by group ${this.group}`);
     const wShape = [outChannels, inChannels / this.group, ...this.kernelSize];
-    this.weight = new Parameter(initTensor(opts.weightInit ?? 'he_uniform', wShape), 'weight');
+    this.weight = new Parameter(initTensor(opts.weightInit ?? defaultWeightInit(), wShape), 'weight');
     const fanIn = (inChannels / this.group) * this.kernelSize[0] * this.kernelSize[1];
     if (this.hasBias) this.bias = new Parameter(initTensor(opts.biasInit ?? biasUniform(fanIn), [outChannels]), 'bias');
   }
@@ -107,7 +107,7 @@ export class Conv1d extends Cell {
     const p = opts.padding ?? 0;
     this.padding = typeof p === 'number' ? [p, p] : p;
     this.dilation = opts.dilation ?? 1; this.group = opts.group ?? 1; this.hasBias = opts.hasBias ?? false;
-    this.weight = new Parameter(initTensor(opts.weightInit ?? 'he_uniform', [outChannels, inChannels / this.group, kernelSize]), 'weight');
+    this.weight = new Parameter(initTensor(opts.weightInit ?? defaultWeightInit(), [outChannels, inChannels / this.group, kernelSize]), 'weight');
     if (this.hasBias) this.bias = new Parameter(initTensor(opts.biasInit ?? biasUniform((inChannels / this.group) * kernelSize), [outChannels]), 'bias');
   }
 
@@ -127,3 +127,165 @@ export class Conv1d extends Cell {
 }
 
 export { convOutSize };
+
+type V3 = [number, number, number];
+type IntOr3 = number | number[];
+
+const triple = (v: IntOr3, what: string, cls: string): V3 => {
+  const a = typeof v === 'number' ? [v, v, v] : v;
+  if (a.length !== 3 || a.some(d => !Number.isInteger(d))) throw new Error(`${cls}: ${what} must be an int or a 3-tuple of ints, got [${a}]`);
+  return [a[0]!, a[1]!, a[2]!];
+};
+
+/** Padding as the user gave it (MindSpore's repr prints `self.padding` unchanged: an int or the tuple). */
+const fmtPadding = (p: number | readonly number[]): string => (typeof p === 'number' ? `${p}` : fmtTuple(p));
+
+function checkChannels(cls: string, inChannels: number, outChannels: number, group: number): void {
+  if (!Number.isInteger(group) || group < 1) throw new Error(`${cls}: group must be a positive int, got ${group}`);
+  if (inChannels % group || outChannels % group) throw new Error(`${cls}: in_channels ${inChannels} and out_channels ${outChannels} must be divisible by group ${group}`);
+}
+
+export interface Conv3dOptions extends Omit<ConvOptions, 'stride' | 'dilation' | 'padding'> {
+  stride?: IntOr3;
+  /** int, or MindSpore's (head, tail, top, bottom, left, right) */
+  padding?: number | number[];
+  dilation?: IntOr3;
+}
+
+/**
+ * mindspore.nn.Conv3d (NCDHW): weight [C_out, C_in/group, kD, kH, kW]; same defaults as Conv2d — pad_mode='same',
+ * has_bias=False, weight HeUniform(√5), bias Uniform(±1/√fan_in) (reference §1 Conv3d, DIFF/Conv3d).
+ * @example new Conv3d(4, 8, 3, { padMode: 'pad', padding: 1, hasBias: true })
+ */
+export class Conv3d extends Cell {
+  readonly inChannels: number; readonly outChannels: number;
+  readonly kernelSize: V3; readonly stride: V3; readonly padMode: PadMode;
+  readonly padding: number | [number, number, number, number, number, number];
+  readonly dilation: V3; readonly group: number; readonly hasBias: boolean;
+  weight: Parameter;
+  bias: Parameter | null = null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOr3, opts: Conv3dOptions = {}) {
+    super();
+    this.inChannels = inChannels; this.outChannels = outChannels;
+    this.kernelSize = triple(kernelSize, 'kernel_size', 'Conv3d');
+    this.stride = triple(opts.stride ?? 1, 'stride', 'Conv3d');
+    this.dilation = triple(opts.dilation ?? 1, 'dilation', 'Conv3d');
+    this.padMode = opts.padMode ?? 'same';
+    const p = opts.padding ?? 0;
+    if (typeof p !== 'number' && p.length !== 6) throw new Error(`Conv3d: padding must be an int or a 6-tuple (head, tail, top, bottom, left, right), got [${p}]`);
+    this.padding = typeof p === 'number' ? p : [p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!];
+    if (this.padMode !== 'pad' && this.padTuple().some(v => v !== 0)) throw new Error(`Conv3d: padding must be 0 when pad_mode is '${this.padMode}'`);
+    this.group = opts.group ?? 1;
+    this.hasBias = opts.hasBias ?? false;
+    checkChannels('Conv3d', inChannels, outChannels, this.group);
+    const wShape = [outChannels, inChannels / this.group, ...this.kernelSize];
+    this.weight = new Parameter(initTensor(opts.weightInit ?? defaultWeightInit(), wShape), 'weight');
+    if (this.hasBias) this.bias = new Parameter(initTensor(opts.biasInit ?? biasUniform(fans(wShape)[0]), [outChannels]), 'bias');
+  }
+
+  private padTuple(): [number, number, number, number, number, number] {
+    const p = this.padding;
+    return typeof p === 'number' ? [p, p, p, p, p, p] : p;
+  }
+
+  /** Padding applied for an input of spatial size D×H×W, as (head, tail, top, bottom, left, right). */
+  effectivePadding(D: number, H: number, W: number): [number, number, number, number, number, number] {
+    if (this.padMode === 'pad') return this.padTuple();
+    if (this.padMode === 'valid') return [0, 0, 0, 0, 0, 0];
+    const [a, b] = samePadding(D, this.kernelSize[0], this.stride[0], this.dilation[0]);
+    const [c, d] = samePadding(H, this.kernelSize[1], this.stride[1], this.dilation[1]);
+    const [e, f] = samePadding(W, this.kernelSize[2], this.stride[2], this.dilation[2]);
+    return [a, b, c, d, e, f];
+  }
+
+  construct(x: Tensor): Tensor {
+    if (x.ndim !== 5) throw new Error(`Conv3d: input must be 5-D (N, C, D, H, W), got [${x.shape}]`);
+    const padding = this.effectivePadding(x.shape[2]!, x.shape[3]!, x.shape[4]!);
+    return ops.conv3d(x, this.weight, this.bias, { stride: this.stride, padding, dilation: this.dilation, group: this.group });
+  }
+
+  override extendRepr(): string {
+    return `input_channels=${this.inChannels}, output_channels=${this.outChannels}, kernel_size=${fmtTuple(this.kernelSize)}, ` +
+      `stride=${fmtTuple(this.stride)}, pad_mode=${this.padMode}, padding=${fmtPadding(this.padding)}, ` +
+      `dilation=${fmtTuple(this.dilation)}, group=${this.group}, has_bias=${this.hasBias ? 'True' : 'False'}`;
+  }
+}
+
+export interface Conv2dTransposeOptions extends ConvOptions {
+  /** Zeros appended at the bottom/right of the output; needs pad_mode='pad' and each value < max(stride, dilation). */
+  outputPadding?: number | [number, number];
+}
+
+/**
+ * mindspore.nn.Conv2dTranspose: weight [C_in, C_out/group, kH, kW], defaults pad_mode='same', has_bias=False, weight
+ * HeUniform(√5), bias Uniform(±1/√fan_in) with fan_in = (C_out/group)·kH·kW from the weight's dim 1 (reference §1;
+ * output_padding exists from r2.1). Output sizes (MindSpore `_deconv_output_length`, fs = dilation·(k − 1) + 1):
+ * 'same' H·stride; 'valid' H·stride + max(fs − stride, 0); 'pad' (H − 1)·stride + fs − top − bottom, then
+ * `output_padding` zero rows/columns appended after the bias (MindSpore pads the result; PyTorch computes them).
+ * @example new Conv2dTranspose(3, 64, 4, { padMode: 'pad' })   // [1, 3, 16, 50] → [1, 64, 19, 53]
+ */
+export class Conv2dTranspose extends Cell {
+  readonly inChannels: number; readonly outChannels: number;
+  readonly kernelSize: [number, number]; readonly stride: [number, number];
+  readonly padMode: PadMode; readonly padding: number | [number, number, number, number];
+  readonly outputPadding: [number, number];
+  readonly dilation: [number, number]; readonly group: number; readonly hasBias: boolean;
+  weight: Parameter;
+  bias: Parameter | null = null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOr<2>, opts: Conv2dTransposeOptions = {}) {
+    super();
+    this.inChannels = inChannels; this.outChannels = outChannels;
+    this.kernelSize = pair(kernelSize, 'kernel_size');
+    this.stride = pair(opts.stride ?? 1, 'stride');
+    this.dilation = pair(opts.dilation ?? 1, 'dilation');
+    this.padMode = opts.padMode ?? 'same';
+    const p = opts.padding ?? 0;
+    if (typeof p !== 'number' && p.length !== 4) badPadding(p);
+    this.padding = typeof p === 'number' ? p : [p[0]!, p[1]!, p[2]!, p[3]!];
+    if (this.padMode !== 'pad' && this.padTuple().some(v => v !== 0)) throw new Error(`Conv2dTranspose: padding must be 0 when pad_mode is '${this.padMode}'`);
+    this.outputPadding = pair(opts.outputPadding ?? 0, 'output_padding');
+    this.outputPadding.forEach((op, i) => {
+      if (op < 0 || op >= Math.max(this.stride[i]!, this.dilation[i]!)) throw new Error(`Conv2dTranspose: output_padding[${i}] must be in range of [0, max(stride, dilation)), got ${op}`);
+      if (op > 0 && this.padMode !== 'pad') throw new Error("Conv2dTranspose: when output_padding is not zero, pad_mode must be 'pad'");
+    });
+    this.group = opts.group ?? 1;
+    this.hasBias = opts.hasBias ?? false;
+    checkChannels('Conv2dTranspose', inChannels, outChannels, this.group);
+    const wShape = [inChannels, outChannels / this.group, ...this.kernelSize];
+    this.weight = new Parameter(initTensor(opts.weightInit ?? defaultWeightInit(), wShape), 'weight');
+    if (this.hasBias) this.bias = new Parameter(initTensor(opts.biasInit ?? biasUniform(fans(wShape)[0]), [outChannels]), 'bias');
+  }
+
+  private padTuple(): [number, number, number, number] {
+    const p = this.padding;
+    return typeof p === 'number' ? [p, p, p, p] : p;
+  }
+
+  /** (top, bottom, left, right) cropped from the full transposed output; a negative bottom/right extends it. */
+  effectivePadding(): [number, number, number, number] {
+    if (this.padMode === 'pad') return this.padTuple();
+    const out: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const excess = this.dilation[i]! * (this.kernelSize[i]! - 1) + 1 - this.stride[i]!;
+      // 'same': Conv2DBackpropInput's pad_needed = max(0, fs − stride), extra at the bottom/right; 'valid': no crop
+      const before = this.padMode === 'same' ? Math.floor(Math.max(0, excess) / 2) : 0;
+      out.push(before, (this.padMode === 'same' ? excess : Math.min(excess, 0)) - before);
+    }
+    return out as [number, number, number, number];
+  }
+
+  construct(x: Tensor): Tensor {
+    if (x.ndim !== 4) throw new Error(`Conv2dTranspose: input must be 4-D (N, C, H, W), got [${x.shape}]`);
+    return ops.conv2dTranspose(x, this.weight, this.bias, {
+      stride: this.stride, padding: this.effectivePadding(), dilation: this.dilation, group: this.group, outputPadding: this.outputPadding,
+    });
+  }
+
+  override extendRepr(): string {
+    return `input_channels=${this.inChannels}, output_channels=${this.outChannels}, kernel_size=${fmtTuple(this.kernelSize)}, ` +
+      `stride=${fmtTuple(this.stride)}, pad_mode=${this.padMode}, padding=${fmtPadding(this.padding)}, ` +
+      `dilation=${fmtTuple(this.dilation)}, group=${this.group}, has_bias=${this.hasBias ? 'True' : 'False'}`;
+  }
+}

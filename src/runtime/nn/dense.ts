@@ -1,11 +1,12 @@
 import { Cell } from '../cell.js';
 import { Parameter } from '../parameter.js';
 import { Tensor } from '../tensor.js';
-import { biasUniform, initTensor, InitName, Initializer } from '../initializer.js';
+import { biasUniform, defaultWeightInit, initTensor, InitName, Initializer } from '../initializer.js';
 import * as ops from '../functional.js';
 
 /**
- * mindspore.nn.Dense (torch.nn.Linear): y = x·Wᵀ + b, W [out_channels, in_channels], has_bias=True.
+ * mindspore.nn.Dense (torch.nn.Linear): y = x·Wᵀ + b, W [out_channels, in_channels], has_bias=True; from r2.1 the
+ * weight defaults to HeUniform(√5) and the bias to Uniform(±1/√in_channels) (reference §0, DIFF/Dense).
  * @example new Dense(784, 512)
  */
 export class Dense extends Cell {
@@ -16,7 +17,7 @@ export class Dense extends Cell {
   constructor(inChannels: number, outChannels: number, opts: { weightInit?: InitName | Initializer | null; biasInit?: InitName | Initializer | null; hasBias?: boolean } = {}) {
     super();
     this.inChannels = inChannels; this.outChannels = outChannels; this.hasBias = opts.hasBias ?? true;
-    this.weight = new Parameter(initTensor(opts.weightInit ?? 'he_uniform', [outChannels, inChannels]), 'weight');
+    this.weight = new Parameter(initTensor(opts.weightInit ?? defaultWeightInit(), [outChannels, inChannels]), 'weight');
     if (this.hasBias) this.bias = new Parameter(initTensor(opts.biasInit ?? biasUniform(inChannels), [outChannels]), 'bias');
   }
 

@@ -1,31 +1,59 @@
 import { Cell } from '../cell.js';
 import { Parameter } from '../parameter.js';
-import { Tensor } from '../tensor.js';
-import { initTensor, InitName } from '../initializer.js';
+import { Tensor, shapeStr } from '../tensor.js';
+import { initTensor, InitName, Initializer } from '../initializer.js';
 import * as ops from '../functional.js';
+
+/** What a `*_init` argument accepts: an alias ('ones', 'zeros', 'normal', …), an Initializer, or a constant. */
+export type InitSpec = InitName | Initializer | number;
 
 export interface BatchNormOptions {
   eps?: number;
   /** MindSpore momentum: moving = moving·momentum + batch·(1 − momentum); equals 1 − PyTorch momentum. */
   momentum?: number;
   affine?: boolean;
-  gammaInit?: InitName; betaInit?: InitName; movingMeanInit?: InitName; movingVarInit?: InitName;
-  /** null: batch statistics in train phase, moving statistics in predict phase. */
+  gammaInit?: InitSpec; betaInit?: InitSpec; movingMeanInit?: InitSpec; movingVarInit?: InitSpec;
+  /** null: batch statistics in train phase, moving statistics in predict phase; true/false force one of them. */
   useBatchStatistics?: boolean | null;
 }
 
-/** Shared body of nn.BatchNorm1d / nn.BatchNorm2d: parameters gamma, beta, moving_mean, moving_variance. */
+/** A float as Python's repr prints it inside MindSpore's extend_repr: 1e-05, 0.9, 1.0. */
+export function pyFloat(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`;
+  const a = Math.abs(v);
+  if (a >= 1e-4 && a < 1e16) return `${v}`;
+  const [m, e] = v.toExponential().split('e') as [string, string];
+  const exp = Number(e);
+  return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+}
+
+const checkMomentum = (cls: string, m: number): void => {
+  if (!(m >= 0 && m <= 1)) throw new Error(`${cls}: momentum must be in [0, 1], got ${m}`);
+};
+const checkPositive = (cls: string, what: string, v: number): void => {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${cls}: ${what} must be a positive int, got ${v}`);
+};
+
+/**
+ * Shared body of nn.BatchNorm1d / nn.BatchNorm2d (reference §2): parameters gamma, beta, moving_mean, moving_variance;
+ * eps=1e-5, momentum=0.9, use_batch_statistics=None. With batch statistics the input is normalised by the batch mean
+ * and biased variance and the moving statistics are updated (whenever batch statistics are used, as MindSpore's
+ * training BatchNorm primitive does) with moving = moving·momentum + batch·(1 − momentum), the variance unbiased.
+ */
 abstract class BatchNormBase extends Cell {
   readonly numFeatures: number; readonly eps: number; readonly momentum: number; readonly affine: boolean;
   readonly useBatchStatistics: boolean | null;
   gamma: Parameter; beta: Parameter; moving_mean: Parameter; moving_variance: Parameter;
+  protected abstract readonly ranks: readonly number[];
 
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super();
+    checkPositive(this.clsName, 'num_features', numFeatures);
     this.numFeatures = numFeatures;
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.9;
-    if (this.momentum < 0 || this.momentum > 1) throw new Error(`${this.clsName}: momentum must be in [0, 1], got ${this.momentum}`);
+    checkMomentum(this.clsName, this.momentum);
     this.affine = opts.affine ?? true;
     this.useBatchStatistics = opts.useBatchStatistics ?? null;
     this.gamma = new Parameter(initTensor(opts.gammaInit ?? 'ones', [numFeatures]), 'gamma', this.affine);
@@ -35,16 +63,124 @@ abstract class BatchNormBase extends Cell {
   }
 
   construct(x: Tensor): Tensor {
+    if (!this.ranks.includes(x.ndim)) throw new Error(`${this.clsName}: input must be ${this.ranks.join('-D or ')}-D, got [${x.shape}]`);
     const useBatch = this.useBatchStatistics ?? this.training;
-    if (useBatch) throw new Error(`${this.clsName}: batch statistics (train phase) are part of the training runtime (issue 4); call setTrain(false)`);
-    return ops.batchNormInference(x, this.gamma, this.beta, this.moving_mean, this.moving_variance, this.eps);
+    return ops.batchNorm(x, this.moving_mean, this.moving_variance, this.gamma, this.beta, useBatch, 1 - this.momentum, this.eps);
   }
 
   override extendRepr(): string {
-    return `num_features=${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, gamma=${this.gamma}, beta=${this.beta}, ` +
+    return `num_features=${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, gamma=${this.gamma}, beta=${this.beta}, ` +
       `moving_mean=${this.moving_mean}, moving_variance=${this.moving_variance}`;
   }
 }
 
-export class BatchNorm2d extends BatchNormBase {}
-export class BatchNorm1d extends BatchNormBase {}
+/** nn.BatchNorm2d over (N, C, H, W). */
+export class BatchNorm2d extends BatchNormBase { protected readonly ranks = [4]; }
+/** nn.BatchNorm1d over (N, C) or (N, C, L). */
+export class BatchNorm1d extends BatchNormBase { protected readonly ranks = [2, 3]; }
+
+export interface LayerNormOptions {
+  beginNormAxis?: number;
+  beginParamsAxis?: number;
+  gammaInit?: InitSpec; betaInit?: InitSpec;
+  /** MindSpore's name and default: epsilon=1e-7 (PyTorch eps=1e-5). */
+  epsilon?: number;
+}
+
+/**
+ * nn.LayerNorm(normalized_shape, begin_norm_axis=-1, begin_params_axis=-1, gamma_init='ones', beta_init='zeros',
+ * epsilon=1e-7) (reference §2): normalises over axes begin_norm_axis…R−1; gamma/beta have shape normalized_shape.
+ * For a multi-dim normalized_shape set both axes to −len(normalized_shape) to match PyTorch.
+ */
+export class LayerNorm extends Cell {
+  readonly normalizedShape: number[]; readonly beginNormAxis: number; readonly beginParamsAxis: number; readonly epsilon: number;
+  gamma: Parameter; beta: Parameter;
+
+  constructor(normalizedShape: readonly number[], opts: LayerNormOptions = {}) {
+    super();
+    if (!Array.isArray(normalizedShape) || normalizedShape.length === 0) {
+      throw new Error(`LayerNorm: normalized_shape must be a non-empty tuple or list of ints, got ${JSON.stringify(normalizedShape)}`);
+    }
+    this.normalizedShape = [...normalizedShape];
+    this.beginNormAxis = opts.beginNormAxis ?? -1;
+    this.beginParamsAxis = opts.beginParamsAxis ?? -1;
+    this.epsilon = opts.epsilon ?? 1e-7;
+    this.gamma = new Parameter(initTensor(opts.gammaInit ?? 'ones', this.normalizedShape), 'gamma');
+    this.beta = new Parameter(initTensor(opts.betaInit ?? 'zeros', this.normalizedShape), 'beta');
+  }
+
+  construct(x: Tensor): Tensor {
+    return ops.layerNormByAxis(x, this.gamma, this.beta, this.beginNormAxis, this.beginParamsAxis, this.epsilon);
+  }
+
+  /** MindSpore's own format string reads 'gamma{}' without '=' (normalization.py, 2.0 to 2.4); kept verbatim. */
+  override extendRepr(): string {
+    return `normalized_shape=${shapeStr(this.normalizedShape)}, begin_norm_axis=${this.beginNormAxis}, ` +
+      `begin_params_axis=${this.beginParamsAxis}, gamma${this.gamma}, beta=${this.beta}`;
+  }
+}
+
+export interface GroupNormOptions { eps?: number; affine?: boolean; gammaInit?: InitSpec; betaInit?: InitSpec }
+
+/** nn.GroupNorm(num_groups, num_channels, eps=1e-5, affine=True, gamma_init='ones', beta_init='zeros') over (N, C, *). */
+export class GroupNorm extends Cell {
+  readonly numGroups: number; readonly numChannels: number; readonly eps: number; readonly affine: boolean;
+  gamma: Parameter; beta: Parameter;
+
+  constructor(numGroups: number, numChannels: number, opts: GroupNormOptions = {}) {
+    super();
+    checkPositive('GroupNorm', 'num_groups', numGroups);
+    checkPositive('GroupNorm', 'num_channels', numChannels);
+    if (numChannels % numGroups !== 0) throw new Error(`GroupNorm: num_channels ${numChannels} must be divisible by num_groups ${numGroups}`);
+    this.numGroups = numGroups; this.numChannels = numChannels;
+    this.eps = opts.eps ?? 1e-5;
+    this.affine = opts.affine ?? true;
+    this.gamma = new Parameter(initTensor(opts.gammaInit ?? 'ones', [numChannels]), 'gamma', this.affine);
+    this.beta = new Parameter(initTensor(opts.betaInit ?? 'zeros', [numChannels]), 'beta', this.affine);
+  }
+
+  construct(x: Tensor): Tensor {
+    if (x.shape[1] !== this.numChannels) throw new Error(`GroupNorm: channel (dim 1) of input [${x.shape}] must equal num_channels ${this.numChannels}`);
+    return ops.groupNorm(x, this.numGroups, this.gamma, this.beta, this.eps);
+  }
+
+  override extendRepr(): string { return `num_groups=${this.numGroups}, num_channels=${this.numChannels}`; }
+}
+
+export interface InstanceNormOptions { eps?: number; momentum?: number; affine?: boolean; gammaInit?: InitSpec; betaInit?: InitSpec }
+
+/**
+ * nn.InstanceNorm2d(num_features, eps=1e-5, momentum=0.1, affine=True, gamma_init='ones', beta_init='zeros')
+ * (reference §2; affine defaults to True where PyTorch has False). Statistics are always the input's own, per sample
+ * and channel, with the biased variance. MindSpore also holds moving_mean / moving_variance Parameters (zeros / ones,
+ * not trainable); they never affect the output and are kept here for checkpoint names but not updated.
+ */
+export class InstanceNorm2d extends Cell {
+  readonly numFeatures: number; readonly eps: number; readonly momentum: number; readonly affine: boolean;
+  gamma: Parameter; beta: Parameter; moving_mean: Parameter; moving_variance: Parameter;
+
+  constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
+    super();
+    checkPositive('InstanceNorm2d', 'num_features', numFeatures);
+    this.numFeatures = numFeatures;
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum ?? 0.1;
+    checkMomentum('InstanceNorm2d', this.momentum);
+    this.affine = opts.affine ?? true;
+    this.gamma = new Parameter(initTensor(opts.gammaInit ?? 'ones', [numFeatures]), 'gamma', this.affine);
+    this.beta = new Parameter(initTensor(opts.betaInit ?? 'zeros', [numFeatures]), 'beta', this.affine);
+    this.moving_mean = new Parameter(initTensor('zeros', [numFeatures]), 'moving_mean', false);
+    this.moving_variance = new Parameter(initTensor('ones', [numFeatures]), 'moving_variance', false);
+  }
+
+  construct(x: Tensor): Tensor {
+    if (x.ndim !== 4) throw new Error(`InstanceNorm2d: input must be 4-D (N, C, H, W), got [${x.shape}]`);
+    if (x.shape[1] !== this.numFeatures) throw new Error(`InstanceNorm2d: input [${x.shape}] has ${x.shape[1]} channels, expected ${this.numFeatures}`);
+    return ops.instanceNorm(x, this.gamma, this.beta, this.eps);
+  }
+
+  override extendRepr(): string {
+    return `num_features=${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, gamma=${this.gamma}, beta=${this.beta}, ` +
+      `moving_mean=${this.moving_mean}, moving_variance=${this.moving_variance}`;
+  }
+}
