@@ -4,7 +4,8 @@ import { modelFromFile, OnnxModel } from './onnx/proto.js';
 import { importModel } from './onnx/import.js';
 import { loadInputs } from './compare/inputs.js';
 import { OrtRunner, MsportRunner } from './compare/runners.js';
-import { compareOutput, OutputComparison, Tolerance } from './compare/comparator.js';
+import { compareOutput, errorHistogram, ErrorHistogram, OutputComparison, Tolerance } from './compare/comparator.js';
+import { compareLayers, LayerReport } from './compare/layers.js';
 import { Tensor } from './runtime/tensor.js';
 
 export interface CheckOptions extends Tolerance {
@@ -15,6 +16,8 @@ export interface CheckOptions extends Tolerance {
   inputs?: Map<string, string>;
   /** onnxruntime intra-op threads (0 = its default) */
   ortThreads?: number;
+  /** also compare every layer (chained and on reference inputs) */
+  layers?: boolean;
 }
 
 export interface CheckResult {
@@ -24,8 +27,9 @@ export interface CheckResult {
   rtol: number;
   seed: number;
   inputs: { name: string; shape: number[]; dtype: string; source: string }[];
-  outputs: OutputComparison[];
-  timings: { loadMs: number; importMs: number; referenceMs: number; runtimeMs: number };
+  outputs: (OutputComparison & { histogram: ErrorHistogram })[];
+  layers?: LayerReport;
+  timings: { loadMs: number; importMs: number; referenceMs: number; runtimeMs: number; layersMs?: number };
 }
 
 export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
@@ -46,13 +50,24 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   const msOut = await new MsportRunner(network).infer(feeds);
   const t5 = performance.now();
 
-  const outputs = model.graph.outputs.map(o => compareOutput(o.name, refOut.get(o.name)!, msOut.get(o.name)!, opts));
+  const outputs = model.graph.outputs.map(o => ({
+    ...compareOutput(o.name, refOut.get(o.name)!, msOut.get(o.name)!, opts),
+    histogram: errorHistogram(refOut.get(o.name)!, msOut.get(o.name)!),
+  }));
+  let layers: LayerReport | undefined;
+  let layersMs: number | undefined;
+  if (opts.layers) {
+    const t6 = performance.now();
+    layers = await compareLayers(model, network, feeds, opts, { ortThreads: opts.ortThreads });
+    layersMs = performance.now() - t6;
+  }
   return {
     model: modelPath,
     passed: outputs.every(o => o.passed),
     atol: opts.atol, rtol: opts.rtol, seed: opts.seed,
     inputs: model.graph.inputs.map((v, i) => ({ name: v.name, shape: [...inputs[i]!.shape], dtype: inputs[i]!.dtype, source: opts.inputs?.get(v.name) ?? `random(seed=${opts.seed})` })),
     outputs,
-    timings: { loadMs: t1 - t0, importMs: t2 - t1, referenceMs: t4 - t3, runtimeMs: t5 - t4 },
+    ...(layers ? { layers } : {}),
+    timings: { loadMs: t1 - t0, importMs: t2 - t1, referenceMs: t4 - t3, runtimeMs: t5 - t4, ...(layersMs !== undefined ? { layersMs } : {}) },
   };
 }

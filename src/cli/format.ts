@@ -13,4 +13,5 @@ export const fmtShape = (s: readonly (number | string)[] | null): string => (s ?
 
 import chalk from 'chalk';
 /** cli-table3 colors on its own; follow chalk's decision (TTY, NO_COLOR, FORCE_COLOR, --no-color). */
-export const tableStyle = (): { head: string[]; border: string[] } => (chalk.level > 0 ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] });
+export const tableStyle = (): { head: string[]; border: string[]; compact: boolean } =>
+  (chalk.level > 0 ? { head: ['cyan'], border: ['grey'], compact: true } : { head: [], border: [], compact: true });

@@ -100,12 +100,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--seed <n>', 'seed for random inputs').argParser(int).default(0))
     .option('--shape <name=dims>', 'concrete dims for an input, e.g. input=1,3,224,224 (repeatable)', collect, [])
     .option('--input <name=file.npy>', 'feed an input from a .npy file (repeatable)', collect, [])
+    .option('--layers', 'compare every layer too, and name the first one that introduces error')
     .option('--json', 'print one JSON object on stdout')
     .addHelpText('after', EXIT_HELP)
-    .action(async (model: string, o: { atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean }) => {
+    .action(async (model: string, o: { atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean; layers?: boolean }) => {
       const g = program.opts<GlobalOpts>();
       try {
-        const r = await check(model, { atol: o.atol, rtol: o.rtol, seed: o.seed, shapes: parseShapes(o.shape), inputs: parseInputs(o.input) });
+        const r = await check(model, { atol: o.atol, rtol: o.rtol, seed: o.seed, shapes: parseShapes(o.shape), inputs: parseInputs(o.input), layers: o.layers });
         process.stdout.write((o.json ? JSON.stringify(toJson(r)) : renderCheckTable(r)) + '\n');
         setExit(r.passed ? EXIT.ok : EXIT.mismatch);
       } catch (e) {
@@ -138,8 +139,18 @@ function toJson(r: Awaited<ReturnType<typeof check>>) {
     outputs: r.outputs.map(o => ({
       name: o.name, shape: o.shape, referenceShape: o.referenceShape, maxAbsDiff: jsonNum(o.maxAbsDiff), maxRelDiff: jsonNum(o.maxRelDiff),
       meanAbsDiff: jsonNum(o.meanAbsDiff), mismatches: o.mismatches, size: o.size, worstIndex: o.worstIndex,
-      reference: o.reference, actual: o.actual, passed: o.passed, ...(o.error ? { error: o.error } : {}),
+      reference: o.reference, actual: o.actual, passed: o.passed, ...(o.error ? { error: o.error } : {}), histogram: o.histogram,
     })),
+    ...(r.layers ? {
+      layers: r.layers.layers.map(l => ({
+        name: l.name, kind: l.kind, api: l.api, torchApi: l.torchApi, node: l.node, shape: l.shape,
+        maxAbsDiff: jsonNum(l.maxAbsDiff), maxRelDiff: jsonNum(l.maxRelDiff), mismatches: l.mismatches, passed: l.passed,
+        local: l.local ? { maxAbsDiff: jsonNum(l.local.maxAbsDiff), maxRelDiff: jsonNum(l.local.maxRelDiff), mismatches: l.local.mismatches, passed: l.local.passed } : null,
+        introducesError: l.introducesError, histogram: l.histogram, ms: l.ms,
+      })),
+      firstDivergence: r.layers.firstDivergence,
+      firstDivergenceCause: r.layers.firstDivergenceCause,
+    } : {}),
     timings: r.timings,
   };
 }
@@ -148,6 +159,8 @@ function toJson(r: Awaited<ReturnType<typeof check>>) {
 const jsonNum = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
 
 export async function main(argv: string[]): Promise<number> {
+  // a reader that stops early (`| head`) is not an error
+  process.stdout.on('error', e => { if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
   let code = 0;
   const program = buildProgram(c => { code = c; });
   try {

@@ -66,3 +66,29 @@ export function compareOutput(name: string, reference: Tensor, actual: Tensor, t
     passed: mismatches === 0,
   };
 }
+
+/** Log-spaced bins of |a − b|: [0], (0, 1e-9], (1e-9, 1e-8], ..., (0.1, 1], (1, ∞), and non-finite disagreements. */
+export const HISTOGRAM_EDGES = [0, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1];
+
+export interface ErrorHistogram {
+  /** upper edges of the bins; the last bin is everything above the last edge */
+  edges: number[];
+  counts: number[];
+  /** elements where one side is NaN/±inf and the other differs */
+  nonFinite: number;
+}
+
+export function errorHistogram(reference: Tensor, actual: Tensor): ErrorHistogram {
+  const counts = new Array<number>(HISTOGRAM_EDGES.length + 1).fill(0);
+  let nonFinite = 0;
+  if (reference.shape.join() !== actual.shape.join()) return { edges: HISTOGRAM_EDGES, counts, nonFinite: reference.size };
+  for (let i = 0; i < reference.size; i++) {
+    const b = reference.get(i), a = actual.get(i);
+    if (!Number.isFinite(a) || !Number.isFinite(b)) { if (!(Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)))) nonFinite++; continue; }
+    const d = Math.abs(a - b);
+    let k = 0;
+    while (k < HISTOGRAM_EDGES.length && d > HISTOGRAM_EDGES[k]!) k++;
+    counts[k]!++;
+  }
+  return { edges: HISTOGRAM_EDGES, counts, nonFinite };
+}

@@ -13,13 +13,13 @@ export interface Runner {
 
 const ORT_TYPES: Partial<Record<DType, ort.Tensor.Type>> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', int8: 'int8', uint8: 'uint8', bool: 'bool' };
 
-function toOrt(t: Tensor): ort.Tensor {
+export function toOrt(t: Tensor): ort.Tensor {
   const type = ORT_TYPES[t.dtype];
   if (!type) throw new Error(`onnxruntime input of dtype ${t.dtype} is not supported`);
   return new ort.Tensor(type, t.data as never, [...t.shape]);
 }
 
-function fromOrt(t: ort.Tensor): Tensor {
+export function fromOrt(t: ort.Tensor): Tensor {
   const dims = [...t.dims];
   switch (t.type) {
     case 'float32': return new Tensor(t.data as Float32Array, dims, 'float32');

@@ -1,6 +1,7 @@
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import type { CheckResult } from '../../check.js';
+import type { LayerReport } from '../../compare/layers.js';
 import { fmtMs, fmtNum, fmtShape, tableStyle } from '../format.js';
 
 /** Human report of a check: inputs, one row per output, one summary line. */
@@ -21,11 +22,30 @@ export function renderCheckTable(r: CheckResult): string {
     ]);
   }
   lines.push(table.toString());
+  if (r.layers) lines.push(renderLayers(r.layers));
   for (const o of r.outputs) if (o.error) lines.push(chalk.red(`  ${o.name}: ${o.error}`));
   const failed = r.outputs.filter(o => !o.passed).length;
   const worst = Math.max(...r.outputs.map(o => o.maxAbsDiff));
   const verdict = r.passed ? chalk.green.bold('PASS') : chalk.red.bold('FAIL');
-  lines.push(`${verdict} ${r.outputs.length - failed}/${r.outputs.length} outputs within atol=${r.atol} rtol=${r.rtol} · max abs diff ${fmtNum(worst)} · ` +
+  const where = r.layers ? (r.layers.firstDivergence
+    ? ` · first divergence: ${r.layers.firstDivergence}${r.layers.firstDivergenceCause === 'accumulated' ? ' (accumulated, no single layer introduces it)' : ''}`
+    : ' · no layer diverges') : '';
+  lines.push(`${verdict} ${r.outputs.length - failed}/${r.outputs.length} outputs within atol=${r.atol} rtol=${r.rtol} · max abs diff ${fmtNum(worst)}${where} · ` +
     `onnxruntime ${fmtMs(r.timings.referenceMs)} · msport ${fmtMs(r.timings.runtimeMs)}`);
   return lines.join('\n');
+}
+
+/** One row per layer: chained diff (what the port computes) and local diff (the layer on reference inputs). */
+function renderLayers(rep: LayerReport): string {
+  const t = new Table({ head: ['layer', 'MindSpore API', 'shape', 'max abs diff', 'max rel diff', 'local abs diff', 'verdict'], style: tableStyle() });
+  for (const l of rep.layers) {
+    const first = l.name === rep.firstDivergence;
+    const name = l.kind === 'scope' ? chalk.dim(l.name) : l.name;
+    const verdict = !l.passed || l.introducesError
+      ? chalk.red(l.introducesError ? (l.kind === 'scope' ? 'FAIL (contains source)' : 'FAIL (source)') : 'FAIL (inherited)')
+      : chalk.green('PASS');
+    t.push([first ? chalk.bold.red(`> ${name}`) : name, l.kind === 'scope' ? chalk.dim('(scope)') : l.api.replace(/^mindspore\./, ''), fmtShape(l.shape),
+      fmtNum(l.maxAbsDiff), fmtNum(l.maxRelDiff), l.local ? fmtNum(l.local.maxAbsDiff) : '-', verdict]);
+  }
+  return t.toString();
 }

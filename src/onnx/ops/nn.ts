@@ -199,7 +199,15 @@ function leakyRelu(ctx: BuildCtx): Built {
   return op('mindspore.nn.LeakyReLU', ([x]) => ops.leakyRelu(x!, alpha));
 }
 
+/** ONNX Gelu (opset 20): approximate 'none' | 'tanh'; MindSpore's default is the tanh form, so always pass it. */
+function gelu(ctx: BuildCtx): Built {
+  const approximate = attr<string>(ctx.node, 'approximate', 'none');
+  if (approximate !== 'none' && approximate !== 'tanh') fail(ctx.node, `unknown Gelu approximate '${approximate}'`);
+  return cellStep(ctx, 'torch.nn.GELU', new nn.GELU(approximate === 'tanh'), []);
+}
+
 export const nnHandlers: OnnxOpHandler[] = [
+  { opType: 'Gelu', versions: { 20: gelu } },
   { opType: 'Conv', versions: { 1: conv } },
   { opType: 'Gemm', versions: { 1: gemm } },
   { opType: 'BatchNormalization', versions: { 1: batchNorm } },

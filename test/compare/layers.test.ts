@@ -1,0 +1,113 @@
+/**
+ * Per-layer attribution: plant one known bug into one layer of a real or built model and check that `--layers`
+ * names exactly that layer as the first divergence, with downstream layers failing only as inherited error.
+ */
+import { describe, expect, it } from 'vitest';
+import { modelFromBytes, modelFromFile } from '../../src/onnx/proto.js';
+import { importModel } from '../../src/onnx/import.js';
+import { compareLayers } from '../../src/compare/layers.js';
+import { loadInputs } from '../../src/compare/inputs.js';
+import { Tensor } from '../../src/runtime/tensor.js';
+import * as nn from '../../src/runtime/nn/index.js';
+import type { Cell } from '../../src/runtime/cell.js';
+import { buildModel } from '../helpers/onnx-builder.js';
+import { randn } from '../helpers/parity.js';
+
+const tol = { atol: 1e-4, rtol: 1e-3 };
+
+async function layersOf(model: ReturnType<typeof modelFromFile>, plant?: (cells: Map<string, Cell>) => void) {
+  const { network } = importModel(model);
+  plant?.(new Map(network.cellsAndNames()));
+  const inputs = loadInputs(model.graph.inputs, { shapes: new Map(), files: new Map(), seed: 0 });
+  const feeds = new Map<string, Tensor>(model.graph.inputs.map((v, i) => [v.name, inputs[i]!]));
+  return compareLayers(model, network, feeds, tol);
+}
+
+describe('first divergence', () => {
+  it('a clean model has none, and every layer passes chained and locally', async () => {
+    const rep = await layersOf(modelFromFile('fixtures/models/seed_cnn.bn.onnx'));
+    expect(rep.firstDivergence).toBeNull();
+    expect(rep.layers.every(l => l.passed && !l.introducesError)).toBe(true);
+    // leaf Cells in execution order, each Sequential rolled up after its last member; the view() shape arithmetic
+    // (Constant/Unsqueeze/Concat) was folded at import, leaving one functional Reshape
+    expect(rep.layers.map(l => l.name)).toEqual([
+      'layer1.0', 'layer1.1', 'layer1.2', 'layer1.3', 'layer1', 'layer2.0', 'layer2.1', 'layer2.2', 'layer2.3', 'layer2', 'pool', 'Reshape', 'fc',
+    ]);
+  });
+
+  it('swapped BatchNorm statistics are found in that BatchNorm, not in the layers after it', async () => {
+    const rep = await layersOf(modelFromFile('fixtures/models/seed_cnn.bn.onnx'), cells => {
+      const bn = cells.get('layer2.1') as nn.BatchNorm2d;
+      const mean = bn.moving_mean.data;
+      bn.moving_mean.data = bn.moving_variance.data;
+      bn.moving_variance.data = mean;
+    });
+    expect(rep.firstDivergence).toBe('layer2.1');
+    expect(rep.firstDivergenceCause).toBe('introduced');
+    const byName = new Map(rep.layers.map(l => [l.name, l]));
+    expect(byName.get('layer2.0')!.passed).toBe(true);
+    expect(byName.get('layer2.1')!.introducesError).toBe(true);
+    // ReLU after it fails on the chained values but is exact on reference inputs: inherited, not introduced
+    expect(byName.get('layer2.2')!.passed).toBe(false);
+    expect(byName.get('layer2.2')!.introducesError).toBe(false);
+    expect(byName.get('fc')!.introducesError).toBe(false);
+    expect(byName.get('layer2')!).toMatchObject({ kind: 'scope', passed: false, introducesError: true });
+    expect(byName.get('layer1')!).toMatchObject({ kind: 'scope', passed: true, introducesError: false });
+  });
+
+  it('a wrong padding order (ONNX begins/ends read as top, bottom, left, right) is found in that Conv2d', async () => {
+    const bytes = buildModel({
+      nodes: [
+        { op: 'Conv', name: '/conv1/Conv', inputs: ['x', 'conv1.weight'], outputs: ['c1'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+        { op: 'Relu', name: '/relu/Relu', inputs: ['c1'], outputs: ['r1'] },
+        { op: 'Conv', name: '/conv2/Conv', inputs: ['r1', 'conv2.weight'], outputs: ['c2'], attrs: { kernel_shape: [3, 3], pads: [0, 2, 1, 0] } },
+        { op: 'Relu', name: '/relu_1/Relu', inputs: ['c2'], outputs: ['y'] },
+      ],
+      inputs: [{ name: 'x', dims: [1, 2, 8, 8] }], outputs: [{ name: 'y' }],
+      initializers: { 'conv1.weight': randn([4, 2, 3, 3], 1), 'conv2.weight': randn([3, 4, 3, 3], 2) },
+    });
+    const rep = await layersOf(modelFromBytes(bytes), cells => {
+      const conv = cells.get('conv2') as nn.Conv2d;
+      expect(conv.padding).toEqual([0, 1, 2, 0]);
+      (conv as { padding: number[] }).padding = [0, 2, 1, 0];
+    });
+    expect(rep.firstDivergence).toBe('conv2');
+    const conv2 = rep.layers.find(l => l.name === 'conv2')!;
+    expect(conv2.introducesError).toBe(true);
+    expect(rep.layers.find(l => l.name === 'conv1')!.passed).toBe(true);
+    // the next layer cannot even be compared: its shape follows the bad padding
+    expect(rep.layers.find(l => l.name === 'relu_1')!.passed).toBe(false);
+  });
+
+  it('GELU left at MindSpore’s tanh default is found in that GELU', async () => {
+    const bytes = buildModel({
+      nodes: [
+        { op: 'Gemm', name: '/fc1/Gemm', inputs: ['x', 'fc1.weight', 'fc1.bias'], outputs: ['h'], attrs: { transB: 1 } },
+        { op: 'Gelu', name: '/act/Gelu', inputs: ['h'], outputs: ['g'] },
+        { op: 'Gemm', name: '/fc2/Gemm', inputs: ['g', 'fc2.weight', 'fc2.bias'], outputs: ['y'], attrs: { transB: 1 } },
+      ],
+      inputs: [{ name: 'x', dims: [4, 16] }], outputs: [{ name: 'y' }], opset: 20,
+      initializers: { 'fc1.weight': randn([32, 16], 1), 'fc1.bias': randn([32], 2), 'fc2.weight': randn([8, 32], 3), 'fc2.bias': randn([8], 4) },
+    });
+    const clean = await layersOf(modelFromBytes(bytes));
+    expect(clean.firstDivergence).toBeNull();
+    const rep = await layersOf(modelFromBytes(bytes), cells => {
+      const act = cells.get('act') as nn.GELU;
+      expect(act.approximate).toBe(false);
+      (act as { approximate: boolean }).approximate = true;
+    });
+    expect(rep.firstDivergence).toBe('act');
+    expect(rep.layers.find(l => l.name === 'fc2')!.introducesError).toBe(false);
+  });
+
+  it('reference values are fetched in chunks and each layer is timed', async () => {
+    const model = modelFromFile('fixtures/models/shufflenet_v2_x0_5.onnx');
+    const { network } = importModel(model);
+    const inputs = loadInputs(model.graph.inputs, { shapes: new Map(), files: new Map(), seed: 0 });
+    const rep = await compareLayers(model, network, new Map([['input', inputs[0]!]]), tol, { chunk: 32 });
+    expect(rep.referenceRuns).toBeGreaterThan(1);
+    expect(rep.firstDivergence).toBeNull();
+    expect(rep.layers.filter(l => l.kind !== 'scope').length).toBe(network.steps.length);
+    expect(rep.layers.every(l => l.ms >= 0)).toBe(true);
+  });
+});
