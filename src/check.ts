@@ -6,6 +6,7 @@ import { loadInputs } from './compare/inputs.js';
 import { OrtRunner, MsportRunner } from './compare/runners.js';
 import { compareOutput, errorHistogram, ErrorHistogram, OutputComparison, Tolerance } from './compare/comparator.js';
 import { compareLayers, LayerReport } from './compare/layers.js';
+import { writeRepro, ReproResult } from './compare/repro.js';
 import { Tensor } from './runtime/tensor.js';
 
 export interface CheckOptions extends Tolerance {
@@ -18,6 +19,8 @@ export interface CheckOptions extends Tolerance {
   ortThreads?: number;
   /** also compare every layer (chained and on reference inputs) */
   layers?: boolean;
+  /** write the first diverging layer as a standalone reproduction into this folder (implies layers) */
+  repro?: string;
 }
 
 export interface CheckResult {
@@ -29,6 +32,8 @@ export interface CheckResult {
   inputs: { name: string; shape: number[]; dtype: string; source: string }[];
   outputs: (OutputComparison & { histogram: ErrorHistogram })[];
   layers?: LayerReport;
+  /** the reproduction written for --repro; null when no layer diverged */
+  repro?: ReproResult | null;
   timings: { loadMs: number; importMs: number; referenceMs: number; runtimeMs: number; layersMs?: number };
 }
 
@@ -56,10 +61,12 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   }));
   let layers: LayerReport | undefined;
   let layersMs: number | undefined;
-  if (opts.layers) {
+  let repro: ReproResult | null | undefined;
+  if (opts.layers || opts.repro) {
     const t6 = performance.now();
     layers = await compareLayers(model, network, feeds, opts, { ortThreads: opts.ortThreads });
     layersMs = performance.now() - t6;
+    if (opts.repro) repro = layers.firstDivergence ? await writeRepro(opts.repro, layers.firstDivergence, model, network, feeds, opts) : null;
   }
   return {
     model: modelPath,
@@ -68,6 +75,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     inputs: model.graph.inputs.map((v, i) => ({ name: v.name, shape: [...inputs[i]!.shape], dtype: inputs[i]!.dtype, source: opts.inputs?.get(v.name) ?? `random(seed=${opts.seed})` })),
     outputs,
     ...(layers ? { layers } : {}),
+    ...(repro !== undefined ? { repro } : {}),
     timings: { loadMs: t1 - t0, importMs: t2 - t1, referenceMs: t4 - t3, runtimeMs: t5 - t4, ...(layersMs !== undefined ? { layersMs } : {}) },
   };
 }

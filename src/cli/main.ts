@@ -101,13 +101,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--shape <name=dims>', 'concrete dims for an input, e.g. input=1,3,224,224 (repeatable)', collect, [])
     .option('--input <name=file.npy>', 'feed an input from a .npy file (repeatable)', collect, [])
     .option('--layers', 'compare every layer too, and name the first one that introduces error')
+    .option('--repro <dir>', 'write the first diverging layer as a one-node ONNX model with its inputs and outputs (implies --layers)')
     .option('--json', 'print one JSON object on stdout')
     .addHelpText('after', EXIT_HELP)
-    .action(async (model: string, o: { atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean; layers?: boolean }) => {
+    .action(async (model: string, o: { atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean; layers?: boolean; repro?: string }) => {
       const g = program.opts<GlobalOpts>();
       try {
-        const r = await check(model, { atol: o.atol, rtol: o.rtol, seed: o.seed, shapes: parseShapes(o.shape), inputs: parseInputs(o.input), layers: o.layers });
+        const r = await check(model, { atol: o.atol, rtol: o.rtol, seed: o.seed, shapes: parseShapes(o.shape), inputs: parseInputs(o.input), layers: o.layers, repro: o.repro });
         process.stdout.write((o.json ? JSON.stringify(toJson(r)) : renderCheckTable(r)) + '\n');
+        if (o.repro && !o.json) process.stderr.write(r.repro ? `msport: wrote a reproduction of ${r.repro.layer} to ${r.repro.dir}\n` : 'msport: no layer diverges; no reproduction written\n');
         setExit(r.passed ? EXIT.ok : EXIT.mismatch);
       } catch (e) {
         setExit(report(e, g, !!o.json, model));
@@ -151,6 +153,7 @@ function toJson(r: Awaited<ReturnType<typeof check>>) {
       firstDivergence: r.layers.firstDivergence,
       firstDivergenceCause: r.layers.firstDivergenceCause,
     } : {}),
+    ...(r.repro !== undefined ? { repro: r.repro && { dir: r.repro.dir, layer: r.repro.layer, node: r.repro.node, files: r.repro.files } } : {}),
     timings: r.timings,
   };
 }

@@ -111,3 +111,38 @@ describe('first divergence', () => {
     expect(rep.layers.every(l => l.ms >= 0)).toBe(true);
   });
 });
+
+describe('--repro', () => {
+  it('writes the diverging layer as a one-node model that onnxruntime replays to the reference outputs', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const ort = await import('onnxruntime-node');
+    const onnxProto = (await import('onnx-proto')).default;
+    const { writeRepro } = await import('../../src/compare/repro.js');
+    const { decodeTensor } = await import('../../src/onnx/proto.js');
+    const model = modelFromFile('fixtures/models/seed_cnn.bn.onnx');
+    const { network } = importModel(model);
+    const bn = new Map(network.cellsAndNames()).get('layer2.1') as nn.BatchNorm2d;
+    bn.moving_mean.data = Float32Array.from(bn.moving_mean.data as Float32Array, v => v + 1);
+    const inputs = loadInputs(model.graph.inputs, { shapes: new Map(), files: new Map(), seed: 0 });
+    const feeds = new Map([['input', inputs[0]!]]);
+    const rep = await compareLayers(model, network, feeds, tol);
+    expect(rep.firstDivergence).toBe('layer2.1');
+    const dir = mkdtempSync(join(tmpdir(), 'msport-repro-'));
+    const r = await writeRepro(dir, 'layer2.1', model, network, feeds, tol);
+    expect(r.maxAbsDiff).toBeGreaterThan(0.1);
+    const read = (f: string) => decodeTensor(onnxProto.onnx.TensorProto.decode(readFileSync(join(dir, f))), { baseDir: null, what: f });
+    const input = read('test_data_set_0/input_0.pb');
+    expect(input.shape).toEqual([1, 4, 20, 20]);
+    const session = await ort.InferenceSession.create(readFileSync(join(dir, 'model.onnx')));
+    expect(session.inputNames).toEqual(['/layer2/layer2.0/Conv_output_0']);
+    const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input.data as Float32Array, [...input.shape]) });
+    const expected = read('test_data_set_0/output_0.pb');
+    expect(Array.from(out[session.outputNames[0]!]!.data as Float32Array)).toEqual(expected.toArray());
+    const ours = read('msport_output_0.pb');
+    expect(ours.shape).toEqual(expected.shape);
+    expect(ours.toArray()).not.toEqual(expected.toArray());
+    expect(JSON.parse(readFileSync(join(dir, 'repro.json'), 'utf8'))).toMatchObject({ layer: 'layer2.1', opType: 'BatchNormalization', msApi: 'mindspore.nn.BatchNorm2d' });
+  });
+});
