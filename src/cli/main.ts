@@ -6,6 +6,9 @@ import { inspect } from '../inspect.js';
 import { MsportError, UnsupportedOpsError, UsageError } from '../errors.js';
 import { renderCheckTable } from './reporters/check-table.js';
 import { renderInspect } from './reporters/inspect-text.js';
+import { buildReport } from '../report/report.js';
+import { renderHtml, renderJson, renderMarkdown } from '../report/render.js';
+import { writeFileAtomic } from './files.js';
 
 export const EXIT = { ok: 0, mismatch: 1, usage: 2, unsupported: 3, internal: 4 } as const;
 
@@ -113,6 +116,31 @@ export function buildProgram(setExit: (code: number) => void): Command {
         setExit(r.passed ? EXIT.ok : EXIT.mismatch);
       } catch (e) {
         setExit(report(e, g, !!o.json, model));
+      }
+    });
+
+  program.command('report')
+    .description('write a migration report for MODEL: layers as PyTorch and MindSpore calls, names, and the measured effect of each API difference')
+    .argument('<model>', 'path to an .onnx file')
+    .addOption(new Option('--format <fmt>', 'md, json or html').choices(['md', 'json', 'html']).default('md'))
+    .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
+    .addOption(new Option('--atol <n>', 'absolute tolerance').argParser(num('--atol')).default(DEFAULT_TOLERANCE.atol))
+    .addOption(new Option('--rtol <n>', 'relative tolerance').argParser(num('--rtol')).default(DEFAULT_TOLERANCE.rtol))
+    .addOption(new Option('--seed <n>', 'seed for random inputs').argParser(int).default(0))
+    .option('--shape <name=dims>', 'concrete dims for an input (repeatable)', collect, [])
+    .option('--input <name=file.npy>', 'feed an input from a .npy file (repeatable)', collect, [])
+    .action(async (model: string, o: { format: 'md' | 'json' | 'html'; output?: string; atol: number; rtol: number; seed: number; shape: string[]; input: string[] }) => {
+      const g = program.opts<GlobalOpts>();
+      try {
+        const d = await buildReport(model, { atol: o.atol, rtol: o.rtol, seed: o.seed, shapes: parseShapes(o.shape), inputs: parseInputs(o.input) });
+        const text = o.format === 'json' ? renderJson(d) : o.format === 'html' ? renderHtml(d) : renderMarkdown(d);
+        if (o.output) {
+          writeFileAtomic(o.output, text.endsWith('\n') ? text : text + '\n');
+          process.stderr.write(`msport: wrote ${o.format} report to ${o.output}\n`);
+        } else process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+        setExit(EXIT.ok);
+      } catch (e) {
+        setExit(report(e, g, o.format === 'json' && !o.output, model));
       }
     });
 

@@ -18,6 +18,12 @@ export interface BuildCtx {
   rank(i: number): number | undefined;
   staticShape(i: number): Dim[] | undefined;
   hasInput(i: number): boolean;
+  /**
+   * True when the import is asked to leave `arg` of `api` at MindSpore's default instead of the value that matches
+   * PyTorch — how `msport report` measures what ignoring a mapping rule would do. Handlers ask it for every argument
+   * whose default differs (the rule's `defaults` list).
+   */
+  keepMsDefault(api: TorchApi, arg: string): boolean;
 }
 
 /** One ONNX op type: versions as data (`since` opset → builder), newest ≤ the model's opset wins. */

@@ -56,8 +56,16 @@ function topoSort(model: OnnxModel): OnnxNode[] {
 
 interface TreeNode { children: Map<string, TreeNode>; cell: Cell | null }
 
+export interface ImportOptions {
+  /** leave these `api#arg` default differences at MindSpore's default (for measuring a rule's consequence) */
+  keepMsDefaults?: ReadonlySet<string>;
+}
+
+export const ruleArgKey = (api: string, arg: string): string => `${api}#${arg}`;
+
 /** Import a decoded model. Throws UnsupportedOpsError listing every unsupported op at once. */
-export function importModel(model: OnnxModel): ImportResult {
+export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportResult {
+  const keep = opts.keepMsDefaults ?? new Set<string>();
   const g = model.graph;
   const opset = model.opsets.get('') ?? 1;
   const order = topoSort(model);
@@ -85,6 +93,7 @@ export function importModel(model: OnnxModel): ImportResult {
         rank: i => ranks.get(node.inputs[i] ?? '')?.length ?? constants.get(node.inputs[i] ?? '')?.ndim,
         staticShape: i => ranks.get(node.inputs[i] ?? ''),
         hasInput: i => !!node.inputs[i],
+        keepMsDefault: (api, arg) => keep.has(ruleArgKey(api, arg)),
       };
       const built = build(ctx);
       if (built.kind === 'op' && node.inputs.every(i => !i || constants.has(i))) {

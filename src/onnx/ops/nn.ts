@@ -4,6 +4,7 @@ import * as ops from '../../runtime/functional.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { OnnxOpHandler, BuildCtx, Built, attr, fail, op } from '../handler.js';
 import { cellStep } from './bind.js';
+import { shortestFloat32 } from './util.js';
 
 /** ONNX pads are (x1_begin, x2_begin, x1_end, x2_end); MindSpore Conv2d wants (top, bottom, left, right). */
 const onnxPadsToMs = (p: number[]): [number, number, number, number] => [p[0]!, p[2]!, p[1]!, p[3]!];
@@ -30,16 +31,22 @@ function conv(ctx: BuildCtx): Built {
   }
   const [cout, cinG] = w.shape as [number, number];
   const weights: [number, string][] = hasBias ? [[1, 'weight'], [2, 'bias']] : [[1, 'weight']];
+  const api = nd === 2 ? 'torch.nn.Conv2d' : 'torch.nn.Conv1d';
+  // each argument whose MindSpore default differs is passed explicitly, unless a report asks to measure the default
+  const keepPadMode = ctx.keepMsDefault(api, 'pad_mode'), keepBias = ctx.keepMsDefault(api, 'has_bias');
+  const bias = hasBias && !keepBias;
+  const w2 = bias ? weights : weights.filter(([, p]) => p !== 'bias');
+  const msPadding = ctx.keepMsDefault(api, 'padding') ? [pads[0]!, pads[1]!, pads[2]!, pads[3]!] : onnxPadsToMs(pads);
   if (nd === 2) {
-    const cell = new nn.Conv2d(cinG * group, cout, [k[0]!, k[1]!], {
-      stride: strides, padMode, padding: padMode === 'pad' ? onnxPadsToMs(pads) : 0, dilation: dil, group, hasBias,
-    });
-    return cellStep(ctx, 'torch.nn.Conv2d', cell, weights);
+    const cell = new nn.Conv2d(cinG * group, cout, [k[0]!, k[1]!], keepPadMode
+      ? { stride: strides, dilation: dil, group, hasBias: bias }
+      : { stride: strides, padMode, padding: padMode === 'pad' ? msPadding : 0, dilation: dil, group, hasBias: bias });
+    return cellStep(ctx, api, cell, w2);
   }
-  const cell = new nn.Conv1d(cinG * group, cout, k[0]!, {
-    stride: strides[0], padMode, padding: padMode === 'pad' ? [pads[0]!, pads[1]!] : 0, dilation: dil[0], group, hasBias,
-  });
-  return cellStep(ctx, 'torch.nn.Conv1d', cell, weights);
+  const cell = new nn.Conv1d(cinG * group, cout, k[0]!, keepPadMode
+    ? { stride: strides[0], dilation: dil[0], group, hasBias: bias }
+    : { stride: strides[0], padMode, padding: padMode === 'pad' ? [pads[0]!, pads[1]!] : 0, dilation: dil[0], group, hasBias: bias });
+  return cellStep(ctx, api, cell, w2);
 }
 
 /** Gemm with a constant [out, in] weight (transB=1, the nn.Linear export) is nn.Dense; anything else stays functional. */
@@ -70,18 +77,18 @@ function batchNorm(ctx: BuildCtx): Built {
   const { node } = ctx;
   if (node.outputs.length > 1 && node.outputs.slice(1).some(o => o)) fail(node, 'BatchNormalization in training mode (running statistics outputs) is not supported');
   if (attr<number>(node, 'training_mode', 0) !== 0) fail(node, 'BatchNormalization with training_mode=1 is not supported');
-  const eps = attr<number>(node, 'epsilon', 1e-5);
+  const eps = shortestFloat32(attr<number>(node, 'epsilon', 1e-5));
   // ONNX momentum already has MindSpore's meaning (moving = moving·m + batch·(1 − m)); the exporter writes 1 − torch momentum
-  const momentum = attr<number>(node, 'momentum', 0.9);
+  const momentum = shortestFloat32(attr<number>(node, 'momentum', 0.9));
   const scale = ctx.constant(1);
   if (!scale || [2, 3, 4].some(i => !ctx.constant(i))) {
     return op('mindspore.ops.batch_norm', ([x, g, b, m, v]) => ops.batchNormInference(x!, g!, b!, m!, v!, eps));
   }
   const rank = ctx.rank(0);
   const Ctor = rank !== undefined && rank < 4 ? nn.BatchNorm1d : nn.BatchNorm2d;
-  const cell = new Ctor(scale.shape[0]!, { eps, momentum: Math.round(momentum * 1e6) / 1e6 });
-  return cellStep(ctx, rank !== undefined && rank < 4 ? 'torch.nn.BatchNorm1d' : 'torch.nn.BatchNorm2d', cell,
-    [[1, 'weight'], [2, 'bias'], [3, 'running_mean'], [4, 'running_var']]);
+  const api = rank !== undefined && rank < 4 ? 'torch.nn.BatchNorm1d' : 'torch.nn.BatchNorm2d';
+  const cell = new Ctor(scale.shape[0]!, ctx.keepMsDefault(api, 'momentum') ? { eps } : { eps, momentum });
+  return cellStep(ctx, api, cell, [[1, 'weight'], [2, 'bias'], [3, 'running_mean'], [4, 'running_var']]);
 }
 
 function poolAttrs(ctx: BuildCtx) {
@@ -107,11 +114,14 @@ function pool(kind: 'max' | 'avg') {
       const a = { kernel: k, stride: strides, padding: onnxPadsToMs(pads), dilation: dil, ceilMode: ceil, countIncludePad };
       return op(kind === 'max' ? 'mindspore.ops.max_pool2d' : 'mindspore.ops.avg_pool2d', ([x]) => (kind === 'max' ? ops.maxPool2d(x!, a) : ops.avgPool2d(x!, a)));
     }
+    const api = kind === 'max' ? 'torch.nn.MaxPool2d' : 'torch.nn.AvgPool2d';
     const padded = pads.some(p => p !== 0) || ceil;
-    const opts = { padMode: padded ? 'pad' as const : 'valid' as const, padding: [pads[0]!, pads[1]!] as [number, number], dilation: dil, ceilMode: ceil };
-    if (kind === 'max') return cellStep(ctx, 'torch.nn.MaxPool2d', new nn.MaxPool2d(k, strides, opts), []);
+    const opts = ctx.keepMsDefault(api, 'pad_mode') ? { dilation: dil }
+      : { padMode: padded ? 'pad' as const : 'valid' as const, padding: [pads[0]!, pads[1]!] as [number, number], dilation: dil, ceilMode: ceil };
+    const stride = ctx.keepMsDefault(api, 'stride') ? undefined : strides;
+    if (kind === 'max') return cellStep(ctx, api, new nn.MaxPool2d(k, stride, opts), []);
     if (dil.some(d => d !== 1)) fail(ctx.node, 'AveragePool with dilations is not supported');
-    return cellStep(ctx, 'torch.nn.AvgPool2d', new nn.AvgPool2d(k, strides, { ...opts, countIncludePad }), []);
+    return cellStep(ctx, api, new nn.AvgPool2d(k, stride, { ...opts, countIncludePad }), []);
   };
 }
 
@@ -159,7 +169,8 @@ function softmax(log: boolean, opset13: boolean) {
     const axis = attr<number>(ctx.node, 'axis', opset13 ? -1 : 1);
     const fn = log ? ops.logSoftmax : ops.softmax;
     if (opset13 || axis === -1 || ctx.rank(0) === axis + 1) {
-      return log ? op('mindspore.ops.log_softmax', ([x]) => fn(x!, axis)) : cellStep(ctx, 'torch.nn.Softmax', new nn.Softmax(axis), []);
+      return log ? op('mindspore.ops.log_softmax', ([x]) => fn(x!, axis))
+        : cellStep(ctx, 'torch.nn.Softmax', ctx.keepMsDefault('torch.nn.Softmax', 'axis') ? new nn.Softmax() : new nn.Softmax(axis), []);
     }
     // before opset 13 the input is coerced to 2-D at `axis` and normalised over the flattened tail
     return op(log ? 'mindspore.ops.log_softmax' : 'mindspore.ops.softmax', ([x]) => {
@@ -203,7 +214,7 @@ function leakyRelu(ctx: BuildCtx): Built {
 function gelu(ctx: BuildCtx): Built {
   const approximate = attr<string>(ctx.node, 'approximate', 'none');
   if (approximate !== 'none' && approximate !== 'tanh') fail(ctx.node, `unknown Gelu approximate '${approximate}'`);
-  return cellStep(ctx, 'torch.nn.GELU', new nn.GELU(approximate === 'tanh'), []);
+  return cellStep(ctx, 'torch.nn.GELU', ctx.keepMsDefault('torch.nn.GELU', 'approximate') ? new nn.GELU() : new nn.GELU(approximate === 'tanh'), []);
 }
 
 export const nnHandlers: OnnxOpHandler[] = [

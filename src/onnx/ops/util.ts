@@ -7,3 +7,15 @@ export function intsOf(t: Tensor | undefined, what: string): number[] {
 }
 
 export const normAxis = (a: number, rank: number): number => (a < 0 ? a + rank : a);
+
+/**
+ * The shortest decimal that rounds to the same float32: ONNX stores float attributes as float32, so a PyTorch
+ * `eps=1e-5` arrives as 9.999999747e-6; the Cell should carry the value the user wrote.
+ */
+export function shortestFloat32(v: number): number {
+  for (let p = 1; p <= 9; p++) {
+    const d = +v.toPrecision(p);
+    if (Math.fround(d) === Math.fround(v)) return d;
+  }
+  return v;
+}

@@ -1,0 +1,125 @@
+/**
+ * `msport report`: the migration report for one model, computed from the Cell tree that was checked — every layer as
+ * PyTorch and MindSpore calls, the arguments that must be explicit, the state_dict → MindSpore name table, and the
+ * measured consequence of each mapping rule the model triggers.
+ */
+import { modelFromFile } from '../onnx/proto.js';
+import { importModel } from '../onnx/import.js';
+import { loadInputs } from '../compare/inputs.js';
+import { OrtRunner } from '../compare/runners.js';
+import { compareOutput, Tolerance } from '../compare/comparator.js';
+import { compareLayers, LayerReport, layerName } from '../compare/layers.js';
+import { allRules, MappingRule } from '../mappings/index.js';
+import { noGrad } from '../runtime/autograd.js';
+import { msDTypeName } from '../runtime/dtype.js';
+import type { Tensor } from '../runtime/tensor.js';
+import { callOf } from './calls.js';
+import { baseline, measureRule, Outcome } from './measure.js';
+
+export interface ReportOptions extends Tolerance { seed: number; shapes?: Map<string, number[]>; inputs?: Map<string, string> }
+
+export interface ReportLayer {
+  name: string; torchApi: string; msApi: string; torchCall: string; msCall: string;
+  /** arguments this layer must pass explicitly because MindSpore's default would be wrong here */
+  explicit: { arg: string; value: unknown; msDefault: unknown }[];
+}
+
+export interface ReportRule {
+  torch: string; ms: string; arg: string; torchDefault: unknown; msDefault: unknown; effect: string; note: string;
+  doc: string | null;
+  /** layers of this model where the default difference matters */
+  layers: string[];
+  measured: Outcome | { outcome: 'not-measured'; why: string };
+}
+
+export interface ReportData {
+  model: string; atol: number; rtol: number; seed: number;
+  passed: boolean; maxAbsDiff: number;
+  layers: ReportLayer[];
+  names: { torch: string; ms: string; shape: number[]; dtype: string; derived: boolean }[];
+  rules: ReportRule[];
+  perLayer: { name: string; kind: string; maxAbsDiff: number; introducesError: boolean }[];
+  firstDivergence: string | null;
+  notes: string[];
+}
+
+const sameValue = (a: unknown, b: unknown): boolean => {
+  const norm = (v: unknown): string => JSON.stringify(Array.isArray(v) && v.every(x => x === v[0]) ? v[0] : v);
+  return norm(a) === norm(b);
+};
+
+export async function buildReport(modelPath: string, opts: ReportOptions): Promise<ReportData> {
+  const model = modelFromFile(modelPath);
+  const { network, boundInitializers } = importModel(model);
+  const inputs = loadInputs(model.graph.inputs, { shapes: opts.shapes ?? new Map(), files: opts.inputs ?? new Map(), seed: opts.seed });
+  const feeds = new Map<string, Tensor>(model.graph.inputs.map((v, i) => [v.name, inputs[i]!]));
+  const refOut = await (await OrtRunner.create(model.bytes)).infer(feeds);
+  const reference = network.outputNames.map(n => refOut.get(n)!);
+  const base = baseline(network, inputs, reference);
+  const ours = base.trace.outputs ?? noGrad(() => network.execute(inputs));
+  const diffs = ours.map((o, i) => compareOutput(network.outputNames[i]!, reference[i]!, o, opts));
+  const perLayer: LayerReport = await compareLayers(model, network, feeds, opts);
+
+  const rulesByTorch = new Map(allRules.map(r => [r.torch, r]));
+  const layers: ReportLayer[] = [];
+  const used = new Map<string, { rule: MappingRule; layers: Map<string, string[]> }>();
+  const cells = new Map(network.cellsAndNames());
+  for (const step of network.steps) {
+    if (!step.cellName || !step.torchApi) continue;
+    const cell = cells.get(step.cellName)!;
+    const rule = rulesByTorch.get(step.torchApi)!;
+    const call = callOf(cell);
+    const explicit = (rule.defaults ?? []).filter(d => d.arg in call.values && !sameValue(call.values[d.arg], d.ms))
+      .map(d => ({ arg: d.arg, value: call.values[d.arg], msDefault: d.ms }));
+    layers.push({ name: step.cellName, torchApi: step.torchApi, msApi: step.msApi, torchCall: call.torch, msCall: call.ms, explicit });
+    const u = used.get(rule.torch) ?? used.set(rule.torch, { rule, layers: new Map() }).get(rule.torch)!;
+    for (const d of rule.defaults ?? []) {
+      const l = u.layers.get(d.arg) ?? u.layers.set(d.arg, []).get(d.arg)!;
+      if (explicit.some(e => e.arg === d.arg)) l.push(step.cellName);
+    }
+  }
+
+  const rules: ReportRule[] = [];
+  for (const { rule, layers: byArg } of used.values()) {
+    for (const d of rule.defaults ?? []) {
+      const affected = byArg.get(d.arg) ?? [];
+      const effect = (d as { effect?: string }).effect ?? 'forward';
+      let measured: ReportRule['measured'];
+      if (effect !== 'forward') measured = { outcome: 'not-measured', why: effect === 'training' ? 'changes training only (phase predict computes the same)' : 'changes only the initial weights; the checked model carries its own' };
+      else if (!affected.length) measured = { outcome: 'not-measured', why: "every layer here already equals MindSpore's default" };
+      else measured = measureRule(model, base, rule.torch, d.arg, opts);
+      rules.push({ torch: rule.torch, ms: rule.ms, arg: d.arg, torchDefault: d.torch, msDefault: d.ms, effect, note: d.note, doc: rule.doc ?? null, layers: affected, measured });
+    }
+  }
+
+  // state_dict → MindSpore names; lost exporter names (onnx::Conv_12) are rebuilt from the Cell path and the rule
+  const params = new Map(network.parametersAndNames());
+  const names = [...boundInitializers].map(([init, msName]) => {
+    const p = params.get(msName)!;
+    const derived = init.startsWith('onnx::') || !/^[A-Za-z_][\w.]*$/.test(init);
+    let torch = init;
+    if (derived) {
+      const dot = msName.lastIndexOf('.');
+      const cellName = msName.slice(0, dot), attr = msName.slice(dot + 1);
+      const api = network.steps.find(s => s.cellName === cellName)?.torchApi;
+      const renamed = api ? rulesByTorch.get(api)?.params?.find(q => q.ms === attr)?.torch : undefined;
+      torch = `${cellName}.${renamed ?? attr}`;
+    }
+    return { torch, ms: msName, shape: [...p.shape], dtype: msDTypeName[p.dtype], derived };
+  });
+
+  const notes: string[] = [];
+  if (names.some(n => n.derived) && !network.steps.some(s => s.torchApi?.startsWith('torch.nn.BatchNorm'))) {
+    notes.push('The exporter folded BatchNorm into the preceding Conv (constant folding): those Conv weights are not the PyTorch state_dict values. Export with training=TrainingMode.PRESERVE, do_constant_folding=False to see every BatchNorm.');
+  }
+  return {
+    model: modelPath, atol: opts.atol, rtol: opts.rtol, seed: opts.seed,
+    passed: diffs.every(d => d.passed), maxAbsDiff: Math.max(...diffs.map(d => d.maxAbsDiff)),
+    layers, names, rules,
+    perLayer: perLayer.layers.map(l => ({ name: l.name, kind: l.kind, maxAbsDiff: l.maxAbsDiff, introducesError: l.introducesError })),
+    firstDivergence: perLayer.firstDivergence,
+    notes,
+  };
+}
+
+export { layerName };
