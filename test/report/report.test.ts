@@ -1,0 +1,63 @@
+/** The migration report is computed from the checked Cell tree; its measured consequences are real reruns. */
+import { describe, expect, it } from 'vitest';
+import { buildReport } from '../../src/report/report.js';
+import { renderHtml, renderMarkdown } from '../../src/report/render.js';
+import { inspect } from '../../src/inspect.js';
+import { runCli } from '../helpers/cli.js';
+
+const opts = { atol: 1e-4, rtol: 1e-3, seed: 0 };
+
+describe('msport report', () => {
+  it("seed Conv2d network: leaving pad_mode at 'same' gives (2, 240, 12, 12) instead of (2, 240, 9, 9)", async () => {
+    const d = await buildReport('fixtures/models/seed_conv_relu.onnx', opts);
+    const padMode = d.rules.find(r => r.torch === 'torch.nn.Conv2d' && r.arg === 'pad_mode')!;
+    expect(padMode.layers).toEqual(['conv']);
+    expect(padMode.measured).toEqual({ outcome: 'shape-mismatch', layer: 'conv', expectedShape: [2, 240, 9, 9], shape: [2, 240, 12, 12] });
+    expect(d.layers[0]).toMatchObject({ name: 'conv', torchCall: 'nn.Conv2d(120, 240, 4, bias=False)', msCall: "nn.Conv2d(120, 240, 4, pad_mode='pad', has_bias=False)" });
+    expect(d.layers[0]!.explicit.map(e => e.arg)).toContain('pad_mode');
+  });
+
+  it('calls and names match the Cell tree that was checked', async () => {
+    const file = 'fixtures/models/seed_cnn.bn.onnx';
+    const d = await buildReport(file, opts);
+    const tree = inspect(file);
+    expect(d.layers.map(l => l.name)).toEqual(tree.cells.map(c => c.name));
+    expect(d.layers.map(l => l.msApi)).toEqual(tree.cells.map(c => c.msApi));
+    expect(d.names.map(n => n.ms).sort()).toEqual(tree.parameters.map(p => p.name).sort());
+    const bn = new Map(d.names.map(n => [n.torch, n.ms]));
+    expect(bn.get('layer1.1.running_var')).toBe('layer1.1.moving_variance');
+    expect(bn.get('layer1.1.weight')).toBe('layer1.1.gamma');
+    // MaxPool2d(kernel_size=2, stride=2): MindSpore's stride default 1 would change the shape
+    const stride = d.rules.find(r => r.torch === 'torch.nn.MaxPool2d' && r.arg === 'stride')!;
+    expect(stride.measured).toMatchObject({ outcome: 'shape-mismatch', layer: 'layer1.3', expectedShape: [1, 12, 20, 20], shape: [1, 12, 39, 39] });
+    // momentum only matters in training
+    const momentum = d.rules.find(r => r.arg === 'momentum')!;
+    expect(momentum.measured.outcome).toBe('not-measured');
+  });
+
+  it('folded exports get the lost names back from the module path, and say BatchNorm was folded', async () => {
+    const d = await buildReport('fixtures/models/seed_cnn.onnx', opts);
+    expect(d.names.filter(n => n.derived).map(n => n.torch)).toEqual(['layer1.0.weight', 'layer1.0.bias', 'layer2.0.weight', 'layer2.0.bias']);
+    expect(d.notes.join(' ')).toMatch(/folded BatchNorm/);
+  });
+
+  it('renders markdown and one self-contained HTML file', async () => {
+    const d = await buildReport('fixtures/models/seed_cnn.bn.onnx', opts);
+    const md = renderMarkdown(d);
+    expect(md).toContain("| `torch.nn.MaxPool2d` | `stride` |");
+    const html = renderHtml(d);
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/<script|<link |src="http/);
+  });
+
+  it('-o writes the file; --format json is one object', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const out = join(mkdtempSync(join(tmpdir(), 'msport-report-')), 'r.json');
+    const r = await runCli(['report', 'fixtures/models/seed_conv_relu.onnx', '--format', 'json', '-o', out]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ model: 'fixtures/models/seed_conv_relu.onnx', passed: true });
+  });
+});
