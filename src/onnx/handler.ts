@@ -6,7 +6,13 @@ import { ModelLoadError } from '../errors.js';
 
 /** How a node runs: a MindSpore Cell (with its weights bound as Parameters) or a functional op. */
 export type Built =
-  | { kind: 'cell'; api: TorchApi; cell: Cell; /** node input indices fed at run time, in call order */ runtimeInputs: number[]; /** ONNX inputs that became Parameters, with the Parameter's attribute name */ bound: { input: number; param: string }[] }
+  | {
+      kind: 'cell'; api: TorchApi; cell: Cell;
+      /** node input indices fed at run time, in call order */ runtimeInputs: number[];
+      /** ONNX inputs that became Parameters, with the Parameter's attribute name */ bound: { input: number; param: string }[];
+      /** wraps the Cell call when the node has outputs beyond the Cell's (e.g. a training BatchNorm's running statistics) */
+      wrap?: (call: (inputs: (Tensor | undefined)[]) => Tensor[]) => (inputs: (Tensor | undefined)[]) => Tensor[];
+    }
   | { kind: 'op'; ms: string; run: (inputs: (Tensor | undefined)[]) => Tensor[] };
 
 export interface BuildCtx {

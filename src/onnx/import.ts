@@ -137,8 +137,9 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
       msApi = rule(p.built.api as TorchApi).ms;
       const cell = p.built.cell;
       const runtime = p.built.runtimeInputs;
+      const call = (xs: (Tensor | undefined)[]): Tensor[] => { const o = cell.call(...(xs as Tensor[])); return Array.isArray(o) ? o : [o]; };
       steps.push({ node: p.node, scope: p.path.join('.'), cellName, torchApi, msApi, inputs: runtime.map(i => p.node.inputs[i] ?? ''), outputs: p.node.outputs,
-        run: xs => { const o = cell.call(...(xs as Tensor[])); return Array.isArray(o) ? o : [o]; } });
+        run: p.built.wrap ? p.built.wrap(call) : call });
     } else {
       msApi = p.built.ms;
       steps.push({ node: p.node, scope: p.path.join('.'), cellName, torchApi, msApi, inputs: p.node.inputs, outputs: p.node.outputs, run: p.built.run });

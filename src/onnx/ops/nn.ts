@@ -75,8 +75,7 @@ function gemm(ctx: BuildCtx): Built {
 
 function batchNorm(ctx: BuildCtx): Built {
   const { node } = ctx;
-  if (node.outputs.length > 1 && node.outputs.slice(1).some(o => o)) fail(node, 'BatchNormalization in training mode (running statistics outputs) is not supported');
-  if (attr<number>(node, 'training_mode', 0) !== 0) fail(node, 'BatchNormalization with training_mode=1 is not supported');
+  const training = attr<number>(node, 'training_mode', 0) === 1 || (ctx.opset < 9 && node.outputs.slice(1).some(o => o));
   const eps = shortestFloat32(attr<number>(node, 'epsilon', 1e-5));
   // ONNX momentum already has MindSpore's meaning (moving = moving·m + batch·(1 − m)); the exporter writes 1 − torch momentum
   const momentum = shortestFloat32(attr<number>(node, 'momentum', 0.9));
@@ -88,7 +87,24 @@ function batchNorm(ctx: BuildCtx): Built {
   const Ctor = rank !== undefined && rank < 4 ? nn.BatchNorm1d : nn.BatchNorm2d;
   const api = rank !== undefined && rank < 4 ? 'torch.nn.BatchNorm1d' : 'torch.nn.BatchNorm2d';
   const cell = new Ctor(scale.shape[0]!, ctx.keepMsDefault(api, 'momentum') ? { eps } : { eps, momentum });
-  return cellStep(ctx, api, cell, [[1, 'weight'], [2, 'bias'], [3, 'running_mean'], [4, 'running_var']]);
+  const built = cellStep(ctx, api, cell, [[1, 'weight'], [2, 'bias'], [3, 'running_mean'], [4, 'running_var']]);
+  if (!training || built.kind !== 'cell') return built;
+  // training mode: batch statistics, and the updated running statistics as extra outputs. The step stays pure (the
+  // graph computes new statistics from the initializers each run), so the Cell's moving statistics are restored.
+  cell.setTrain(true);
+  return {
+    ...built,
+    wrap: call => xs => {
+      const mean = cell.moving_mean.data, variance = cell.moving_variance.data;
+      try {
+        const [y] = call(xs);
+        return [y!, new Tensor(cell.moving_mean.data, cell.moving_mean.shape, cell.moving_mean.dtype), new Tensor(cell.moving_variance.data, cell.moving_variance.shape, cell.moving_variance.dtype)];
+      } finally {
+        cell.moving_mean.data = mean;
+        cell.moving_variance.data = variance;
+      }
+    },
+  };
 }
 
 function poolAttrs(ctx: BuildCtx) {

@@ -1,0 +1,12 @@
+/**
+ * Where onnxruntime's value is not what PyTorch computed, so comparing against it would blame a correct port.
+ * Keyed by ONNX op type; `outputs` lists the output indices left out of per-layer comparison, with the reason.
+ */
+export interface ReferenceQuirk { outputs: number[]; why: string }
+
+export const referenceQuirks: Record<string, ReferenceQuirk> = {
+  BatchNormalization: {
+    outputs: [2],
+    why: 'in training mode onnxruntime updates running_var with the biased batch variance (ONNX spec), PyTorch and MindSpore with the unbiased one',
+  },
+};
