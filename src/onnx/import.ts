@@ -138,11 +138,11 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
       const cell = p.built.cell;
       const runtime = p.built.runtimeInputs;
       const call = (xs: (Tensor | undefined)[]): Tensor[] => { const o = cell.call(...(xs as Tensor[])); return Array.isArray(o) ? o : [o]; };
-      steps.push({ node: p.node, scope: p.path.join('.'), cellName, torchApi, msApi, inputs: runtime.map(i => p.node.inputs[i] ?? ''), outputs: p.node.outputs,
+      steps.push({ node: p.node, scope: p.path.join('.'), cellName, cell, torchApi, msApi, inputs: runtime.map(i => p.node.inputs[i] ?? ''), outputs: p.node.outputs,
         run: p.built.wrap ? p.built.wrap(call) : call });
     } else {
       msApi = p.built.ms;
-      steps.push({ node: p.node, scope: p.path.join('.'), cellName, torchApi, msApi, inputs: p.node.inputs, outputs: p.node.outputs, run: p.built.run });
+      steps.push({ node: p.node, scope: p.path.join('.'), cellName, cell: null, torchApi, msApi, inputs: p.node.inputs, outputs: p.node.outputs, run: p.built.run });
     }
   }
 

@@ -10,6 +10,8 @@ export interface Step {
   scope: string;
   /** Full name of the Cell this step calls (cell steps only). */
   cellName: string | null;
+  /** The Cell itself (cell steps only). */
+  cell: Cell | null;
   /** PyTorch API this step came from (mapping rule), when known. */
   torchApi: string | null;
   /** MindSpore API that runs it: `mindspore.nn.Conv2d`, `mindspore.ops.add`, ... */

@@ -28,8 +28,10 @@ export function renderCheckTable(r: CheckResult): string {
   const worst = Math.max(...r.outputs.map(o => o.maxAbsDiff));
   const verdict = r.passed ? chalk.green.bold('PASS') : chalk.red.bold('FAIL');
   const where = r.layers ? (r.layers.firstDivergence
-    ? ` · first divergence: ${r.layers.firstDivergence}${r.layers.firstDivergenceCause === 'accumulated' ? ' (accumulated, no single layer introduces it)' : ''}`
-    : ' · no layer diverges') : '';
+    ? ` · first divergence: ${r.layers.firstDivergence}`
+    : r.layers.firstDivergenceCause === 'accumulated'
+      ? ` · within float noise: every layer stays within ${r.layers.noiseFactor}× its float32 noise floor, the difference accumulates`
+      : ' · no layer diverges') : '';
   lines.push(`${verdict} ${r.outputs.length - failed}/${r.outputs.length} outputs within atol=${r.atol} rtol=${r.rtol} · max abs diff ${fmtNum(worst)}${where} · ` +
     `onnxruntime ${fmtMs(r.timings.referenceMs)} · msport ${fmtMs(r.timings.runtimeMs)}`);
   return lines.join('\n');
@@ -37,15 +39,15 @@ export function renderCheckTable(r: CheckResult): string {
 
 /** One row per layer: chained diff (what the port computes) and local diff (the layer on reference inputs). */
 function renderLayers(rep: LayerReport): string {
-  const t = new Table({ head: ['layer', 'MindSpore API', 'shape', 'max abs diff', 'max rel diff', 'local abs diff', 'verdict'], style: tableStyle() });
+  const t = new Table({ head: ['layer', 'MindSpore API', 'shape', 'max abs diff', 'max rel diff', 'local abs diff', '× noise floor', 'verdict'], style: tableStyle() });
   for (const l of rep.layers) {
     const first = l.name === rep.firstDivergence;
     const name = l.kind === 'scope' ? chalk.dim(l.name) : l.name;
-    const verdict = !l.passed || l.introducesError
-      ? chalk.red(l.introducesError ? (l.kind === 'scope' ? 'FAIL (contains source)' : 'FAIL (source)') : 'FAIL (inherited)')
-      : chalk.green('PASS');
+    const verdict = l.introducesError ? chalk.red(l.kind === 'scope' ? 'FAIL (contains source)' : 'FAIL (source)')
+      : l.withinNoise ? chalk.yellow('NOISE')
+      : !l.passed ? chalk.red('FAIL (inherited)') : chalk.green('PASS');
     t.push([first ? chalk.bold.red(`> ${name}`) : name, l.kind === 'scope' ? chalk.dim('(scope)') : l.api.replace(/^mindspore\./, ''), fmtShape(l.shape),
-      fmtNum(l.maxAbsDiff), fmtNum(l.maxRelDiff), l.local ? fmtNum(l.local.maxAbsDiff) : '-', verdict]);
+      fmtNum(l.maxAbsDiff), fmtNum(l.maxRelDiff), l.local ? fmtNum(l.local.maxAbsDiff) : '-', l.noiseRatio === null ? '-' : fmtNum(l.noiseRatio), verdict]);
   }
   return t.toString();
 }

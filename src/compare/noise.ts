@@ -1,0 +1,127 @@
+/**
+ * A float-noise floor for each layer: how far two correct float32 implementations of the same layer may differ on
+ * the same inputs, from the layer's reduction length and the magnitudes it actually saw.
+ *
+ * Model (u = 2⁻²⁴, the float32 unit roundoff):
+ * - dot-product layers (Conv, Dense, MatMul, Gemm) with reduction length K: each output is a sum of K products; with
+ *   rounding errors of random sign, the sum's error is about √K·u·Σ|aᵢbᵢ| (the deterministic bound is K·u·Σ|aᵢbᵢ|).
+ *   Σ|aᵢbᵢ| is computed by running the layer on |inputs| and |weights|. Two engines summing in different orders
+ *   differ by up to twice that, so floor = 2·√K·u·Σ|aᵢbᵢ| + 8u·|y|.
+ * - averaging reductions over n elements (AvgPool, ReduceMean): floor = 2·√n·u·mean|x| + 8u·|y|.
+ * - elementwise and transcendental ops: a few ulps of the result, floor = 8u·|y| (libm exp/erf/tanh differ by ≲ 4 ulp).
+ * - BatchNorm (y = x·s + t): floor = 8u·(|y| + |x·s|).
+ * - data movement, ReLU, max-pooling: exact, floor 0.
+ * A layer whose difference on reference inputs stays within NOISE_FACTOR × floor is float noise, not divergence.
+ */
+import { Tensor } from '../runtime/tensor.js';
+import { noGrad } from '../runtime/autograd.js';
+import { Parameter } from '../runtime/parameter.js';
+import type { Step } from '../onnx/network.js';
+
+export const U = 2 ** -24;
+export const NOISE_FACTOR = 4;
+
+type Model =
+  | { kind: 'exact' }
+  | { kind: 'elementwise' }
+  | { kind: 'dot'; reduction: (step: Step, inputs: Tensor[]) => number }
+  | { kind: 'mean'; reduction: (step: Step, inputs: Tensor[], out: Tensor) => number }
+  | { kind: 'batchnorm' };
+
+const weightOf = (step: Step): Tensor | null => {
+  const w = (step.cell as unknown as { weight?: Parameter } | null)?.weight;
+  return w instanceof Parameter ? w : null;
+};
+
+/** reduction length of a convolution or dense layer: every weight dim but the output channels */
+const weightFanIn = (step: Step): number => {
+  const w = weightOf(step);
+  return w ? w.size / w.shape[0]! : 1;
+};
+
+const models: Record<string, Model> = {
+  'mindspore.nn.Conv2d': { kind: 'dot', reduction: weightFanIn },
+  'mindspore.nn.Conv1d': { kind: 'dot', reduction: weightFanIn },
+  'mindspore.nn.Conv3d': { kind: 'dot', reduction: weightFanIn },
+  'mindspore.nn.Dense': { kind: 'dot', reduction: weightFanIn },
+  'mindspore.ops.matmul': { kind: 'dot', reduction: (_s, [a]) => a!.shape[a!.ndim - 1]! },
+  'mindspore.ops.conv2d': { kind: 'dot', reduction: (_s, [, w]) => (w ? w.size / w.shape[0]! : 1) },
+  'mindspore.nn.BatchNorm2d': { kind: 'batchnorm' },
+  'mindspore.nn.BatchNorm1d': { kind: 'batchnorm' },
+  'mindspore.nn.AvgPool2d': { kind: 'mean', reduction: s => { const k = (s.cell as unknown as { kernelSize: number[] }).kernelSize; return k[0]! * k[1]!; } },
+  'mindspore.nn.AdaptiveAvgPool2d': { kind: 'mean', reduction: (_s, [x], y) => x!.size / y.size },
+  'mindspore.ops.mean': { kind: 'mean', reduction: (_s, [x], y) => x!.size / y.size },
+  'mindspore.nn.ReLU': { kind: 'exact' },
+  'mindspore.nn.MaxPool2d': { kind: 'exact' },
+  'mindspore.nn.AdaptiveMaxPool2d': { kind: 'exact' },
+  'mindspore.nn.Flatten': { kind: 'exact' },
+  'mindspore.nn.Identity': { kind: 'exact' },
+  'mindspore.nn.Dropout': { kind: 'exact' },
+  'mindspore.ops.reshape': { kind: 'exact' },
+  'mindspore.ops.transpose': { kind: 'exact' },
+  'mindspore.ops.concat': { kind: 'exact' },
+  'mindspore.ops.split': { kind: 'exact' },
+  'mindspore.ops.strided_slice': { kind: 'exact' },
+  'mindspore.ops.gather': { kind: 'exact' },
+  'mindspore.ops.pad': { kind: 'exact' },
+  'mindspore.ops.expand_dims': { kind: 'exact' },
+  'mindspore.ops.squeeze': { kind: 'exact' },
+  'mindspore.ops.broadcast_to': { kind: 'exact' },
+  'mindspore.ops.shape': { kind: 'exact' },
+  'mindspore.ops.identity': { kind: 'exact' },
+};
+
+const absT = (t: Tensor): Tensor => (t.data instanceof Float32Array ? new Tensor(Float32Array.from(t.data, Math.abs), t.shape, t.dtype) : t);
+
+/** Run the step on |inputs| with its Parameters replaced by |Parameters| (restored afterwards). */
+function magnitudeRun(step: Step, inputs: (Tensor | undefined)[], paramOverride?: (name: string, p: Parameter) => Tensor['data'] | null): Tensor | null {
+  const saved: [Parameter, Tensor['data']][] = [];
+  for (const [name, p] of step.cell?._params ?? []) {
+    if (!(p.data instanceof Float32Array)) continue;
+    saved.push([p, p.data]);
+    p.data = paramOverride?.(name, p) ?? Float32Array.from(p.data, Math.abs);
+  }
+  try {
+    return noGrad(() => step.run(inputs.map(t => (t ? absT(t) : t))))[0] ?? null;
+  } catch {
+    return null;
+  } finally {
+    for (const [p, d] of saved) p.data = d;
+  }
+}
+
+/** Per-element floor for the first output of `step`, given the reference inputs it ran on and the reference output. */
+export function noiseFloor(step: Step, inputs: (Tensor | undefined)[], refOut: Tensor): Float64Array | null {
+  if (!(refOut.data instanceof Float32Array)) return null;
+  const model = models[step.msApi] ?? { kind: 'elementwise' };
+  const n = refOut.size, y = refOut.data;
+  const floor = new Float64Array(n);
+  if (model.kind === 'exact') return floor;
+  for (let i = 0; i < n; i++) floor[i] = 8 * U * Math.abs(y[i]!);
+  const present = inputs.filter((t): t is Tensor => !!t);
+  if (model.kind === 'dot' || model.kind === 'mean') {
+    const m = magnitudeRun(step, inputs);
+    if (!m || m.size !== n) return floor;
+    const k = model.kind === 'dot' ? model.reduction(step, present) : model.reduction(step, present, refOut);
+    const M = m.data as Float32Array, c = 2 * Math.sqrt(Math.max(1, k)) * U;
+    for (let i = 0; i < n; i++) floor[i] += c * M[i]!;
+  } else if (model.kind === 'batchnorm') {
+    // |x·s| with s = γ/√(var+ε): run with |γ| and zero β, mean so only the scaled input remains
+    const m = magnitudeRun(step, inputs, name => (name === 'beta' || name === 'moving_mean' ? new Float32Array((step.cell as unknown as Record<string, Parameter>)[name]!.size) : null));
+    if (m && m.size === n) { const M = m.data as Float32Array; for (let i = 0; i < n; i++) floor[i] += 8 * U * Math.abs(M[i]!); }
+  }
+  return floor;
+}
+
+/** max over elements of |a − b| / floor (∞ where the floor is 0 and they differ; 0 when identical). */
+export function noiseRatio(ref: Tensor, actual: Tensor, floor: Float64Array): number {
+  if (ref.size !== actual.size || ref.size !== floor.length) return Infinity;
+  let r = 0;
+  for (let i = 0; i < ref.size; i++) {
+    const d = Math.abs(ref.get(i) - actual.get(i));
+    if (d === 0) continue;
+    if (!Number.isFinite(d)) return Infinity;
+    r = Math.max(r, floor[i]! > 0 ? d / floor[i]! : Infinity);
+  }
+  return r;
+}
