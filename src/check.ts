@@ -1,4 +1,4 @@
-/** `msport check` as a library call: load → run both engines → compare → one serialisable result. */
+/** `msport check` as a library call: load → names and modes → run both engines on N samples → compare → one result. */
 import { performance } from 'node:perf_hooks';
 import { modelFromFile, OnnxModel } from './onnx/proto.js';
 import { importModel } from './onnx/import.js';
@@ -7,21 +7,33 @@ import { OrtRunner, MsportRunner } from './compare/runners.js';
 import { compareOutput, errorHistogram, ErrorHistogram, OutputComparison, Tolerance } from './compare/comparator.js';
 import { compareLayers, LayerReport } from './compare/layers.js';
 import { writeRepro, ReproResult } from './compare/repro.js';
+import { aggregate, cosineSimilarity, isClassScores, minPassingAtol, OutputStats, topAgreement } from './compare/stats.js';
+import { preflight, Problem } from './compare/preflight.js';
+import { applyWeights, readWeights } from './compare/weights.js';
+import { isFloat } from './runtime/dtype.js';
 import { Tensor } from './runtime/tensor.js';
 
 export interface CheckOptions extends Tolerance {
   seed: number;
+  /** input sets to run: sample k uses seed + k (default 1) */
+  samples?: number;
   /** concrete dims for inputs, by input name */
   shapes?: Map<string, number[]>;
-  /** .npy files for inputs, by input name */
+  /** .npy files for inputs, by input name (then every sample uses them) */
   inputs?: Map<string, string>;
   /** onnxruntime intra-op threads (0 = its default) */
   ortThreads?: number;
-  /** also compare every layer (chained and on reference inputs) */
+  /** also compare every layer (chained and on reference inputs), on the first sample */
   layers?: boolean;
   /** write the first diverging layer as a standalone reproduction into this folder (implies layers) */
   repro?: string;
+  /** run the Cell tree with these MindSpore weights (.ckpt or .safetensors) instead of the ONNX initializers */
+  weights?: string;
+  /** allow Cells in train phase (otherwise a train-phase Cell is a reported problem) */
+  allowTrain?: boolean;
 }
+
+export type OutputResult = OutputStats & { histogram: ErrorHistogram; atol: number; rtol: number };
 
 export interface CheckResult {
   model: string;
@@ -29,8 +41,12 @@ export interface CheckResult {
   atol: number;
   rtol: number;
   seed: number;
+  samples: number;
   inputs: { name: string; shape: number[]; dtype: string; source: string }[];
-  outputs: (OutputComparison & { histogram: ErrorHistogram })[];
+  /** names and modes found wrong before any value was compared */
+  problems: Problem[];
+  weights?: { file: string; loaded: number };
+  outputs: OutputResult[];
   layers?: LayerReport;
   /** the reproduction written for --repro; null when no layer diverged */
   repro?: ReproResult | null;
@@ -39,43 +55,92 @@ export interface CheckResult {
 
 export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
 
+/** Integer and boolean outputs must match exactly; float outputs use the run's tolerance. */
+export function toleranceFor(dtype: string, tol: Tolerance): Tolerance {
+  return isFloat(dtype as never) ? tol : { atol: 0, rtol: 0 };
+}
+
 export async function check(modelPath: string, opts: CheckOptions): Promise<CheckResult> {
+  const samples = opts.samples ?? 1;
+  if (!Number.isInteger(samples) || samples < 1) throw new Error(`samples must be a positive integer, got ${samples}`);
   const t0 = performance.now();
   const model: OnnxModel = modelFromFile(modelPath);
   const t1 = performance.now();
-  const { network } = importModel(model);
+  const imported = importModel(model);
+  const { network } = imported;
   const t2 = performance.now();
-  const inputs = loadInputs(model.graph.inputs, { shapes: opts.shapes ?? new Map(), files: opts.inputs ?? new Map(), seed: opts.seed });
-  const feeds = new Map<string, Tensor>(model.graph.inputs.map((v, i) => [v.name, inputs[i]!]));
+
+  let weights: CheckResult['weights'];
+  const problems: Problem[] = [];
+  let loadedNames: Set<string> | undefined;
+  if (opts.weights) {
+    const w = applyWeights(network, readWeights(opts.weights));
+    problems.push(...w.problems);
+    loadedNames = w.loaded;
+    weights = { file: opts.weights, loaded: w.loaded.size };
+  }
+  problems.push(...preflight(model, imported, { allowTrain: opts.allowTrain, weightsLoaded: loadedNames }).filter(p => !opts.weights || p.kind !== 'unloaded-parameter'));
 
   const ref = await OrtRunner.create(model.bytes, { threads: opts.ortThreads });
-  const t3 = performance.now();
-  const refOut = await ref.infer(feeds);
-  const t4 = performance.now();
-  const msOut = await new MsportRunner(network).infer(feeds);
-  const t5 = performance.now();
-
-  const outputs = model.graph.outputs.map(o => ({
-    ...compareOutput(o.name, refOut.get(o.name)!, msOut.get(o.name)!, opts),
-    histogram: errorHistogram(refOut.get(o.name)!, msOut.get(o.name)!),
+  const msRunner = new MsportRunner(network);
+  const perOutput = model.graph.outputs.map(() => ({ cmp: [] as OutputComparison[], extra: [] as { cosine: number; minAtol: number; topk?: { rows: number; top1: number; top5: number } }[], hist: null as ErrorHistogram | null, tol: DEFAULT_TOLERANCE }));
+  let referenceMs = 0, runtimeMs = 0;
+  let firstFeeds: Map<string, Tensor> | null = null;
+  let firstInputs: Tensor[] = [];
+  for (let s = 0; s < samples; s++) {
+    const seed = opts.seed + s;
+    const inputs = loadInputs(model.graph.inputs, { shapes: opts.shapes ?? new Map(), files: opts.inputs ?? new Map(), seed });
+    const feeds = new Map<string, Tensor>(model.graph.inputs.map((v, i) => [v.name, inputs[i]!]));
+    if (s === 0) { firstFeeds = feeds; firstInputs = inputs; }
+    const ta = performance.now();
+    const refOut = await ref.infer(feeds);
+    const tb = performance.now();
+    const msOut = await msRunner.infer(feeds);
+    const tc = performance.now();
+    referenceMs += tb - ta; runtimeMs += tc - tb;
+    model.graph.outputs.forEach((o, k) => {
+      const r = refOut.get(o.name)!, a = msOut.get(o.name)!;
+      const tol = toleranceFor(r.dtype, opts);
+      const acc = perOutput[k]!;
+      acc.tol = tol;
+      acc.cmp.push(compareOutput(o.name, r, a, tol));
+      const sameShape = r.shape.join() === a.shape.join();
+      acc.extra.push({
+        cosine: sameShape ? cosineSimilarity(r, a) : NaN,
+        minAtol: sameShape ? minPassingAtol(r, a, tol.rtol) : Infinity,
+        ...(sameShape && isClassScores(r) && isFloat(r.dtype) ? { topk: topAgreement(r, a) } : {}),
+      });
+      const h = errorHistogram(r, a);
+      acc.hist = acc.hist ? { ...h, counts: h.counts.map((c, i) => c + acc.hist!.counts[i]!), nonFinite: h.nonFinite + acc.hist.nonFinite } : h;
+    });
+  }
+  const outputs: OutputResult[] = model.graph.outputs.map((o, k) => ({
+    ...aggregate(o.name, perOutput[k]!.cmp, perOutput[k]!.extra), histogram: perOutput[k]!.hist!, atol: perOutput[k]!.tol.atol, rtol: perOutput[k]!.tol.rtol,
   }));
+
   let layers: LayerReport | undefined;
   let layersMs: number | undefined;
   let repro: ReproResult | null | undefined;
   if (opts.layers || opts.repro) {
     const t6 = performance.now();
-    layers = await compareLayers(model, network, feeds, opts, { ortThreads: opts.ortThreads });
+    layers = await compareLayers(model, network, firstFeeds!, opts, { ortThreads: opts.ortThreads });
     layersMs = performance.now() - t6;
-    if (opts.repro) repro = layers.firstDivergence ? await writeRepro(opts.repro, layers.firstDivergence, model, network, feeds, opts) : null;
+    if (opts.repro) repro = layers.firstDivergence ? await writeRepro(opts.repro, layers.firstDivergence, model, network, firstFeeds!, opts) : null;
   }
+  const blocking = problems.filter(p => p.kind !== 'unused-initializer');
   return {
     model: modelPath,
-    passed: outputs.every(o => o.passed),
-    atol: opts.atol, rtol: opts.rtol, seed: opts.seed,
-    inputs: model.graph.inputs.map((v, i) => ({ name: v.name, shape: [...inputs[i]!.shape], dtype: inputs[i]!.dtype, source: opts.inputs?.get(v.name) ?? `random(seed=${opts.seed})` })),
+    passed: outputs.every(o => o.passed) && blocking.length === 0,
+    atol: opts.atol, rtol: opts.rtol, seed: opts.seed, samples,
+    inputs: model.graph.inputs.map((v, i) => ({
+      name: v.name, shape: [...firstInputs[i]!.shape], dtype: firstInputs[i]!.dtype,
+      source: opts.inputs?.get(v.name) ?? (samples > 1 ? `random(seeds=${opts.seed}..${opts.seed + samples - 1})` : `random(seed=${opts.seed})`),
+    })),
+    problems,
+    ...(weights ? { weights } : {}),
     outputs,
     ...(layers ? { layers } : {}),
     ...(repro !== undefined ? { repro } : {}),
-    timings: { loadMs: t1 - t0, importMs: t2 - t1, referenceMs: t4 - t3, runtimeMs: t5 - t4, ...(layersMs !== undefined ? { layersMs } : {}) },
+    timings: { loadMs: t1 - t0, importMs: t2 - t1, referenceMs, runtimeMs, ...(layersMs !== undefined ? { layersMs } : {}) },
   };
 }

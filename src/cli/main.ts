@@ -31,6 +31,11 @@ const int = (v: string): number => {
   return n;
 };
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
+const positiveInt = (flag: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 10000) throw new InvalidArgumentError(`${flag} expects an integer from 1 to 10000, got '${v}'`);
+  return n;
+};
 
 function parseShapes(specs: string[]): Map<string, number[]> {
   const m = new Map<string, number[]>();
@@ -103,14 +108,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--seed <n>', 'seed for random inputs').argParser(int).default(0))
     .option('--shape <name=dims>', 'concrete dims for an input, e.g. input=1,3,224,224 (repeatable)', collect, [])
     .option('--input <name=file.npy>', 'feed an input from a .npy file (repeatable)', collect, [])
+    .addOption(new Option('--samples <n>', 'input sets to run (sample k uses seed + k); the verdict must hold on all').argParser(positiveInt('--samples')).default(4))
+    .option('--weights <file>', 'run with a MindSpore checkpoint (.ckpt or .safetensors) instead of the ONNX initializers')
+    .option('--train', 'allow Cells in train phase (otherwise reported as a problem)')
     .option('--layers', 'compare every layer too, and name the first one that introduces error')
     .option('--repro <dir>', 'write the first diverging layer as a one-node ONNX model with its inputs and outputs (implies --layers)')
     .option('--json', 'print one JSON object on stdout')
     .addHelpText('after', EXIT_HELP)
-    .action(async (model: string, o: { atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean; layers?: boolean; repro?: string }) => {
+    .action(async (model: string, o: { atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean; layers?: boolean; repro?: string; samples: number; weights?: string; train?: boolean }) => {
       const g = program.opts<GlobalOpts>();
       try {
-        const r = await check(model, { atol: o.atol, rtol: o.rtol, seed: o.seed, shapes: parseShapes(o.shape), inputs: parseInputs(o.input), layers: o.layers, repro: o.repro });
+        const r = await check(model, { atol: o.atol, rtol: o.rtol, seed: o.seed, shapes: parseShapes(o.shape), inputs: parseInputs(o.input), layers: o.layers, repro: o.repro,
+          samples: o.samples, weights: o.weights, allowTrain: o.train });
         process.stdout.write((o.json ? JSON.stringify(toJson(r)) : renderCheckTable(r)) + '\n');
         if (o.repro && !o.json) process.stderr.write(r.repro ? `msport: wrote a reproduction of ${r.repro.layer} to ${r.repro.dir}\n` : 'msport: no layer diverges; no reproduction written\n');
         setExit(r.passed ? EXIT.ok : EXIT.mismatch);
@@ -162,14 +171,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
 }
 
 /** The documented JSON shape of a check (see README). */
-function toJson(r: Awaited<ReturnType<typeof check>>) {
+export const JSON_VERSION = '1';
+
+export function toJson(r: Awaited<ReturnType<typeof check>>) {
   return {
-    model: r.model, passed: r.passed, atol: r.atol, rtol: r.rtol, seed: r.seed,
+    version: JSON_VERSION,
+    model: r.model, passed: r.passed, atol: r.atol, rtol: r.rtol, seed: r.seed, samples: r.samples,
     inputs: r.inputs,
+    problems: r.problems,
+    ...(r.weights ? { weights: r.weights } : {}),
     outputs: r.outputs.map(o => ({
       name: o.name, shape: o.shape, referenceShape: o.referenceShape, maxAbsDiff: jsonNum(o.maxAbsDiff), maxRelDiff: jsonNum(o.maxRelDiff),
-      meanAbsDiff: jsonNum(o.meanAbsDiff), mismatches: o.mismatches, size: o.size, worstIndex: o.worstIndex,
-      reference: o.reference, actual: o.actual, passed: o.passed, ...(o.error ? { error: o.error } : {}), histogram: o.histogram,
+      meanAbsDiff: jsonNum(o.meanAbsDiff), mismatches: o.mismatches, size: o.size, worstIndex: o.worstIndex, worstSample: o.worstSample,
+      reference: o.reference, actual: o.actual, passed: o.passed, ...(o.error ? { error: o.error } : {}),
+      atol: o.atol, rtol: o.rtol, cosine: jsonNum(o.cosine), minPassingAtol: jsonNum(o.minPassingAtol), ...(o.topk ? { topk: o.topk } : {}),
+      histogram: o.histogram,
     })),
     ...(r.layers ? {
       layers: r.layers.layers.map(l => ({

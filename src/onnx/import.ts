@@ -1,5 +1,6 @@
 /** IR → Cell tree: each node through its handler, Cells placed at their module scopes, constants folded once. */
 import { Cell } from '../runtime/cell.js';
+import { Parameter } from '../runtime/parameter.js';
 import { Tensor } from '../runtime/tensor.js';
 import { noGrad } from '../runtime/autograd.js';
 import { ModelLoadError, UnsupportedOp, UnsupportedOpsError } from '../errors.js';
@@ -14,6 +15,12 @@ export interface ImportResult {
   network: OnnxNetwork;
   /** ONNX initializer (or folded constant) name → the MindSpore Parameter name it was loaded into. */
   boundInitializers: Map<string, string>;
+  /** every Parameter the import loaded from the model, with the ONNX tensor it came from */
+  boundParams: Map<Parameter, string>;
+  /** Cells the model itself runs in train phase (training-mode BatchNormalization) */
+  trainPhaseCells: Set<Cell>;
+  /** graph tensors the network reads: step inputs, bound initializers and inputs of nodes folded at import */
+  consumed: Set<string>;
 }
 
 /** Kahn's sort, so graphs listed out of order still import; reports missing inputs and cycles by name. */
@@ -75,6 +82,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   for (const [k, t] of g.initializers) ranks.set(k, [...t.shape]);
 
   const unsupported = new Map<string, UnsupportedOp>();
+  const consumed = new Set<string>();
   const pending: { node: OnnxNode; built: Built; path: string[]; leaf: string }[] = [];
 
   noGrad(() => {
@@ -103,6 +111,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
           throw new ModelLoadError(`node ${node.name} (${node.opType}) fails on its constant inputs: ${(e as Error).message}`);
         }
         node.outputs.forEach((o, k) => { if (o && outs[k]) { constants.set(o, outs[k]!); ranks.set(o, [...outs[k]!.shape]); } });
+        for (const i of node.inputs) if (i) consumed.add(i);
         continue;
       }
       const { path, leaf } = scopeOf(node.name);
@@ -157,14 +166,20 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   for (const [k, ch] of root.children) network.insertChildToCell(k, materialise(ch));
 
   const boundInitializers = new Map<string, string>();
+  const boundParams = new Map<Parameter, string>();
+  const trainPhaseCells = new Set<Cell>();
   for (const p of pending) {
     if (p.built.kind !== 'cell') continue;
+    if (p.built.cell.training) trainPhaseCells.add(p.built.cell);
     for (const b of p.built.bound) {
-      const param = (p.built.cell as unknown as Record<string, { name: string }>)[b.param]!;
+      const param = (p.built.cell as unknown as Record<string, Parameter>)[b.param]!;
       boundInitializers.set(p.node.inputs[b.input]!, param.name);
+      boundParams.set(param, p.node.inputs[b.input]!);
     }
   }
-  return { network, boundInitializers };
+  for (const st of steps) for (const i of st.inputs) if (i) consumed.add(i);
+  for (const name of boundInitializers.keys()) consumed.add(name);
+  return { network, boundInitializers, boundParams, trainPhaseCells, consumed };
 }
 
 function ensure(root: TreeNode, path: string[]): TreeNode {

@@ -9,21 +9,28 @@ export function renderCheckTable(r: CheckResult): string {
   const lines: string[] = [];
   lines.push(chalk.bold(`msport check ${r.model}`));
   for (const i of r.inputs) lines.push(chalk.dim(`  input ${i.name}: ${i.dtype} ${fmtShape(i.shape)} from ${i.source}`));
+  if (r.weights) lines.push(chalk.dim(`  weights: ${r.weights.loaded} Parameters from ${r.weights.file}`));
+  // names and modes come before numbers: a wrong name explains a numeric mismatch better than the mismatch does
+  for (const p of r.problems) lines.push(`${p.kind === 'unused-initializer' ? chalk.yellow('  warning') : chalk.red('  problem')} ${p.message}`);
   const table = new Table({
-    head: ['output', 'shape', 'max abs diff', 'max rel diff', 'mismatched', 'worst index', 'verdict'],
+    head: ['output', 'shape', 'max abs diff', 'mean abs diff', 'max rel diff', 'cosine', 'mismatched', 'worst index', 'verdict'],
     style: tableStyle(),
   });
   for (const o of r.outputs) {
     table.push([
-      o.name, fmtShape(o.shape), fmtNum(o.maxAbsDiff), fmtNum(o.maxRelDiff),
+      o.name, fmtShape(o.shape), fmtNum(o.maxAbsDiff), fmtNum(o.meanAbsDiff), fmtNum(o.maxRelDiff), Number.isNaN(o.cosine) ? '-' : o.cosine.toFixed(6),
       `${o.mismatches}/${o.size}`,
-      o.worstIndex ? `[${o.worstIndex.join(', ')}] ${fmtNum(o.reference)} vs ${fmtNum(o.actual)}` : '-',
+      o.worstIndex ? `${o.samples > 1 ? `#${o.worstSample} ` : ''}[${o.worstIndex.join(', ')}] ${fmtNum(o.reference)} vs ${fmtNum(o.actual)}` : '-',
       o.passed ? chalk.green('PASS') : chalk.red(o.error ? 'FAIL (shape)' : 'FAIL'),
     ]);
   }
   lines.push(table.toString());
   if (r.layers) lines.push(renderLayers(r.layers));
   for (const o of r.outputs) if (o.error) lines.push(chalk.red(`  ${o.name}: ${o.error}`));
+  for (const o of r.outputs) {
+    const top = o.topk ? ` · top-1 agreement ${o.topk.top1}/${o.topk.rows}, top-5 ${o.topk.top5}/${o.topk.rows}` : '';
+    lines.push(chalk.dim(`  ${o.name}: smallest passing atol at rtol=${o.rtol}: ${fmtNum(o.minPassingAtol)}${top}`));
+  }
   const failed = r.outputs.filter(o => !o.passed).length;
   const worst = Math.max(...r.outputs.map(o => o.maxAbsDiff));
   const verdict = r.passed ? chalk.green.bold('PASS') : chalk.red.bold('FAIL');
@@ -32,7 +39,10 @@ export function renderCheckTable(r: CheckResult): string {
     : r.layers.firstDivergenceCause === 'accumulated'
       ? ` · within float noise: every layer stays within ${r.layers.noiseFactor}× its float32 noise floor, the difference accumulates`
       : ' · no layer diverges') : '';
-  lines.push(`${verdict} ${r.outputs.length - failed}/${r.outputs.length} outputs within atol=${r.atol} rtol=${r.rtol} · max abs diff ${fmtNum(worst)}${where} · ` +
+  const blocking = r.problems.filter(p => p.kind !== 'unused-initializer').length;
+  const named = blocking ? ` · ${blocking} name/mode problem${blocking > 1 ? 's' : ''}` : '';
+  const samples = r.samples > 1 ? ` over ${r.samples} samples` : '';
+  lines.push(`${verdict} ${r.outputs.length - failed}/${r.outputs.length} outputs within atol=${r.atol} rtol=${r.rtol}${samples}${named} · max abs diff ${fmtNum(worst)}${where} · ` +
     `onnxruntime ${fmtMs(r.timings.referenceMs)} · msport ${fmtMs(r.timings.runtimeMs)}`);
   return lines.join('\n');
 }

@@ -1,0 +1,78 @@
+/**
+ * `--weights`: run the checked Cell tree with a MindSpore checkpoint (.ckpt or .safetensors) instead of the ONNX
+ * initializers — "does my converted checkpoint reproduce PyTorch?". Names are checked before numbers: every missing,
+ * unexpected or misshapen entry is listed with its nearest candidate, using the mapping rules' parameter renames
+ * (`bn1.weight` ↔ `bn1.gamma`) before plain edit distance.
+ */
+import { extname } from 'node:path';
+import { loadCheckpoint } from '../runtime/checkpoint.js';
+import { loadSafetensors } from '../runtime/safetensors.js';
+import type { Tensor } from '../runtime/tensor.js';
+import type { OnnxNetwork } from '../onnx/network.js';
+import { allRules } from '../mappings/index.js';
+import { UsageError } from '../errors.js';
+import type { Problem } from './preflight.js';
+
+export function readWeights(path: string): Map<string, Tensor> {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.ckpt') return loadCheckpoint(path);
+  if (ext === '.safetensors') return loadSafetensors(path);
+  throw new UsageError(`--weights: ${path} is neither a .ckpt nor a .safetensors file`);
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length]!;
+}
+
+/** every rename the mapping rules know, both ways: `gamma` ↔ `weight`, `moving_variance` ↔ `running_var`, ... */
+const renames: [string, string][] = allRules.flatMap(r => (r.params ?? []).filter(p => p.torch !== p.ms).flatMap(p => [[p.torch, p.ms], [p.ms, p.torch]] as [string, string][]));
+
+function nearest(name: string, pool: string[]): string | undefined {
+  const dot = name.lastIndexOf('.');
+  const prefix = name.slice(0, dot + 1), leaf = name.slice(dot + 1);
+  for (const [from, to] of renames) if (leaf === from && pool.includes(prefix + to)) return prefix + to;
+  let best: string | undefined, bestD = Infinity;
+  for (const p of pool) {
+    const d = editDistance(name, p);
+    if (d < bestD) { best = p; bestD = d; }
+  }
+  return bestD <= Math.max(3, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/** Compare the file's names and shapes with the network's Parameters and load every entry that matches. */
+export function applyWeights(network: OnnxNetwork, weights: Map<string, Tensor>): { problems: Problem[]; loaded: Set<string> } {
+  const params = new Map(network.parametersAndNames());
+  const problems: Problem[] = [];
+  const loaded = new Set<string>();
+  const unexpected = [...weights.keys()].filter(k => !params.has(k));
+  const missing = [...params.keys()].filter(k => !weights.has(k));
+  for (const name of missing) {
+    const candidate = nearest(name, unexpected);
+    problems.push({ kind: 'missing-weight', name, message: `${name} is not in the weights file${candidate ? `; nearest entry: ${candidate}` : ''}`, ...(candidate ? { candidate } : {}) });
+  }
+  for (const name of unexpected) {
+    const candidate = nearest(name, missing);
+    problems.push({ kind: 'unexpected-weight', name, message: `the weights file has ${name}, which no Parameter of the network is called${candidate ? `; nearest Parameter: ${candidate}` : ''}`, ...(candidate ? { candidate } : {}) });
+  }
+  for (const [name, p] of params) {
+    const w = weights.get(name);
+    if (!w) continue;
+    if (w.shape.join() !== p.shape.join()) {
+      problems.push({ kind: 'misshapen-weight', name, message: `${name} has shape (${w.shape.join(', ')}) in the weights file, the network needs (${p.shape.join(', ')})` });
+      continue;
+    }
+    p.setData(w);
+    loaded.add(name);
+  }
+  return { problems, loaded };
+}
