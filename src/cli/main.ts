@@ -9,6 +9,8 @@ import { renderInspect } from './reporters/inspect-text.js';
 import { buildReport } from '../report/report.js';
 import { renderHtml, renderJson, renderMarkdown } from '../report/render.js';
 import { writeFileAtomic } from './files.js';
+import { allRules, findRule } from '../mappings/index.js';
+import { renderApiEntry, renderApiTable } from './reporters/api-text.js';
 
 export const EXIT = { ok: 0, mismatch: 1, usage: 2, unsupported: 3, internal: 4 } as const;
 
@@ -150,6 +152,26 @@ export function buildProgram(setExit: (code: number) => void): Command {
         setExit(EXIT.ok);
       } catch (e) {
         setExit(report(e, g, o.format === 'json' && !o.output, model));
+      }
+    });
+
+  program.command('api')
+    .description('print the PyTorch → MindSpore mapping table, or one entry (e.g. msport api torch.nn.Conv2d, or just Conv2d)')
+    .argument('[name]', 'a PyTorch API name or a unique suffix of one')
+    .option('--json', 'print JSON')
+    .action((name: string | undefined, o: { json?: boolean }) => {
+      const g = program.opts<GlobalOpts>();
+      try {
+        if (!name) {
+          process.stdout.write((o.json ? JSON.stringify(allRules) : renderApiTable(allRules, { width: process.stdout.columns })) + '\n');
+        } else {
+          const r = findRule(name);
+          if (!r) throw new UsageError(`no mapping for '${name}'; run \`msport api\` for the table`);
+          process.stdout.write((o.json ? JSON.stringify(r) : renderApiEntry(r)) + '\n');
+        }
+        setExit(EXIT.ok);
+      } catch (e) {
+        setExit(report(e, g, !!o.json, name ?? ''));
       }
     });
 

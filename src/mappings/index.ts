@@ -2,7 +2,7 @@ import type { MappingRule } from './types.js';
 import { nnRules } from './nn.js';
 import { functionalRules } from './functional.js';
 
-export type { MappingRule, ArgRename, DefaultDifference, ParamRename } from './types.js';
+export type { MappingRule, ArgRename, DefaultDifference, DifferenceEffect, ParamRename } from './types.js';
 
 /** Every mapping rule, keyed by torch name. */
 export const allRules: readonly MappingRule[] = [...nnRules, ...functionalRules];
@@ -17,6 +17,17 @@ for (const r of allRules) {
 
 export function rule(torch: TorchApi): MappingRule {
   return byTorch.get(torch)!;
+}
+
+/**
+ * The rule for a name typed by a user: the full torch name, or a unique dotted suffix (`Conv2d`, `nn.Conv2d`,
+ * `functional.pad`). Undefined when nothing or more than one rule matches.
+ */
+export function findRule(name: string): MappingRule | undefined {
+  const exact = byTorch.get(name);
+  if (exact) return exact;
+  const hits = allRules.filter(r => r.torch.endsWith(`.${name}`));
+  return hits.length === 1 ? hits[0] : undefined;
 }
 
 /** MindSpore name of a PyTorch parameter under a rule (`weight` → `gamma` for BatchNorm2d); unchanged when not renamed. */

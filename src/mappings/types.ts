@@ -8,11 +8,18 @@ export interface ArgRename {
   note?: string;
 }
 
+/**
+ * What a default difference changes when a port keeps MindSpore's default: the forward pass in predict phase,
+ * only training behaviour (momentum, dropout, which parameters learn), or only the initial weights.
+ */
+export type DifferenceEffect = 'forward' | 'training' | 'init';
+
 export interface DefaultDifference {
-  /** MindSpore argument name */
+  /** MindSpore argument name; also the id the importer and the report use (`torch.nn.Conv2d#pad_mode`) */
   arg: string;
   torch: string | number | boolean | null;
   ms: string | number | boolean | null;
+  effect: DifferenceEffect;
   /** What a port must do about it */
   note: string;
 }
@@ -20,7 +27,7 @@ export interface DefaultDifference {
 export interface ParamRename {
   /** state_dict key suffix in PyTorch */
   torch: string;
-  /** Parameter name in MindSpore */
+  /** Parameter attribute name in MindSpore (a plain identifier; the checkpoint key is the attribute path) */
   ms: string;
 }
 
@@ -35,9 +42,13 @@ export interface MappingRule {
   params?: ParamRename[];
   /** Weight layout change, if any */
   layout?: string;
+  /** PyTorch arguments or argument values MindSpore lacks (`padding_mode='circular'`, `proj_size`) */
+  notSupported?: string[];
   notes?: string[];
-  /** Official difference page or API page */
-  doc?: string;
+  /** One line: what breaks in a port that ignores this entry */
+  consequence: string;
+  /** Official difference page or API page on mindspore.cn */
+  doc: string;
   /** MindSpore versions this entry holds for (semver range) */
   versions: string;
   /** ONNX op types this API exports to (torch 1.13 exporter) */

@@ -43,9 +43,14 @@ export interface ReportData {
   notes: string[];
 }
 
-const sameValue = (a: unknown, b: unknown): boolean => {
-  const norm = (v: unknown): string => JSON.stringify(Array.isArray(v) && v.every(x => x === v[0]) ? v[0] : v);
-  return norm(a) === norm(b);
+const scalar = (v: unknown): unknown => (Array.isArray(v) && v.every(x => x === v[0]) ? v[0] : v);
+/**
+ * A layer must pass an argument explicitly when its value differs from MindSpore's default. Differences of
+ * convention (a padding tuple's order, described rather than valued in the rule) have no comparable default.
+ */
+const differsFromDefault = (value: unknown, msDefault: unknown): boolean => {
+  const v = scalar(value);
+  return typeof v === typeof msDefault && JSON.stringify(v) !== JSON.stringify(msDefault);
 };
 
 export async function buildReport(modelPath: string, opts: ReportOptions): Promise<ReportData> {
@@ -62,33 +67,35 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
 
   const rulesByTorch = new Map(allRules.map(r => [r.torch, r]));
   const layers: ReportLayer[] = [];
-  const used = new Map<string, { rule: MappingRule; layers: Map<string, string[]> }>();
+  const used = new Map<string, { rule: MappingRule; all: string[]; byArg: Map<string, string[]>; convention: Set<string> }>();
   const cells = new Map(network.cellsAndNames());
   for (const step of network.steps) {
     if (!step.cellName || !step.torchApi) continue;
     const cell = cells.get(step.cellName)!;
     const rule = rulesByTorch.get(step.torchApi)!;
     const call = callOf(cell);
-    const explicit = (rule.defaults ?? []).filter(d => d.arg in call.values && !sameValue(call.values[d.arg], d.ms))
+    const explicit = (rule.defaults ?? []).filter(d => d.arg in call.values && differsFromDefault(call.values[d.arg], d.ms))
       .map(d => ({ arg: d.arg, value: call.values[d.arg], msDefault: d.ms }));
     layers.push({ name: step.cellName, torchApi: step.torchApi, msApi: step.msApi, torchCall: call.torch, msCall: call.ms, explicit });
-    const u = used.get(rule.torch) ?? used.set(rule.torch, { rule, layers: new Map() }).get(rule.torch)!;
+    const u = used.get(rule.torch) ?? used.set(rule.torch, { rule, all: [], byArg: new Map(), convention: new Set() }).get(rule.torch)!;
+    u.all.push(step.cellName);
     for (const d of rule.defaults ?? []) {
-      const l = u.layers.get(d.arg) ?? u.layers.set(d.arg, []).get(d.arg)!;
+      const l = u.byArg.get(d.arg) ?? u.byArg.set(d.arg, []).get(d.arg)!;
       if (explicit.some(e => e.arg === d.arg)) l.push(step.cellName);
+      // a difference of convention (no comparable default value) concerns every layer of the API
+      if (d.arg in call.values && typeof scalar(call.values[d.arg]) !== typeof d.ms) u.convention.add(d.arg);
     }
   }
 
   const rules: ReportRule[] = [];
-  for (const { rule, layers: byArg } of used.values()) {
+  for (const { rule, all, byArg, convention } of used.values()) {
     for (const d of rule.defaults ?? []) {
-      const affected = byArg.get(d.arg) ?? [];
-      const effect = (d as { effect?: string }).effect ?? 'forward';
+      const affected = convention.has(d.arg) ? all : byArg.get(d.arg) ?? [];
       let measured: ReportRule['measured'];
-      if (effect !== 'forward') measured = { outcome: 'not-measured', why: effect === 'training' ? 'changes training only (phase predict computes the same)' : 'changes only the initial weights; the checked model carries its own' };
+      if (d.effect !== 'forward') measured = { outcome: 'not-measured', why: d.effect === 'training' ? 'changes training only (phase predict computes the same)' : 'changes only the initial weights; the checked model carries its own' };
       else if (!affected.length) measured = { outcome: 'not-measured', why: "every layer here already equals MindSpore's default" };
       else measured = measureRule(model, base, rule.torch, d.arg, opts);
-      rules.push({ torch: rule.torch, ms: rule.ms, arg: d.arg, torchDefault: d.torch, msDefault: d.ms, effect, note: d.note, doc: rule.doc ?? null, layers: affected, measured });
+      rules.push({ torch: rule.torch, ms: rule.ms, arg: d.arg, torchDefault: d.torch, msDefault: d.ms, effect: d.effect, note: d.note, doc: rule.doc ?? null, layers: affected, measured });
     }
   }
 
