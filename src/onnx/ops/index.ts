@@ -2,10 +2,11 @@ import type { OnnxOpHandler, BuildCtx, Built } from '../handler.js';
 import { nnHandlers } from './nn.js';
 import { elementwiseHandlers } from './elementwise.js';
 import { shapeHandlers } from './shape.js';
+import { rnnHandlers } from './rnn.js';
 
 /** Every ONNX op msport imports, keyed by op type (default domain); listed once, duplicates throw. */
 const handlers = new Map<string, OnnxOpHandler>();
-for (const h of [...nnHandlers, ...elementwiseHandlers, ...shapeHandlers]) {
+for (const h of [...nnHandlers, ...elementwiseHandlers, ...shapeHandlers, ...rnnHandlers]) {
   if (handlers.has(h.opType)) throw new Error(`ONNX handler ${h.opType} registered twice`);
   handlers.set(h.opType, h);
 }
