@@ -1,5 +1,6 @@
 import { Tensor } from './tensor.js';
 import { getOp, Attrs } from './ops/registry.js';
+import { LazyTensor } from './initializer.js';
 
 let gradEnabled = true;
 
@@ -19,9 +20,18 @@ export function record(op: string, inputs: Tensor[], outputs: Tensor[], backward
   for (const o of outputs) { o.requiresGrad = true; o.gradNode = node; }
 }
 
+/**
+ * An `initializer(...)` Tensor whose values were never drawn enters computation as zeros and stays undrawn: MindSpore
+ * allocates its buffer zero-filled on first use and only `init_data()` (or printing) fills it (seed 003, "Parameter
+ * 初始化API对比"). Parameters are not affected: they draw their initializer on first use.
+ */
+const materialised = (inputs: Tensor[]): Tensor[] =>
+  inputs.map(t => (t instanceof LazyTensor && t.isLazy ? Tensor.zeros(t.shape, t.dtype) : t));
+
 /** Run a registered op by name; record a graph node when any input requires grad. */
-export function apply(name: string, inputs: Tensor[], attrs: Attrs = {}): Tensor {
+export function apply(name: string, inputs0: Tensor[], attrs: Attrs = {}): Tensor {
   const op = getOp(name);
+  const inputs = materialised(inputs0);
   const out = op.forward(inputs, attrs);
   if (Array.isArray(out)) throw new Error(`op ${name} returns several outputs; call applyMulti`);
   record(name, inputs, [out], ([dy]) => {
@@ -33,7 +43,7 @@ export function apply(name: string, inputs: Tensor[], attrs: Attrs = {}): Tensor
 
 /** Run a multi-output op; such ops are not differentiable (compose single-output ops when a gradient is needed). */
 export function applyMulti(name: string, inputs: Tensor[], attrs: Attrs = {}): Tensor[] {
-  const out = getOp(name).forward(inputs, attrs);
+  const out = getOp(name).forward(materialised(inputs), attrs);
   return Array.isArray(out) ? out : [out];
 }
 

@@ -40,10 +40,18 @@ export abstract class Cell {
 
   /**
    * Calling a Cell runs `construct` (MindSpore `cell(x)`). A Cell defining `bprop(...inputs, out, dout)` replaces
-   * autodiff through its body: the body runs unrecorded and `bprop` returns one gradient per input.
+   * autodiff through its body: the body runs unrecorded and `bprop` returns one gradient per input. A Cell marked with
+   * `setGrad()` records its forward so that a following `grad(cell)(sameInputs)` reuses it instead of running the
+   * forward again (MindSpore PyNative builds the backward graph along with such a forward).
    */
   call(...inputs: Tensor[]): CellOutput {
-    if (this.computeDtype === 'float16') return this.callFloat16(inputs);
+    if (this.requiresGrad && isGradEnabled() && !inputs.some(t => t.requiresGrad)) return this.recordForward(inputs);
+    return this.dispatch(inputs);
+  }
+
+  /** Mixed precision (toFloat), then the custom bprop or construct. */
+  private dispatch(inputs: Tensor[]): CellOutput {
+    if (this.computeDtype) return this.callMixed(this.computeDtype, inputs);
     const custom = (this as unknown as { bprop?: (...a: unknown[]) => Tensor | Tensor[] }).bprop;
     if (typeof custom === 'function' && isGradEnabled() && inputs.some(t => t.requiresGrad)) {
       const out = noGrad(() => this.construct(...inputs));
@@ -59,20 +67,51 @@ export abstract class Cell {
     return this.construct(...inputs);
   }
 
-  /** to_float(float16): binary16 rounding of float inputs, of this Cell's own parameters while it runs, and of outputs. */
-  private callFloat16(inputs: Tensor[]): CellOutput {
-    const toHalf = (t: Tensor): Tensor => (isFloat(t.dtype) ? apply('Cast', [t], { to: 'float16' }) : t);
+  /** The forward recorded by the last call of a `setGrad()` Cell: its inputs, their graph leaves, and its output. */
+  private recorded: { inputs: Tensor[]; leaves: Tensor[]; out: CellOutput } | null = null;
+
+  private recordForward(inputs: Tensor[]): CellOutput {
+    const leaves = inputs.map(t => {
+      if (!isFloat(t.dtype)) return t;
+      const leaf = new Tensor(t.data, t.shape, t.dtype);
+      leaf.requiresGrad = true;
+      return leaf;
+    });
+    const out = this.dispatch(leaves);
+    this.recorded = { inputs, leaves, out };
+    return out;
+  }
+
+  /**
+   * Hand the recorded forward to a gradient function called with the very same input Tensors, once; null when there is
+   * none (not `setGrad()`, another input, or already used), and the gradient function then runs the forward itself.
+   */
+  takeRecordedForward(inputs: readonly Tensor[]): { leaves: Tensor[]; out: CellOutput } | null {
+    const r = this.recorded;
+    if (!r || r.inputs.length !== inputs.length || r.inputs.some((t, i) => t !== inputs[i])) return null;
+    this.recorded = null;
+    return { leaves: r.leaves, out: r.out };
+  }
+
+  /**
+   * to_float: float inputs are cast to `dtype` at this Cell's boundary. For float16, this Cell's own parameters are
+   * rounded to binary16 while it runs and its outputs are cast too (the compute itself stays float32 on rounded values).
+   */
+  private callMixed(dtype: 'float16' | 'float32', inputs: Tensor[]): CellOutput {
+    const cast = (t: Tensor): Tensor => (isFloat(t.dtype) && t.dtype !== dtype ? apply('Cast', [t], { to: dtype }) : t);
     const saved: [Parameter, Tensor['data']][] = [];
-    for (const p of this._params.values()) {
-      if (!isFloat(p.dtype)) continue;
-      saved.push([p, p.data]);
-      p.data = Float32Array.from(p.data as Float32Array, roundToFloat16);
+    if (dtype === 'float16') {
+      for (const p of this._params.values()) {
+        if (!isFloat(p.dtype)) continue;
+        saved.push([p, p.data]);
+        p.data = Float32Array.from(p.data as Float32Array, roundToFloat16);
+      }
     }
-    const dtype = this.computeDtype;
     this.computeDtype = null;
     try {
-      const out = this.call(...inputs.map(toHalf));
-      return Array.isArray(out) ? out.map(toHalf) : toHalf(out);
+      const out = this.dispatch(inputs.map(cast));
+      if (dtype === 'float32') return out;
+      return Array.isArray(out) ? out.map(cast) : cast(out);
     } finally {
       this.computeDtype = dtype;
       for (const [p, d] of saved) p.data = d;
@@ -85,9 +124,10 @@ export abstract class Cell {
     return this;
   }
 
-  /** MindSpore set_grad: marks the Cell as one whose backward will be taken (the tape needs no preparation here). */
+  /** MindSpore set_grad: the next forward is recorded for a gradient function to reuse (see `call`). */
   setGrad(requiresGrad = true): this {
     this.requiresGrad = requiresGrad;
+    if (!requiresGrad) this.recorded = null;
     return this;
   }
 

@@ -143,6 +143,33 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   return F.mul(x, mask);
 }
 
+/**
+ * The ops.Dropout2D(keep_prob=0.5) primitive over an (N, C, H, W) input: each channel map is kept with probability
+ * keep_prob (mask from the global seeded RNG) and the kept ones are scaled by 1/keep_prob (keep_prob 0 drops all).
+ * `call` returns `[output, mask]`, the mask a bool Tensor of the input's shape, as the primitive does; the functional
+ * ops.dropout2d returns the output only.
+ * @example const [out, mask] = new ops.Dropout2D(0.8).call(x)
+ */
+export class Dropout2D {
+  constructor(readonly keepProb = 0.5) {
+    if (!(keepProb >= 0 && keepProb <= 1)) throw new Error(`Dropout2D: keep_prob must be in [0, 1], got ${keepProb}`);
+  }
+  call(x: Tensor): [Tensor, Tensor] {
+    if (x.ndim !== 4) throw new Error(`Dropout2D: input must be 4-D (N, C, H, W), got [${x.shape}]`);
+    const rng = defaultRng(), [N, C] = x.shape as [number, number], hw = x.size / (N * C);
+    const mask = Tensor.zeros(x.shape, 'bool');
+    const m = mask.data as Uint8Array;
+    for (let nc = 0; nc < N * C; nc++) if (rng.next() < this.keepProb) m.fill(1, nc * hw, (nc + 1) * hw);
+    return [F.mul(x, F.mul(F.cast(mask, x.dtype), this.keepProb > 0 ? 1 / this.keepProb : 0)), mask];
+  }
+}
+
+/** ops.dropout2d(input, p=0.5, training=True): Dropout2D(keep_prob = 1 − p)'s output; the identity when not training. */
+export function dropout2d(x: Tensor, p = 0.5, training = true): Tensor {
+  if (!(p >= 0 && p < 1)) throw new Error(`dropout2d: p must be in [0, 1), got ${p}`);
+  return training && p > 0 ? new Dropout2D(1 - p).call(x)[0] : x;
+}
+
 function checkReduction(reduction: string, op: string): asserts reduction is Reduction {
   if (reduction !== 'none' && reduction !== 'mean' && reduction !== 'sum') throw new Error(`${op}: reduction must be 'none', 'mean' or 'sum', got '${reduction}'`);
 }

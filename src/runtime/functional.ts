@@ -4,8 +4,10 @@
  */
 import './ops/index.js';
 import { apply, applyMulti, isGradEnabled } from './autograd.js';
-import { DType } from './dtype.js';
-import { Tensor } from './tensor.js';
+import { DType, isFloat } from './dtype.js';
+import { Tensor, Shape } from './tensor.js';
+import type { Parameter } from './parameter.js';
+import { opRng } from './random.js';
 import { resolveShape, PadMode } from './ops/movement.js';
 import type { Conv2DAttrs } from './ops/conv.js';
 import type { Pool2DAttrs } from './ops/pool.js';
@@ -21,8 +23,42 @@ export const maximum = (a: Tensor, b: Tensor): Tensor => apply('Maximum', [a, b]
 export const minimum = (a: Tensor, b: Tensor): Tensor => apply('Minimum', [a, b]);
 export const equal = (a: Tensor, b: Tensor): Tensor => apply('Equal', [a, b]);
 export const less = (a: Tensor, b: Tensor): Tensor => apply('Less', [a, b]);
-export const greater = (a: Tensor, b: Tensor): Tensor => apply('Greater', [a, b]);
+/** ops.greater / ops.gt: a number operand takes the Tensor's dtype first (0.1 is compared as float32(0.1)). */
+export const greater = (a: Tensor | number, b: Tensor | number): Tensor => apply('Greater', [t(a, b as Tensor), t(b, a as Tensor)]);
+export const gt = greater;
 export const where = (cond: Tensor, x: Tensor, y: Tensor): Tensor => apply('Where', [cond, x, y]);
+/** ops.select(cond, input, other): `input` where cond holds, else `other`; a number operand takes the other's dtype. */
+export const select = (cond: Tensor, x: Tensor | number, y: Tensor | number): Tensor => where(cond, t(x, y as Tensor), t(y, x as Tensor));
+
+const shapeOf = (shape: number | Shape): number[] => (typeof shape === 'number' ? [shape] : [...shape]);
+/** ops.fill(type, shape, value) — note MindSpore's argument order: dtype first. */
+export const fill = (dtype: DType, shape: number | Shape, value: number): Tensor => Tensor.full(shapeOf(shape), value, dtype);
+/** ops.ones(shape, dtype=float32) / ops.zeros: a number shape is 1-D. */
+export const ones = (shape: number | Shape, dtype: DType = 'float32'): Tensor => Tensor.full(shapeOf(shape), 1, dtype);
+export const zeros = (shape: number | Shape, dtype: DType = 'float32'): Tensor => Tensor.zeros(shapeOf(shape), dtype);
+/** ops.ones_like(input, dtype=None) / ops.zeros_like: the input's shape and (by default) dtype. */
+export const onesLike = (x: Tensor, dtype?: DType): Tensor => Tensor.full(x.shape, 1, dtype ?? x.dtype);
+export const zerosLike = (x: Tensor, dtype?: DType): Tensor => Tensor.zeros(x.shape, dtype ?? x.dtype);
+
+/**
+ * ops.assign(variable, value): overwrite a Parameter's data with `value` (same shape; cast to the Parameter's dtype)
+ * and return the Parameter. Not differentiable; MindSpore uses it to update Parameters inside compiled functions.
+ */
+export const assign = (variable: Parameter, value: Tensor): Parameter => variable.setData(value);
+
+/**
+ * ops.uniform(shape, minval, maxval, seed=None, dtype=float32): U[minval, maxval). With an op-level `seed` the n-th
+ * call repeats across runs (and after setSeed) while consecutive calls differ; the stream is msport's, not Philox.
+ */
+export const uniform = (shape: number | Shape, minval: Tensor | number, maxval: Tensor | number, seed: number | null = null,
+  dtype: DType = 'float32'): Tensor => {
+  if (!isFloat(dtype)) throw new Error(`uniform: dtype must be a float type, got ${dtype}`);
+  const lo = typeof minval === 'number' ? minval : minval.item(), hi = typeof maxval === 'number' ? maxval : maxval.item();
+  if (!(lo < hi)) throw new Error(`uniform: minval (${lo}) must be below maxval (${hi})`);
+  const rng = opRng('uniform', seed), out = Tensor.zeros(shapeOf(shape), dtype);
+  for (let i = 0; i < out.size; i++) out.data[i] = rng.uniform(lo, hi);
+  return out;
+};
 export const neg = (x: Tensor): Tensor => apply('Neg', [x]);
 export const abs = (x: Tensor): Tensor => apply('Abs', [x]);
 export const relu = (x: Tensor): Tensor => apply('Relu', [x]);
@@ -66,6 +102,9 @@ export const sum = (x: Tensor, axis?: number | number[], keepDims = false): Tens
 export const mean = (x: Tensor, axis?: number | number[], keepDims = false): Tensor => apply('ReduceMean', [x], { axes: axisList(axis), keepDims });
 export const amax = (x: Tensor, axis?: number | number[], keepDims = false): Tensor => apply('ReduceMax', [x], { axes: axisList(axis), keepDims });
 export const softmax = (x: Tensor, axis = -1): Tensor => apply('Softmax', [x], { axis });
+/** ops.argmax(input, dim=None, keepdim=False): int64 indices of the first maximum; dim None means the flattened input. */
+export const argmax = (x: Tensor, dim: number | null = null, keepdim = false): Tensor =>
+  dim === null ? apply('Argmax', [reshape(x, [x.size])], { axis: 0, keepDims: false }) : apply('Argmax', [x], { axis: dim, keepDims: keepdim });
 export const logSoftmax = (x: Tensor, axis = -1): Tensor => apply('LogSoftmax', [x], { axis });
 const axisList = (a?: number | number[]): number[] | undefined => (a === undefined ? undefined : Array.isArray(a) ? a : [a]);
 
@@ -86,6 +125,26 @@ export const flatten = (x: Tensor, startDim = 1, endDim = -1): Tensor => {
 };
 export const concat = (xs: Tensor[], axis = 0): Tensor => apply('Concat', xs, { axis });
 export const cat = concat;
+/** ops.stack(tensors, axis=0): join equal-shaped tensors along a new axis (unsqueeze + concat, so differentiable). */
+export const stack = (xs: Tensor[], axis = 0): Tensor => {
+  if (xs.length === 0) throw new Error('stack: needs at least one tensor');
+  const a = axis < 0 ? axis + xs[0]!.ndim + 1 : axis;
+  return concat(xs.map(x => unsqueeze(x, a)), a);
+};
+/**
+ * ops.unsorted_segment_sum(input_x, segment_ids, num_segments): out[s] = Σ input_x[j] over j with segment_ids[j] = s;
+ * ids outside [0, num_segments) are dropped. Output shape [num_segments, ...input_x.shape[segment_ids.ndim:]].
+ * Composed as one_hot(ids)ᵀ · x, so it is differentiable in input_x.
+ */
+export const unsortedSegmentSum = (x: Tensor, segmentIds: Tensor, numSegments: number): Tensor => {
+  const k = segmentIds.size, rest = x.shape.slice(segmentIds.ndim);
+  if (x.shape.slice(0, segmentIds.ndim).join() !== segmentIds.shape.join()) {
+    throw new Error(`unsorted_segment_sum: segment_ids shape [${segmentIds.shape}] must be a prefix of input_x shape [${x.shape}]`);
+  }
+  const oneHot = cast(apply('OneHot', [reshape(segmentIds, [k])], { depth: numSegments, onValue: 1, offValue: 0, axis: -1 }), x.dtype);
+  const sums = matmul(transpose(oneHot, [1, 0]), reshape(x, [k, x.size / Math.max(k, 1)]));
+  return reshape(sums, [numSegments, ...rest]);
+};
 /** ops.split into pieces of `sizes` along `axis`; composed of slices so each piece carries its own gradient. */
 export const split = (x: Tensor, sizes: number[], axis = 0): Tensor[] => {
   const ax = axis < 0 ? axis + x.ndim : axis;

@@ -6,7 +6,7 @@
 import { Tensor } from './tensor.js';
 import { Parameter } from './parameter.js';
 import { backward, isGradEnabled } from './autograd.js';
-import type { Cell } from './cell.js';
+import { Cell } from './cell.js';
 
 type Fn = (...args: Tensor[]) => Tensor | Tensor[];
 export type GradPosition = number | number[] | null;
@@ -27,12 +27,17 @@ const asList = (o: Tensor | Tensor[]): Tensor[] => (Array.isArray(o) ? o : [o]);
 
 interface Run { outputs: Tensor[]; inputGrads: Tensor[]; weightGrads: Tensor[] }
 
-/** Call `fn`, then sweep back from its differentiated outputs seeded with `sens` (ones by default). */
-function run(fn: Fn, args: Tensor[], positions: number[], weights: Parameter[], hasAux: boolean, sens?: Tensor[]): Run {
+/**
+ * Call `fn`, then sweep back from its differentiated outputs seeded with `sens` (ones by default). A `setGrad()` Cell
+ * that has just run on these very inputs is not run again: its recorded forward is differentiated.
+ */
+function run(fn: Fn | Cell, args: Tensor[], positions: number[], weights: Parameter[], hasAux: boolean, sens?: Tensor[]): Run {
   if (!isGradEnabled()) throw new Error('gradients requested inside noGrad()');
-  const leaves = args.map((a, i) => (positions.includes(i) ? leaf(a) : a));
+  const recorded = fn instanceof Cell ? fn.takeRecordedForward(args) : null;
+  const reuse = recorded !== null && positions.every(p => recorded.leaves[p]?.requiresGrad);
+  const leaves = reuse ? recorded.leaves : args.map((a, i) => (positions.includes(i) ? leaf(a) : a));
   for (const w of weights) w.grad = null;
-  const outputs = asList(fn(...leaves));
+  const outputs = asList(reuse ? recorded.out : toFn(fn)(...leaves));
   const diffOut = hasAux ? outputs.slice(0, 1) : outputs;
   const grads = backward(diffOut, sens);
   const inputGrads = positions.map(p => {
@@ -63,22 +68,26 @@ type ParameterLike = Iterable<Parameter>;
 /**
  * mindspore.grad(fn, grad_position=0, weights=None, has_aux=False): a function returning the gradient of `fn` w.r.t.
  * the input(s) at `gradPosition` (a number gives one Tensor, a list a list), and/or `weights`
- * (`[inputGrads, weightGrads]` when both). With `hasAux` only the first output is differentiated.
+ * (`[inputGrads, weightGrads]` when both). With `hasAux` only the first output is differentiated and the function
+ * returns `[gradients, aux]`, aux being fn's other outputs (MindSpore's `grads, (z,) = grad_fn(...)`).
+ * @example const [grads, [z]] = grad(fn, [2, 3], null, true)(x, y, w, b)
  */
 export function grad(fn: Fn | Cell, gradPosition: GradPosition = 0, weights: ParameterLike | null = null, hasAux = false) {
-  const f = toFn(fn);
   const ws = weightList(weights);
   if (gradPosition === null && !ws) throw new Error('grad: grad_position and weights cannot both be None');
-  return (...args: Tensor[]) => shapeGrads(gradPosition, ws, run(f, args, positionsOf(gradPosition), ws ?? [], hasAux));
+  return (...args: Tensor[]) => {
+    const r = run(fn, args, positionsOf(gradPosition), ws ?? [], hasAux);
+    const grads = shapeGrads(gradPosition, ws, r);
+    return hasAux ? [grads, r.outputs.slice(1).map(stopGradient)] as const : grads;
+  };
 }
 
 /** mindspore.value_and_grad: returns `[value, grads]`, value being fn's output(s) (all of them, aux included). */
 export function valueAndGrad(fn: Fn | Cell, gradPosition: GradPosition = 0, weights: ParameterLike | null = null, hasAux = false) {
-  const f = toFn(fn);
   const ws = weightList(weights);
   if (gradPosition === null && !ws) throw new Error('value_and_grad: grad_position and weights cannot both be None');
   return (...args: Tensor[]) => {
-    const r = run(f, args, positionsOf(gradPosition), ws ?? [], hasAux);
+    const r = run(fn, args, positionsOf(gradPosition), ws ?? [], hasAux);
     const value = r.outputs.length === 1 ? r.outputs[0]! : r.outputs;
     return [value, shapeGrads(gradPosition, ws, r)] as const;
   };
@@ -96,13 +105,12 @@ export class GradOperation {
   }
 
   call(fn: Fn | Cell, weights: ParameterLike | null = null) {
-    const f = toFn(fn);
     const ws = this.getByList ? weightList(weights) ?? [] : [];
     return (...args: Tensor[]): Tensor | Tensor[] | [Tensor[], Tensor[]] => {
       const sens = this.sensParam ? args.pop() : undefined;
       if (this.sensParam && !sens) throw new Error('GradOperation(sens_param=True) needs the sensitivity as the last argument');
       const positions = this.getAll ? args.map((_, i) => i) : this.getByList ? [] : [0];
-      const r = run(f, args, positions, ws, false, sens ? [sens] : undefined);
+      const r = run(fn, args, positions, ws, false, sens ? [sens] : undefined);
       if (this.getAll && this.getByList) return [r.inputGrads, r.weightGrads];
       if (this.getByList) return r.weightGrads;
       return this.getAll ? r.inputGrads : r.inputGrads[0]!;

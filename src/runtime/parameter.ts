@@ -8,17 +8,29 @@ import { initTensor, LazyTensor } from './initializer.js';
  */
 export class Parameter extends Tensor {
   name: string;
+  /** Excluded from parameter broadcast and gradient aggregation in layerwise (hybrid) parallel training. */
+  layerwiseParallel: boolean;
+  /**
+   * Parallel-training state MindSpore reports on every Parameter; msport runs standalone, so they keep MindSpore's
+   * standalone values: `sliced` (data already split for auto parallel), `isInit` (synced to the device, GE backend
+   * only), `initedParam` (the initialised copy made by init_data in parallel mode).
+   */
+  sliced = false;
+  isInit = false;
+  initedParam: Parameter | null = null;
 
   /** An initializer Tensor given as default input stays lazy (shape and dtype only) until `initData()`. */
   private pendingInit: LazyTensor | null = null;
 
-  constructor(defaultInput: Tensor | number, name?: string, requiresGrad = true) {
+  /** mindspore.Parameter(default_input, name=None, requires_grad=True, layerwise_parallel=False). */
+  constructor(defaultInput: Tensor | number, name?: string, requiresGrad = true, layerwiseParallel = false) {
     const t = typeof defaultInput === 'number' ? Tensor.scalar(defaultInput, 'float32') : defaultInput;
     const lazy = t instanceof LazyTensor && t.isLazy;
     super(lazy ? LAZY : t.data, t.shape, t.dtype);
     if (lazy) this.pendingInit = t;
     this.name = name ?? 'Parameter';
     this.requiresGrad = requiresGrad;
+    this.layerwiseParallel = layerwiseParallel;
   }
 
   override get data(): TypedData { if (this.pendingInit) this.initData(); return this._data; }
@@ -40,7 +52,7 @@ export class Parameter extends Tensor {
   /** A copy with its own data (same name and flags), like Parameter.clone(init='same'). */
   clone(): Parameter {
     this.initData();
-    return new Parameter(new Tensor(this.data.slice(), this.shape, this.dtype), this.name, this.requiresGrad);
+    return new Parameter(new Tensor(this.data.slice(), this.shape, this.dtype), this.name, this.requiresGrad, this.layerwiseParallel);
   }
 
   /** Index assignment on the flat data, like `param[i] = v` on a 1-D Parameter. */
@@ -60,8 +72,13 @@ export class Parameter extends Tensor {
     return this;
   }
 
-  /** Replace the value; the shape must match unless sliceShape. A value of another dtype is cast, as MindSpore does. */
-  setData(data: Tensor, sliceShape = false): this {
+  /**
+   * Replace the value (MindSpore set_data): a Tensor, an `initializer(...)` Tensor (drawn now) or a number (a 0-d
+   * Tensor of this dtype). The shape must match unless sliceShape. A value of another dtype is cast, as MindSpore does.
+   * Returns the Parameter.
+   */
+  setData(data0: Tensor | number, sliceShape = false): this {
+    let data = typeof data0 === 'number' ? Tensor.scalar(data0, this.dtype) : data0;
     this.pendingInit = null;
     if (data.dtype !== this.dtype && data.shape.join() === this.shape.join()) {
       const cast = Tensor.zeros(data.shape, this.dtype);

@@ -19,7 +19,28 @@ export class Rng {
 
 let globalSeed = 0;
 let globalRng = new Rng(0);
-/** mindspore.set_seed */
-export function setSeed(seed: number): void { globalSeed = seed; globalRng = new Rng(seed); }
+/** Calls so far of each (kernel, op-level seed) pair; set_seed resets them (MindSpore `_reset_op_seed`). */
+const opSeedCalls = new Map<string, number>();
+
+/** mindspore.set_seed: reseeds the global generator and restarts every op-level seed's sequence. */
+export function setSeed(seed: number): void { globalSeed = seed; globalRng = new Rng(seed); opSeedCalls.clear(); }
 export function getSeed(): number { return globalSeed; }
 export function defaultRng(): Rng { return globalRng; }
+
+/**
+ * The generator of one call of a random op given an op-level `seed` (MindSpore's `seed=` argument): the n-th call of
+ * `kernel` with that seed gets the same stream every time the program runs (or after setSeed), and consecutive calls
+ * get different streams. Without an op seed the global generator is used.
+ */
+export function opRng(kernel: string, seed: number | null | undefined): Rng {
+  if (seed === null || seed === undefined) return globalRng;
+  const key = `${kernel}:${seed}`;
+  const n = opSeedCalls.get(key) ?? 0;
+  opSeedCalls.set(key, n + 1);
+  // FNV-1a over (kernel, global seed, op seed, call number), then a murmur finaliser, as the 32-bit state
+  let h = 0x811c9dc5;
+  for (const c of `${kernel}|${globalSeed}|${seed}|${n}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return new Rng((h ^ (h >>> 16)) >>> 0);
+}

@@ -125,9 +125,15 @@ export class Tensor {
     return new Tensor(this.data, shape, this.dtype);
   }
 
+  /**
+   * MindSpore's `repr(tensor)` (C++ `Tensor::ToStringRepr`), which is also what `print` shows for Tensors inside a
+   * tuple or list: `Tensor(shape=[3], dtype=Float32, value= [ 2.00000000e+01,  2.00000003e-01,  3.00000012e-01])`.
+   * Printing draws a pending initializer first, as MindSpore's print does.
+   */
   toString(): string {
-    return `Tensor(shape=[${this.shape.join(', ')}], dtype=${msDTypeName[this.dtype]}, value=${formatValues(this)})`;
+    return `Tensor(shape=[${this.shape.join(', ')}], dtype=${msDTypeName[this.dtype]}, value=${this.ndim > 1 ? '\n' : ' '}${reprValues(this)})`;
   }
+
 }
 
 export function getElem(data: TypedData, i: number): number {
@@ -149,8 +155,84 @@ export function toInt64(v: number): bigint {
   return BigInt(Math.trunc(v));
 }
 
-function formatValues(t: Tensor): string {
-  const fmt = (v: number): string => (isFloat(t.dtype) ? (Number.isInteger(v) ? `${v}.` : `${+v.toPrecision(8)}`) : `${v}`);
-  const rec = (v: Nested): string => (Array.isArray(v) ? `[${v.map(rec).join(', ')}]` : t.dtype === 'bool' ? (v ? 'True' : 'False') : fmt(v as number));
-  return t.size > 1000 ? `[...${t.size} values]` : rec(t.tolist());
+// TensorStringifier (mindspore/core/ir/tensor.cc): rows longer than kThreshold = 6 and 1-D tensors longer than
+// kThreshold1D = 1000 are summarised to their first and last 3 entries; a 1-D tensor breaks its line every 12 floats or
+// bools (24 ints).
+const THRESHOLD = 6, HALF = THRESHOLD >> 1, THRESHOLD_1D = 1000;
+
+/** C++ `ostream << scientific << setprecision(p)`: d.ddd…e±XX with at least two exponent digits (glibc). */
+function scientific(v: number, precision: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const [m, e] = Math.abs(v).toExponential(precision).split('e') as [string, string];
+  const exp = Number(e);
+  return `${v < 0 || Object.is(v, -0) ? '-' : ''}${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+}
+
+/** C++ `ostream << v` with default flags: printf %g, 6 significant digits, trailing zeros dropped. */
+function general(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const exp = Number(v.toExponential(5).split('e')[1]);
+  if (exp < -4 || exp >= 6) return scientific(v, 5).replace(/\.?0+e/, 'e');
+  const fixed = v.toFixed(5 - exp);
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+}
+
+function reprValues(t: Tensor): string {
+  const { shape, ndim, size, dtype } = t;
+  if (size === 0) return '';
+  const data = t.data;
+  const kind = dtype === 'bool' ? 'bool' : isFloat(dtype) ? 'float' : 'int';
+  const num = (i: number): number => getElem(data, i);
+  if (ndim === 0) return kind === 'bool' ? (num(0) ? 'True' : 'False') : kind === 'float' ? general(num(0)) : String(data[0]);
+  // floats: width 15, 8 digits (float16: 11 and 4); bools: width 5; ints: padded to the widest printed one
+  const half = dtype === 'float16';
+  let maxWidth = 0;
+  const item = (i: number): string => {
+    if (kind === 'float') return scientific(num(i), half ? 4 : 8).padStart(half ? 11 : 15);
+    if (kind === 'bool') return (num(i) ? 'True' : 'False').padStart(5);
+    const s = String(data[i]);
+    maxWidth = Math.max(maxWidth, s.length);
+    return '#'.repeat(s.length) + s;
+  };
+  const lineFeed = kind === 'int' ? 4 * THRESHOLD : 2 * THRESHOLD;
+  let out = '';
+  let cursor = 0;
+  const run = (start: number, end: number): void => {
+    for (let i = start; i < end && cursor + i < size; i++) {
+      out += item(cursor + i);
+      if (i !== end - 1) out += ', ';
+      if (ndim === 1 && end - start > HALF && (i + 1) % lineFeed === 0) out += '\n ';
+    }
+  };
+  const rec = (depth: number): void => {
+    const n = shape[depth]!, indent = ' '.repeat(depth + 1);
+    out += '[';
+    if (depth === ndim - 1) {
+      if ((n > THRESHOLD && ndim > 1) || (n > THRESHOLD_1D && ndim === 1)) {
+        run(0, HALF);
+        out += ' ... ';
+        run(n - HALF, n);
+      } else run(0, n);
+      cursor += n;
+    } else {
+      for (let i = 0; i < Math.min(HALF, n); i++) {
+        if (i > 0) out += `,\n${indent}`;
+        rec(depth + 1);
+      }
+      if (n > THRESHOLD) {
+        out += `,\n${indent}...`;
+        cursor += shapeSize(shape.slice(depth + 1)) * (n - THRESHOLD);
+      }
+      for (let i = 0; i < Math.min(n - HALF, HALF); i++) {
+        out += `${i !== 0 || n <= THRESHOLD ? ',' : ''}\n${indent}`;
+        rec(depth + 1);
+      }
+    }
+    out += ']';
+  };
+  rec(0);
+  return kind === 'int' ? out.replace(/#+/g, m => ' '.repeat(maxWidth - m.length)) : out;
 }

@@ -51,7 +51,13 @@ const cases: Record<string, Case[]> = {
   Clip: [{ inputs: [new Tensor(Float32Array.from([-2, -0.8, -0.3, 0.4, 0.9, 2]), [6], 'float32')], attrs: { min: -0.5, max: 0.5 } }],
   Where: [{ inputs: [Tensor.from([true, false, true, false]), randn([4], 1), randn([1], 2)], wrt: [1, 2] }],
   Cast: [{ inputs: [randn([3], 1)], attrs: { to: 'float32' } }],
-  MatMul: [{ inputs: [randn([2, 3, 4], 1), randn([4, 2], 2)] }],
+  MatMul: [
+    { inputs: [randn([2, 3, 4], 1), randn([4, 2], 2)] },
+    // 1-D operands (numpy promotion): vector · matrix, batched matrix · vector, vector · vector
+    { inputs: [randn([4], 1), randn([4, 3], 2)] },
+    { inputs: [randn([2, 3, 4], 1), randn([4], 2)] },
+    { inputs: [randn([4], 1), randn([4], 2)] },
+  ],
   Dense: [{ inputs: [randn([3, 4], 1), randn([2, 4], 2), randn([2], 3)] }, { inputs: [randn([2, 2, 4], 1), randn([3, 4], 2)] }],
   Conv2D: [
     { inputs: [randn([2, 2, 5, 5], 1), randn([3, 2, 3, 3], 2), randn([3], 3)], attrs: { stride: [2, 1], padding: [1, 0, 1, 2], dilation: [1, 1], group: 1 } },

@@ -33,10 +33,18 @@ export const MatMul = defineOp({
     if (b0!.ndim === 1) shape = a0!.ndim === 1 ? [...batch] : [...batch, M];
     return new Tensor(out, shape, a.dtype);
   },
-  backward: (dy, [a, b]) => {
-    if (a!.ndim < 2 || b!.ndim < 2) throw new Error('MatMul gradient: 1-D operands are not supported');
+  // 1-D operands are promoted as in forward ([K] → [1, K] on the left, [K, 1] on the right) and dy gets the dims
+  // forward removed; each gradient is summed over broadcast batch dims and viewed back to its operand's shape
+  backward: (dy, [a0, b0]) => {
+    const a = a0!.ndim === 1 ? a0!.view([1, a0!.shape[0]!]) : a0!;
+    const b = b0!.ndim === 1 ? b0!.view([b0!.shape[0]!, 1]) : b0!;
+    const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'MatMul');
+    const g = dy.view([...batch, a.shape[a.ndim - 2]!, b.shape[b.ndim - 1]!]);
     const tr = (t: Tensor): Tensor => { const p = [...t.shape.keys()]; [p[t.ndim - 2], p[t.ndim - 1]] = [p[t.ndim - 1]!, p[t.ndim - 2]!]; return apply('Transpose', [t], { perm: p }); };
-    return [sumToShape(apply('MatMul', [dy, tr(b!)]), a!.shape), sumToShape(apply('MatMul', [tr(a!), dy]), b!.shape)];
+    return [
+      sumToShape(apply('MatMul', [g, tr(b)]), a.shape).view(a0!.shape),
+      sumToShape(apply('MatMul', [tr(a), g]), b.shape).view(b0!.shape),
+    ];
   },
 });
 

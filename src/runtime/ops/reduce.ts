@@ -104,4 +104,23 @@ export const LogSoftmax = defineOp<{ axis: number }>({
   },
 });
 
-export const reduceOps = [ReduceSum, ReduceMean, ReduceMax, Softmax, LogSoftmax];
+/** Index of the first maximum along one axis, as int64 (MindSpore P.Argmax(axis, output_type=int64)). */
+export const Argmax = defineOp<{ axis: number; keepDims: boolean }>({
+  name: 'Argmax',
+  forward: ([x], { axis, keepDims }) => {
+    const ax = normAxes([axis], x!.ndim)[0]!;
+    const L = x!.shape[ax]!, inner = shapeSize(x!.shape.slice(ax + 1)), outer = x!.size / (L * inner);
+    const X = x!.data, out = new BigInt64Array(outer * inner);
+    for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
+      const base = o * L * inner + i;
+      let best = 0;
+      for (let k = 1; k < L; k++) if (Number(X[base + k * inner]!) > Number(X[base + best * inner]!)) best = k;
+      out[o * inner + i] = BigInt(best);
+    }
+    const shape = keepDims ? x!.shape.map((d, i) => (i === ax ? 1 : d)) : x!.shape.filter((_, i) => i !== ax);
+    return new Tensor(out, shape, 'int64');
+  },
+  noGrad: 'indices: piecewise constant',
+});
+
+export const reduceOps = [ReduceSum, ReduceMean, ReduceMax, Softmax, LogSoftmax, Argmax];
