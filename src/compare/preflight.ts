@@ -5,6 +5,7 @@
  */
 import type { OnnxModel } from '../onnx/proto.js';
 import type { ImportResult } from '../onnx/import.js';
+import { allRules } from '../mappings/index.js';
 
 export type ProblemKind = 'unloaded-parameter' | 'unused-initializer' | 'train-phase' | 'missing-weight' | 'unexpected-weight' | 'misshapen-weight';
 
@@ -20,8 +21,14 @@ export interface Problem {
 export function preflight(model: OnnxModel, imported: ImportResult, opts: { allowTrain?: boolean; weightsLoaded?: Set<string> } = {}): Problem[] {
   const { network, boundParams, trainPhaseCells } = imported;
   const problems: Problem[] = [];
+  // Parameters MindSpore has and PyTorch does not (InstanceNorm2d's moving statistics) cannot come from the model
+  const msOnly = new Set<unknown>();
+  for (const s of network.steps) {
+    const rule = s.torchApi ? allRules.find(r => r.torch === s.torchApi) : undefined;
+    for (const name of rule?.msOnlyParams ?? []) msOnly.add((s.cell as unknown as Record<string, unknown> | null)?.[name]);
+  }
   for (const [name, p] of network.parametersAndNames()) {
-    if (boundParams.has(p) || opts.weightsLoaded?.has(name)) continue;
+    if (boundParams.has(p) || opts.weightsLoaded?.has(name) || msOnly.has(p)) continue;
     problems.push({ kind: 'unloaded-parameter', name, message: `${name} was not loaded from the model: it still holds its initializer's values` });
   }
   // initializers a Cell did not take are fine when an op reads them (shapes, axes, constants)

@@ -146,6 +146,7 @@ export const nnRules = [
   { torch: 'torch.nn.InstanceNorm2d', ms: 'mindspore.nn.InstanceNorm2d', kind: 'cell', versions: V, onnx: ['InstanceNormalization'], doc: `${DIFF}/InstanceNorm2d.html`,
     defaults: [{ arg: 'affine', torch: false, ms: true, effect: 'training', note: 'pass affine=False; gamma/beta start at ones/zeros, so predictions only change once they are trained' }],
     params: [{ torch: 'weight', ms: 'gamma' }, { torch: 'bias', ms: 'beta' }],
+    msOnlyParams: ['moving_mean', 'moving_variance'],
     notSupported: ['track_running_stats=True (MindSpore always normalises with the statistics of the input)'],
     notes: ['affine=False only freezes gamma/beta (requires_grad=False); they still exist and are saved.',
       'unverified for r2.4: the cell also holds moving_mean/moving_variance Parameters (seen in 2.0-era source) that a PyTorch default state_dict lacks.',

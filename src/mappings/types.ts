@@ -40,6 +40,8 @@ export interface MappingRule {
   args?: ArgRename[];
   defaults?: DefaultDifference[];
   params?: ParamRename[];
+  /** MindSpore Parameters with no PyTorch counterpart (they keep their initializer values after a port) */
+  msOnlyParams?: string[];
   /** Weight layout change, if any */
   layout?: string;
   /** PyTorch arguments or argument values MindSpore lacks (`padding_mode='circular'`, `proj_size`) */

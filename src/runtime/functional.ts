@@ -187,3 +187,13 @@ export const pad = (x: Tensor, padding: readonly number[], mode: 'constant' | 'r
 };
 export { resolveShape };
 export * from './functional-layers.js';
+
+/** ops.remainder (Python %, sign of the divisor) and ops.fmod (C fmod, sign of the dividend). */
+export const remainder = (a: Tensor, b: Tensor): Tensor => apply('Mod', [a, b], { fmod: false });
+export const fmod = (a: Tensor, b: Tensor): Tensor => apply('Mod', [a, b], { fmod: true });
+/** ops.tensor_scatter_update / ONNX ScatterND: replace the slices at `indices` with `updates`. */
+export const tensorScatterUpdate = (x: Tensor, indices: Tensor, updates: Tensor): Tensor => apply('ScatterND', [x, indices, updates]);
+/** ops.einsum for explicit equations. */
+export const einsum = (equation: string, ...xs: Tensor[]): Tensor => apply('Einsum', xs, { equation });
+/** ops.interpolate as ONNX Resize describes it: output sizes and scales per axis, coordinate and rounding modes. */
+export const resize = (x: Tensor, attrs: import('./ops/resize.js').ResizeAttrs): Tensor => apply('Resize', [x], { ...attrs });

@@ -2,7 +2,7 @@
 import * as ops from '../../runtime/functional.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { onnxDType } from '../proto.js';
-import { OnnxOpHandler, BuildCtx, Built, attr, op } from '../handler.js';
+import { OnnxOpHandler, BuildCtx, Built, attr, fail, op } from '../handler.js';
 
 const unary = (opType: string, ms: string, f: (x: Tensor) => Tensor): OnnxOpHandler =>
   ({ opType, versions: { 1: () => op(ms, ([x]) => f(x!)) } });
@@ -43,4 +43,10 @@ export const elementwiseHandlers: OnnxOpHandler[] = [
   { opType: 'Where', versions: { 9: () => op('mindspore.ops.where', ([c, a, b]) => ops.where(c!, a!, b!)) } },
   { opType: 'Elu', versions: { 1: ctx => { const alpha = attr<number>(ctx.node, 'alpha', 1); return op('mindspore.ops.elu', ([x]) => ops.elu(x!, alpha)); } } },
   { opType: 'Cast', versions: { 1: cast } },
+  { opType: 'Mod', versions: { 10: ctx => attr<number>(ctx.node, 'fmod', 0) ? op('mindspore.ops.fmod', ([a, b]) => ops.fmod(a!, b!)) : op('mindspore.ops.remainder', ([a, b]) => ops.remainder(a!, b!)) } },
+  { opType: 'Einsum', versions: { 12: ctx => { const eq = attr<string>(ctx.node, 'equation', ''); return op('mindspore.ops.einsum', xs => ops.einsum(eq, ...xs.filter((x): x is Tensor => !!x))); } } },
+  { opType: 'ScatterND', versions: { 11: ctx => {
+    if (attr<string>(ctx.node, 'reduction', 'none') !== 'none') fail(ctx.node, `ScatterND reduction '${attr<string>(ctx.node, 'reduction', '')}' is not supported`);
+    return op('mindspore.ops.tensor_scatter_update', ([x, i, u]) => ops.tensorScatterUpdate(x!, i!, u!));
+  } } },
 ];

@@ -3,10 +3,11 @@ import { nnHandlers } from './nn.js';
 import { elementwiseHandlers } from './elementwise.js';
 import { shapeHandlers } from './shape.js';
 import { rnnHandlers } from './rnn.js';
+import { spatialHandlers } from './spatial.js';
 
 /** Every ONNX op msport imports, keyed by op type (default domain); listed once, duplicates throw. */
 const handlers = new Map<string, OnnxOpHandler>();
-for (const h of [...nnHandlers, ...elementwiseHandlers, ...shapeHandlers, ...rnnHandlers]) {
+for (const h of [...nnHandlers, ...elementwiseHandlers, ...shapeHandlers, ...rnnHandlers, ...spatialHandlers]) {
   if (handlers.has(h.opType)) throw new Error(`ONNX handler ${h.opType} registered twice`);
   handlers.set(h.opType, h);
 }

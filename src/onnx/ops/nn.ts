@@ -5,6 +5,7 @@ import { Tensor } from '../../runtime/tensor.js';
 import { OnnxOpHandler, BuildCtx, Built, attr, fail, op } from '../handler.js';
 import { cellStep } from './bind.js';
 import { shortestFloat32 } from './util.js';
+import { conv3d } from './spatial.js';
 
 /** ONNX pads are (x1_begin, x2_begin, x1_end, x2_end); MindSpore Conv2d wants (top, bottom, left, right). */
 const onnxPadsToMs = (p: number[]): [number, number, number, number] => [p[0]!, p[2]!, p[1]!, p[3]!];
@@ -16,7 +17,8 @@ function conv(ctx: BuildCtx): Built {
   const group = attr<number>(node, 'group', 1);
   const rank = w?.ndim ?? ctx.rank(1);
   const k = attr<number[]>(node, 'kernel_shape') ?? w?.shape.slice(2);
-  if (!k || (k.length !== 1 && k.length !== 2)) fail(node, `only 1-D and 2-D convolutions are supported (kernel ${k ? `[${k}]` : 'unknown'})`);
+  if (k && k.length === 3 && w && !ctx.keepMsDefault('torch.nn.Conv3d', 'pad_mode')) return conv3d(ctx);
+  if (!k || (k.length !== 1 && k.length !== 2)) fail(node, `only 1-D, 2-D and 3-D convolutions are supported (kernel ${k ? `[${k}]` : 'unknown'})`);
   const nd = k.length;
   const strides = attr<number[]>(node, 'strides', Array(nd).fill(1));
   const dil = attr<number[]>(node, 'dilations', Array(nd).fill(1));

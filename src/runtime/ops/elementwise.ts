@@ -134,7 +134,14 @@ export const Cast = defineOp<{ to: DType }>({
   backward: (dy, [x]) => [isFloat(x!.dtype) ? apply('Cast', [dy], { to: x!.dtype }) : null],
 });
 
-export const elementwiseOps = [
+/** Integer/float remainder: fmod=0 takes the divisor's sign (Python %, torch.remainder), fmod=1 the dividend's (C fmod). */
+export const Mod = defineOp<{ fmod: boolean }>({
+  name: 'Mod',
+  forward: ([a, b], { fmod }) => binaryMap(a!, b!, fmod ? (x, y) => x % y : (x, y) => { const r = x % y; return r !== 0 && (r < 0) !== (y < 0) ? r + y : r; }, 'Mod', resultDType(a!, b!, 'Mod')),
+  noGrad: 'piecewise; its gradient is not needed by any training path yet',
+});
+
+export const elementwiseOps = [Mod, 
   Add, Sub, Mul, Div, Pow, Maximum, Minimum, Equal, Less, Greater,
   Neg, Abs, Relu, Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Erf, Floor, Ceil, Softplus, Not,
   LeakyRelu, Elu, HardSigmoid, HardSwish, Clip, Where, Cast,

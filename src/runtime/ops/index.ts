@@ -7,9 +7,11 @@ import { normOps } from './norm.js';
 import { reduceOps } from './reduce.js';
 import { movementOps } from './movement.js';
 import { layerOps } from './layers.js';
+import { resizeOps } from './resize.js';
+import { indexingOps } from './indexing.js';
 
 /** The one list every runtime op is registered from; a name registered twice throws. */
-export const allOps = [...elementwiseOps, ...linalgOps, ...convOps, ...poolOps, ...normOps, ...reduceOps, ...movementOps, ...layerOps];
+export const allOps = [...elementwiseOps, ...linalgOps, ...convOps, ...poolOps, ...normOps, ...reduceOps, ...movementOps, ...layerOps, ...resizeOps, ...indexingOps];
 registerOps(allOps);
 
 export { getOp, registeredOps } from './registry.js';

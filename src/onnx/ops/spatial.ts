@@ -1,0 +1,140 @@
+/** ONNX ops for spatial layers beyond plain Conv2d: 3-D and transposed convolution, Resize/Upsample, norms, PRelu. */
+import * as nn from '../../runtime/nn/index.js';
+import * as ops from '../../runtime/functional.js';
+import type { CoordMode, NearestMode } from '../../runtime/ops/resize.js';
+import { OnnxOpHandler, BuildCtx, Built, attr, fail, op } from '../handler.js';
+import { cellStep } from './bind.js';
+import { intsOf, shortestFloat32 } from './util.js';
+
+/** A state_dict-like initializer name (not one the exporter made up): the tensor is a real module parameter. */
+const isModuleParam = (name: string | undefined): boolean => !!name && !name.startsWith('onnx::') && /^[A-Za-z_][\w.]*$/.test(name);
+
+/** ONNX ConvTranspose → nn.Conv2dTranspose. PyTorch's output_padding rows are computed, MindSpore's are appended
+ * zeros; taking them off the bottom/right padding instead makes MindSpore compute them too. */
+function convTranspose(ctx: BuildCtx): Built {
+  const { node } = ctx;
+  const w = ctx.constant(1);
+  if (!w || w.ndim !== 4) fail(node, 'only 2-D ConvTranspose with constant weights is supported');
+  if (node.attrs.has('output_shape')) fail(node, 'ConvTranspose with output_shape is not supported');
+  const autoPad = attr<string>(node, 'auto_pad', 'NOTSET');
+  if (autoPad !== 'NOTSET') fail(node, `ConvTranspose auto_pad ${autoPad} is not supported`);
+  const group = attr<number>(node, 'group', 1);
+  const [cin, coutG, kh, kw] = w.shape as [number, number, number, number];
+  const strides = attr<number[]>(node, 'strides', [1, 1]), dil = attr<number[]>(node, 'dilations', [1, 1]);
+  const [t, l, b, r] = attr<number[]>(node, 'pads', [0, 0, 0, 0]) as [number, number, number, number];
+  const [oph, opw] = attr<number[]>(node, 'output_padding', [0, 0]) as [number, number];
+  const computed = b >= oph && r >= opw;
+  const hasBias = ctx.hasInput(2);
+  const api = 'torch.nn.ConvTranspose2d';
+  const cell = new nn.Conv2dTranspose(cin, coutG * group, [kh, kw], {
+    stride: strides, padMode: 'pad', dilation: dil, group, hasBias,
+    padding: computed ? [t, b - oph, l, r - opw] : [t, b, l, r], outputPadding: computed ? 0 : [oph, opw],
+  });
+  return cellStep(ctx, api, cell, hasBias ? [[1, 'weight'], [2, 'bias']] : [[1, 'weight']]);
+}
+
+/** 3-D Conv → nn.Conv3d with MindSpore's (head, tail, top, bottom, left, right) padding. */
+export function conv3d(ctx: BuildCtx): Built {
+  const { node } = ctx;
+  const w = ctx.constant(1)!;
+  const group = attr<number>(node, 'group', 1);
+  const p = attr<number[]>(node, 'pads', [0, 0, 0, 0, 0, 0]);
+  const hasBias = ctx.hasInput(2);
+  const cell = new nn.Conv3d(w.shape[1]! * group, w.shape[0]!, [w.shape[2]!, w.shape[3]!, w.shape[4]!], {
+    stride: attr<number[]>(node, 'strides', [1, 1, 1]) as [number, number, number], dilation: attr<number[]>(node, 'dilations', [1, 1, 1]) as [number, number, number],
+    padMode: 'pad', padding: [p[0]!, p[3]!, p[1]!, p[4]!, p[2]!, p[5]!], group, hasBias,
+  });
+  return cellStep(ctx, 'torch.nn.Conv3d', cell, hasBias ? [[1, 'weight'], [2, 'bias']] : [[1, 'weight']]);
+}
+
+/** LayerNormalization (opset 17) → nn.LayerNorm with begin_norm_axis = begin_params_axis = axis and PyTorch's epsilon. */
+function layerNormalization(ctx: BuildCtx): Built {
+  const { node } = ctx;
+  if (node.outputs.slice(1).some(o => o)) fail(node, 'LayerNormalization Mean/InvStdDev outputs are not supported');
+  const axis = attr<number>(node, 'axis', -1), eps = shortestFloat32(attr<number>(node, 'epsilon', 1e-5));
+  const scale = ctx.constant(1);
+  const bias = ctx.hasInput(2) ? ctx.constant(2) : undefined;
+  if (!scale || (ctx.hasInput(2) && !bias)) {
+    return op('mindspore.ops.layer_norm', ([x, g, b]) => ops.layerNormByAxis(x!, g!, b ?? ops.zerosLike(g!), axis, axis, eps));
+  }
+  const api = 'torch.nn.LayerNorm';
+  // begin axes counted from the end, so the Cell works for any rank that ends in normalized_shape
+  const begin = axis < 0 ? axis : -scale.ndim;
+  const cell = new nn.LayerNorm([...scale.shape], {
+    epsilon: ctx.keepMsDefault(api, 'epsilon') ? undefined : eps,
+    ...(ctx.keepMsDefault(api, 'begin_norm_axis') ? {} : { beginNormAxis: begin }),
+    ...(ctx.keepMsDefault(api, 'begin_params_axis') ? {} : { beginParamsAxis: begin }),
+  });
+  const weights: [number, string, import('../../runtime/tensor.js').Tensor?][] = [[1, 'weight']];
+  weights.push(bias ? [2, 'bias'] : [2, 'bias', ops.zerosLike(scale)]);
+  return cellStep(ctx, api, cell, weights);
+}
+
+/**
+ * InstanceNormalization: with module parameters (nn.InstanceNorm2d(affine=True) in PyTorch) it is MindSpore's
+ * nn.InstanceNorm2d; with exporter-made ones/zeros (affine=False, or GroupNorm's decomposition over a reshaped
+ * tensor) it is the functional form, since the scale and bias are not module parameters.
+ */
+function instanceNormalization(ctx: BuildCtx): Built {
+  const eps = shortestFloat32(attr<number>(ctx.node, 'epsilon', 1e-5));
+  const scale = ctx.constant(1), bias = ctx.constant(2);
+  if (scale && bias && isModuleParam(ctx.node.inputs[1]) && ctx.rank(0) !== 3) {
+    const cell = new nn.InstanceNorm2d(scale.shape[0]!, { eps, affine: true });
+    return cellStep(ctx, 'torch.nn.InstanceNorm2d', cell, [[1, 'weight'], [2, 'bias']]);
+  }
+  return op('mindspore.ops.instance_norm', ([x, g, b]) => ops.instanceNorm(x!, g!, b!, eps));
+}
+
+/** PRelu → nn.PReLU(channel, w): ONNX's slope broadcasts from [C, 1, 1]; MindSpore keeps w as [C]. */
+function prelu(ctx: BuildCtx): Built {
+  const slope = ctx.constant(1);
+  if (!slope) return op('mindspore.ops.prelu', ([x, s]) => ops.add(ops.relu(x!), ops.mul(s!, ops.minimum(x!, ops.zerosLike(x!)))));
+  const cell = new nn.PReLU(slope.size);
+  return cellStep(ctx, 'torch.nn.PReLU', cell, [[1, 'weight', slope.view([slope.size])]]);
+}
+
+const COORD: readonly CoordMode[] = ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn'];
+const NEAREST: readonly NearestMode[] = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'];
+
+/** Resize/Upsample → ops.interpolate: sizes from `sizes` or floor(input · scales), per ONNX. */
+function resize(version: 'upsample7' | 'upsample9' | 'resize10' | 'resize11') {
+  return (ctx: BuildCtx): Built => {
+    const { node } = ctx;
+    const rawMode = attr<string>(node, 'mode', 'nearest');
+    const mode = rawMode === 'bilinear' ? 'linear' : rawMode;
+    if (mode !== 'nearest' && mode !== 'linear') fail(node, `${node.opType} mode '${rawMode}' is not supported`);
+    const legacy = version !== 'resize11';
+    const coord = (legacy ? 'asymmetric' : attr<string>(node, 'coordinate_transformation_mode', 'half_pixel')) as CoordMode;
+    const nearest = (legacy ? 'floor' : attr<string>(node, 'nearest_mode', 'round_prefer_floor')) as NearestMode;
+    if (!COORD.includes(coord)) fail(node, `coordinate_transformation_mode '${coord}' is not supported`);
+    if (!NEAREST.includes(nearest)) fail(node, `nearest_mode '${nearest}' is not supported`);
+    if (attr<number>(node, 'antialias', 0)) fail(node, 'Resize with antialias is not supported');
+    if (node.attrs.has('axes')) fail(node, 'Resize with axes is not supported');
+    const attrScales = attr<number[]>(node, 'scales');
+    return op('mindspore.ops.interpolate', inputs => {
+      const x = inputs[0]!;
+      let scales: number[] | undefined, sizes: number[] | undefined;
+      if (version === 'upsample7') scales = attrScales;
+      else if (version === 'upsample9' || version === 'resize10') scales = inputs[1]?.toArray();
+      else {
+        const s = inputs[2], z = inputs[3];
+        if (z && z.size) sizes = intsOf(z, 'Resize sizes');
+        else if (s && s.size) scales = s.toArray();
+      }
+      if (!sizes && !scales) throw new Error('Resize needs scales or sizes');
+      // sizes from scales in float32 arithmetic, as onnxruntime computes them (5 · 1.8f is 9, not 8.99999)
+      const outSizes = sizes ?? x.shape.map((d, i) => Math.floor(Math.fround(Math.fround(scales![i]!) * d)));
+      const outScales = scales ?? outSizes.map((d, i) => d / x.shape[i]!);
+      return ops.resize(x, { mode: mode as 'nearest' | 'linear', coord, nearest, sizes: outSizes, scales: outScales });
+    });
+  };
+}
+
+export const spatialHandlers: OnnxOpHandler[] = [
+  { opType: 'ConvTranspose', versions: { 1: convTranspose } },
+  { opType: 'LayerNormalization', versions: { 17: layerNormalization } },
+  { opType: 'InstanceNormalization', versions: { 1: instanceNormalization } },
+  { opType: 'PRelu', versions: { 1: prelu } },
+  { opType: 'Upsample', versions: { 7: resize('upsample7'), 9: resize('upsample9') } },
+  { opType: 'Resize', versions: { 10: resize('resize10'), 11: resize('resize11') } },
+];
