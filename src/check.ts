@@ -11,6 +11,7 @@ import { aggregate, cosineSimilarity, isClassScores, minPassingAtol, OutputStats
 import { preflight, Problem } from './compare/preflight.js';
 import { applyWeights, readWeights } from './compare/weights.js';
 import { isFloat } from './runtime/dtype.js';
+import type { Regression } from './compare/baseline.js';
 import { Tensor } from './runtime/tensor.js';
 
 export interface CheckOptions extends Tolerance {
@@ -50,6 +51,8 @@ export interface CheckResult {
   layers?: LayerReport;
   /** the reproduction written for --repro; null when no layer diverged */
   repro?: ReproResult | null;
+  /** differences that grew beyond the allowed factor over a --baseline run */
+  regressions?: Regression[];
   timings: { loadMs: number; importMs: number; referenceMs: number; runtimeMs: number; layersMs?: number };
 }
 

@@ -9,6 +9,9 @@ import { renderInspect } from './reporters/inspect-text.js';
 import { buildReport } from '../report/report.js';
 import { renderHtml, renderJson, renderMarkdown } from '../report/render.js';
 import { writeFileAtomic } from './files.js';
+import { basename } from 'node:path';
+import { compareWithBaseline, readSavedRun, toSavedRun } from '../compare/baseline.js';
+import { layersCsv, layersNodeData } from './reporters/layers-export.js';
 import { allRules, findRule } from '../mappings/index.js';
 import { renderApiEntry, renderApiTable } from './reporters/api-text.js';
 
@@ -114,14 +117,30 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--weights <file>', 'run with a MindSpore checkpoint (.ckpt or .safetensors) instead of the ONNX initializers')
     .option('--train', 'allow Cells in train phase (otherwise reported as a problem)')
     .option('--layers', 'compare every layer too, and name the first one that introduces error')
+    .option('--csv <file>', 'with --layers: write one CSV row per layer (columns in the README)')
+    .option('--node-data <file>', 'with --layers: write per-layer error as Model Explorer node data (keyed by ONNX node name)')
+    .option('--save-results <file>', 'store this run (seeds, per-output and per-layer statistics, versions) as JSON')
+    .option('--baseline <file>', 'fail when a difference grew beyond --baseline-factor relative to a saved run')
+    .addOption(new Option('--baseline-factor <x>', 'allowed growth over the baseline').argParser(num('--baseline-factor')).default(2))
     .option('--repro <dir>', 'write the first diverging layer as a one-node ONNX model with its inputs and outputs (implies --layers)')
     .option('--json', 'print one JSON object on stdout')
     .addHelpText('after', EXIT_HELP)
-    .action(async (model: string, o: { atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean; layers?: boolean; repro?: string; samples: number; weights?: string; train?: boolean }) => {
+    .action(async (model: string, o: { atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean; layers?: boolean; repro?: string; samples: number; weights?: string; train?: boolean;
+      csv?: string; nodeData?: string; saveResults?: string; baseline?: string; baselineFactor: number }) => {
       const g = program.opts<GlobalOpts>();
       try {
+        if ((o.csv || o.nodeData) && !o.layers && !o.repro) throw new UsageError('--csv and --node-data need --layers');
+        const base = o.baseline ? readSavedRun(o.baseline) : null;
         const r = await check(model, { atol: o.atol, rtol: o.rtol, seed: o.seed, shapes: parseShapes(o.shape), inputs: parseInputs(o.input), layers: o.layers, repro: o.repro,
           samples: o.samples, weights: o.weights, allowTrain: o.train });
+        const saved = toSavedRun(r);
+        if (o.saveResults) writeFileAtomic(o.saveResults, JSON.stringify(saved, null, 1) + '\n');
+        if (o.csv && r.layers) writeFileAtomic(o.csv, layersCsv(r.layers));
+        if (o.nodeData && r.layers) writeFileAtomic(o.nodeData, layersNodeData(r.layers, basename(model).replace(/\.onnx$/, '')));
+        if (base) {
+          r.regressions = compareWithBaseline(saved, base, o.baselineFactor);
+          if (r.regressions.length) r.passed = false;
+        }
         process.stdout.write((o.json ? JSON.stringify(toJson(r)) : renderCheckTable(r)) + '\n');
         if (o.repro && !o.json) process.stderr.write(r.repro ? `msport: wrote a reproduction of ${r.repro.layer} to ${r.repro.dir}\n` : 'msport: no layer diverges; no reproduction written\n');
         setExit(r.passed ? EXIT.ok : EXIT.mismatch);
@@ -222,6 +241,7 @@ export function toJson(r: Awaited<ReturnType<typeof check>>) {
       noiseFactor: r.layers.noiseFactor,
     } : {}),
     ...(r.repro !== undefined ? { repro: r.repro && { dir: r.repro.dir, layer: r.repro.layer, node: r.repro.node, files: r.repro.files } } : {}),
+    ...(r.regressions ? { regressions: r.regressions.map(g => ({ ...g, factor: jsonNum(g.factor) })) } : {}),
     timings: r.timings,
   };
 }

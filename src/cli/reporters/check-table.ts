@@ -31,6 +31,7 @@ export function renderCheckTable(r: CheckResult): string {
     const top = o.topk ? ` · top-1 agreement ${o.topk.top1}/${o.topk.rows}, top-5 ${o.topk.top5}/${o.topk.rows}` : '';
     lines.push(chalk.dim(`  ${o.name}: smallest passing atol at rtol=${o.rtol}: ${fmtNum(o.minPassingAtol)}${top}`));
   }
+  for (const g of r.regressions ?? []) lines.push(chalk.red(`  regression ${g.what} ${g.name}: max abs diff ${fmtNum(g.now)}, baseline ${fmtNum(g.baseline)} (${Number.isFinite(g.factor) ? `${g.factor.toFixed(1)}×` : 'from 0'})`));
   const failed = r.outputs.filter(o => !o.passed).length;
   const worst = Math.max(...r.outputs.map(o => o.maxAbsDiff));
   const verdict = r.passed ? chalk.green.bold('PASS') : chalk.red.bold('FAIL');
