@@ -19,8 +19,8 @@ export interface InspectResult {
 
 export function inspect(modelPath: string): InspectResult {
   const model = modelFromFile(modelPath);
-  const { network, boundInitializers } = importModel(model);
-  const initOf = new Map([...boundInitializers].map(([init, param]) => [param, init]));
+  const { network, boundParams } = importModel(model);
+  const initOf = new Map([...boundParams].map(([param, init]) => [param.name, init]));
   const funcs = new Map<string, number>();
   for (const s of network.steps) if (!s.cellName) funcs.set(s.msApi, (funcs.get(s.msApi) ?? 0) + 1);
   const vi = (v: { name: string; dtypeName: string; dims: (number | string)[] | null }) => ({ name: v.name, dtype: v.dtypeName, dims: v.dims });

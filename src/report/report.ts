@@ -55,7 +55,7 @@ const differsFromDefault = (value: unknown, msDefault: unknown): boolean => {
 
 export async function buildReport(modelPath: string, opts: ReportOptions): Promise<ReportData> {
   const model = modelFromFile(modelPath);
-  const { network, boundInitializers } = importModel(model);
+  const { network, boundParams } = importModel(model);
   const inputs = loadInputs(model.graph.inputs, { shapes: opts.shapes ?? new Map(), files: opts.inputs ?? new Map(), seed: opts.seed });
   const feeds = new Map<string, Tensor>(model.graph.inputs.map((v, i) => [v.name, inputs[i]!]));
   const refOut = await (await OrtRunner.create(model.bytes)).infer(feeds);
@@ -100,9 +100,8 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   }
 
   // state_dict → MindSpore names; lost exporter names (onnx::Conv_12) are rebuilt from the Cell path and the rule
-  const params = new Map(network.parametersAndNames());
-  const names = [...boundInitializers].map(([init, msName]) => {
-    const p = params.get(msName)!;
+  const names = [...boundParams].map(([p, init]) => {
+    const msName = p.name;
     const derived = init.startsWith('onnx::') || !/^[A-Za-z_][\w.]*$/.test(init);
     let torch = init;
     if (derived) {

@@ -4,6 +4,8 @@ export { Dense } from './dense.js';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm2d } from './norm.js';
 export type { BatchNormOptions, LayerNormOptions, GroupNormOptions, InstanceNormOptions, InitSpec } from './norm.js';
 export { Embedding } from './embedding.js';
+export { LSTM, GRU } from './rnn.js';
+export type { RNNOptions } from './rnn.js';
 export type { EmbeddingOptions } from './embedding.js';
 export { LossBase, MSELoss, BCEWithLogitsLoss, SoftmaxCrossEntropyWithLogits, CrossEntropyLoss } from './loss.js';
 export type { CrossEntropyOptions } from './loss.js';
