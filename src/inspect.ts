@@ -15,6 +15,8 @@ export interface InspectResult {
   cells: { name: string; msApi: string; torchApi: string | null; node: string }[];
   parameters: { name: string; shape: number[]; dtype: string; requiresGrad: boolean; onnx: string | null }[];
   functionalOps: { msApi: string; count: number }[];
+  /** module scopes that run as functional ops because MindSpore has no single Cell for them (attention internals, ...) */
+  functionalScopes: { scope: string; ops: { msApi: string; count: number }[] }[];
 }
 
 export function inspect(modelPath: string): InspectResult {
@@ -37,5 +39,16 @@ export function inspect(modelPath: string): InspectResult {
       name, shape: [...p.shape], dtype: msDTypeName[p.dtype], requiresGrad: p.requiresGrad, onnx: initOf.get(name) ?? null,
     })),
     functionalOps: [...funcs].map(([msApi, count]) => ({ msApi, count })).sort((a, b) => b.count - a.count),
+    functionalScopes: functionalScopes(network.steps),
   };
+}
+
+function functionalScopes(steps: { scope: string; cellName: string | null; msApi: string; node: { opType: string } }[]) {
+  const byScope = new Map<string, Map<string, number>>();
+  for (const s of steps) {
+    if (s.cellName || !s.scope) continue;
+    const m = byScope.get(s.scope) ?? byScope.set(s.scope, new Map()).get(s.scope)!;
+    m.set(s.msApi, (m.get(s.msApi) ?? 0) + 1);
+  }
+  return [...byScope].map(([scope, m]) => ({ scope, ops: [...m].map(([msApi, count]) => ({ msApi, count })).sort((a, b) => b.count - a.count) }));
 }

@@ -1,8 +1,8 @@
 /**
  * PyTorch (1.13+) names nodes after the module scopes they ran in: `/layer1/layer1.0/conv1/Conv`. Each segment is a
- * module's name, and a Sequential child repeats its parent's name (`layer1.0` under `layer1`), so the relative
- * attribute name is the segment with the parent's prefix removed. The dotted join is the PyTorch module path, which
- * with auto_prefix is also the MindSpore Cell path.
+ * module's name relative to the enclosing scope, and a Sequential child repeats its parent's name (`layer1.0` under
+ * `layer1`); a ModuleList child is written as `layers.0`. The dotted join is the PyTorch module path (the
+ * state_dict prefix), which with auto_prefix is also the MindSpore Cell path.
  */
 export interface NodeScope {
   /** Attribute names from the root, e.g. ['layer1', '0', 'conv1'] */
@@ -18,15 +18,12 @@ export function scopeOf(nodeName: string): NodeScope {
   const path: string[] = [];
   let parentSeg = '';
   for (const s of segs) {
-    path.push(parentSeg && s.startsWith(`${parentSeg}.`) ? s.slice(parentSeg.length + 1) : s);
+    // `layer1.0` under `layer1` is child `0`; `layers.0` under `encoder` is the two steps `layers` → `0`
+    const rel = parentSeg && s.startsWith(`${parentSeg}.`) ? s.slice(parentSeg.length + 1) : s;
+    path.push(...rel.split('.').filter(p => p.length > 0));
     parentSeg = s;
   }
-  return { path: path.map(sanitize), leaf };
-}
-
-/** A Cell attribute name may not contain '.', which would split the parameter path. */
-function sanitize(seg: string): string {
-  return seg.replace(/\./g, '_');
+  return { path, leaf };
 }
 
 export const scopeName = (path: readonly string[]): string => path.join('.');

@@ -13,3 +13,9 @@ describe('module scopes from node names', () => {
     expect(scopeOf('Constant_11')).toEqual({ path: [], leaf: 'Constant_11' });
   });
 });
+
+describe('ModuleList children', () => {
+  it('`layers.0` under `encoder` is two steps, matching the state_dict prefix encoder.layers.0', () => {
+    expect(scopeOf('/encoder/layers.0/self_attn/MatMul')).toEqual({ path: ['encoder', 'layers', '0', 'self_attn'], leaf: 'MatMul' });
+  });
+});

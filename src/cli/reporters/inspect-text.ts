@@ -16,5 +16,9 @@ export function renderInspect(r: InspectResult): string {
   const total = r.parameters.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
   out.push(`${r.parameters.length} parameters (${total.toLocaleString('en-US')} values) in ${r.cells.length} Cells`);
   if (r.functionalOps.length) out.push(`functional ops: ${r.functionalOps.map(f => `${f.msApi} x${f.count}`).join(', ')}`);
+  if (r.functionalScopes.length) {
+    out.push('', 'Imported as functional ops (MindSpore has no single Cell for these; a port writes the same ops in construct):');
+    for (const f of r.functionalScopes) out.push(`  ${f.scope}: ${f.ops.map(o => `${o.msApi.replace(/^mindspore\./, '')}${o.count > 1 ? ` ×${o.count}` : ''}`).join(', ')}`);
+  }
   return out.join('\n');
 }
