@@ -28,9 +28,20 @@ export async function writeRepro(dir: string, layer: string, model: OnnxModel, n
   const step = network.steps.find(s => layerName(s) === layer);
   if (!step) throw new UsageError(`--repro: no layer named ${layer}`);
   const graphInputs = new Set(network.inputNames);
-  const runtimeInputs = step.node.inputs.filter(n => n && !network.constants.has(n) && !model.graph.initializers.has(n));
+  // the original nodes of this layer: one, or the group a fused module came from (with the Constants it reads)
+  const proto = decodeModelProto(model.bytes);
+  const all = proto.graph!.node!;
+  const group = step.node.fusedFrom
+    ? all.filter(n => step.node.fusedFrom!.includes(n.name ?? ''))
+    : all.filter(n => (n.output ?? []).join('\u0000') === step.node.outputs.join('\u0000'));
+  if (!group.length) throw new UsageError(`--repro: node ${step.node.name} not found in the model`);
+  const read = new Set(group.flatMap(n => n.input ?? []));
+  const nodes = [...all.filter(n => n.opType === 'Constant' && (n.output ?? []).some(o => read.has(o)) && !group.includes(n)), ...group];
+  const producedHere = new Set(nodes.flatMap(n => n.output ?? []));
+  const external = [...new Set(nodes.flatMap(n => n.input ?? []))].filter(n => n && !producedHere.has(n));
+  const runtimeInputs = external.filter(n => !network.constants.has(n) && !model.graph.initializers.has(n));
   const needRef = [...runtimeInputs.filter(n => !graphInputs.has(n)), ...step.node.outputs.filter(Boolean)];
-  const session = await ort.InferenceSession.create(exposeIntermediates(model, needRef));
+  const session = await ort.InferenceSession.create(exposeIntermediates(model, needRef), { logSeverityLevel: 3 });
   const f: Record<string, ort.Tensor> = {};
   for (const [k, v] of feeds) f[k] = toOrt(v);
   const out = await session.run(f, needRef);
@@ -40,16 +51,12 @@ export async function writeRepro(dir: string, layer: string, model: OnnxModel, n
   const value = (n: string): Tensor | undefined => (n ? ref.get(n) ?? network.constants.get(n) : undefined);
   const ours = noGrad(() => step.run(step.inputs.map(value)));
 
-  // the node exactly as the model has it (attributes included), found by its outputs
-  const proto = decodeModelProto(model.bytes);
-  const node = proto.graph!.node!.find(n => (n.output ?? []).join('\u0000') === step.node.outputs.join('\u0000'));
-  if (!node) throw new UsageError(`--repro: node ${step.node.name} not found in the model`);
-  const initializers = step.node.inputs.filter(n => n && (network.constants.has(n) || model.graph.initializers.has(n)))
+  const initializers = external.filter(n => network.constants.has(n) || model.graph.initializers.has(n))
     .map(n => tensorToProto(n, model.graph.initializers.get(n) ?? network.constants.get(n)!));
   const repro = encodeModelProto({
     irVersion: proto.irVersion, producerName: 'msport --repro', opsetImport: proto.opsetImport,
     graph: {
-      name: `repro_${layer}`, node: [node], initializer: initializers,
+      name: `repro_${layer}`, node: nodes, initializer: initializers,
       input: runtimeInputs.map(n => valueInfoOf(n, ref.get(n)!)),
       output: step.node.outputs.filter(Boolean).map(n => valueInfoOf(n, ref.get(n)!)),
     },

@@ -8,6 +8,7 @@ import type { OnnxModel, OnnxNode, Dim } from './proto.js';
 import type { BuildCtx, Built } from './handler.js';
 import { selectHandler } from './ops/index.js';
 import { scopeOf } from './scope.js';
+import { applyFusions } from './fusions.js';
 import { OnnxNetwork, ScopeCell, Step } from './network.js';
 import { rule, TorchApi } from '../mappings/index.js';
 
@@ -66,6 +67,8 @@ interface TreeNode { children: Map<string, TreeNode>; cell: Cell | null }
 export interface ImportOptions {
   /** leave these `api#arg` default differences at MindSpore's default (for measuring a rule's consequence) */
   keepMsDefaults?: ReadonlySet<string>;
+  /** put decomposed modules (LayerNorm, GELU, Linear) back together as Cells (default true) */
+  fuse?: boolean;
 }
 
 export const ruleArgKey = (api: string, arg: string): string => `${api}#${arg}`;
@@ -75,7 +78,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   const keep = opts.keepMsDefaults ?? new Set<string>();
   const g = model.graph;
   const opset = model.opsets.get('') ?? 1;
-  const order = topoSort(model);
+  const order = opts.fuse === false ? topoSort(model) : applyFusions(model, topoSort(model));
   const constants = new Map<string, Tensor>(g.initializers);
   const ranks = new Map<string, Dim[]>();
   for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo.values()]) if (v.dims) ranks.set(v.name, v.dims);
@@ -87,7 +90,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
 
   noGrad(() => {
     for (const node of order) {
-      const build = selectHandler(node.domain, node.opType, node.domain === '' ? opset : model.opsets.get(node.domain) ?? 1);
+      const build = selectHandler(node.domain, node.opType, node.fusedOpset ? Infinity : node.domain === '' ? opset : model.opsets.get(node.domain) ?? 1);
       if (!build) {
         const key = `${node.domain}::${node.opType}`;
         const u = unsupported.get(key) ?? { opType: node.opType, domain: node.domain, opset: node.domain === '' ? opset : model.opsets.get(node.domain) ?? 1, count: 0, nodes: [] };

@@ -51,6 +51,10 @@ export interface OnnxNode {
   inputs: string[];
   outputs: string[];
   attrs: Map<string, AttrValue>;
+  /** for a node msport fused from a decomposed module: the original node names */
+  fusedFrom?: string[];
+  /** a fused node is built with the newest handler regardless of the model's opset */
+  fusedOpset?: boolean;
 }
 
 export interface OnnxGraph {

@@ -1,0 +1,106 @@
+/**
+ * Scope fusions: a PyTorch module that the exporter decomposed into primitive nodes (LayerNorm before opset 17, exact
+ * GELU, Linear on a 3-D input as MatMul + Add) is put back together as the one MindSpore Cell a port would use, so
+ * its Parameters get MindSpore names (`norm1.gamma`). Each rule matches the non-Constant nodes of one module scope
+ * exactly and emits one standard ONNX node for the existing handlers; anything else stays functional.
+ */
+import { Tensor } from '../runtime/tensor.js';
+import type { OnnxModel, OnnxNode } from './proto.js';
+import { scopeOf } from './scope.js';
+
+interface FusionRule {
+  name: string;
+  /** op types of the scope's nodes (Constant excluded), as a sorted multiset */
+  ops: string[];
+  fuse(nodes: OnnxNode[], k: (name: string) => Tensor | undefined): OnnxNode | null;
+}
+
+const sortedOps = (ns: OnnxNode[]): string => ns.map(n => n.opType).sort().join(',');
+const one = (ns: OnnxNode[], op: string): OnnxNode => ns.find(n => n.opType === op)!;
+const scalar = (t: Tensor | undefined): number | undefined => (t && t.size === 1 ? t.get(0) : undefined);
+const fused = (from: OnnxNode[], opType: string, inputs: string[], outputs: string[], attrs: [string, number | string][]): OnnxNode => ({
+  name: from[0]!.name, opType, domain: '', inputs, outputs, attrs: new Map(attrs), fusedFrom: from.map(n => n.name), fusedOpset: true,
+});
+
+export const fusionRules: FusionRule[] = [
+  {
+    // torch.nn.Linear on an input of rank > 2: MatMul(x, Wᵀ) [+ Add(b)] → Gemm(x, Wᵀ, b) with transB=0 → nn.Dense
+    name: 'Linear',
+    ops: ['Add', 'MatMul'],
+    fuse(ns, k) {
+      const mm = one(ns, 'MatMul'), add = one(ns, 'Add');
+      const w = k(mm.inputs[1]!);
+      const bias = add.inputs.find(i => i !== mm.outputs[0]);
+      const b = bias ? k(bias) : undefined;
+      if (!w || w.ndim !== 2 || !b || b.ndim !== 1 || b.size !== w.shape[1] || !add.inputs.includes(mm.outputs[0]!)) return null;
+      return fused(ns, 'Gemm', [mm.inputs[0]!, mm.inputs[1]!, bias!], add.outputs, [['transB', 0]]);
+    },
+  },
+  {
+    // torch.nn.LayerNorm before opset 17: mean, x − mean, pow 2, mean, + eps, sqrt, divide, · weight, + bias
+    name: 'LayerNorm',
+    ops: ['Add', 'Add', 'Div', 'Mul', 'Pow', 'ReduceMean', 'ReduceMean', 'Sqrt', 'Sub'],
+    fuse(ns, k) {
+      const [m1] = ns.filter(n => n.opType === 'ReduceMean');
+      const sub = one(ns, 'Sub'), pow = one(ns, 'Pow'), div = one(ns, 'Div'), mul = one(ns, 'Mul'), sqrt = one(ns, 'Sqrt');
+      const [addEps, addBias] = ns.filter(n => n.opType === 'Add');
+      const x = m1!.inputs[0]!;
+      const axes = m1!.attrs.get('axes') as number[] | undefined;
+      if (!axes || sub.inputs[0] !== x || sub.inputs[1] !== m1!.outputs[0] || scalar(k(pow.inputs[1]!)) !== 2) return null;
+      if (!addEps || !addBias || sqrt.inputs[0] !== addEps.outputs[0] || div.inputs[0] !== sub.outputs[0] || mul.inputs[0] !== div.outputs[0]) return null;
+      const eps = scalar(k(addEps.inputs[1]!)), weight = mul.inputs[1]!, bias = addBias.inputs.find(i => i !== mul.outputs[0])!;
+      const w = k(weight);
+      if (eps === undefined || !w || !k(bias) || axes.some(a => a >= 0) || axes.length !== w.ndim) return null;
+      return fused(ns, 'LayerNormalization', [x, weight, bias], addBias.outputs, [['axis', Math.min(...axes)], ['epsilon', eps]]);
+    },
+  },
+  {
+    // exact GELU: x · 0.5 · (1 + erf(x / √2))
+    name: 'GELU',
+    ops: ['Add', 'Div', 'Erf', 'Mul', 'Mul'],
+    fuse(ns, k) {
+      const div = one(ns, 'Div'), erf = one(ns, 'Erf'), add = one(ns, 'Add');
+      const [mulX, mulHalf] = ns.filter(n => n.opType === 'Mul');
+      const x = div.inputs[0]!;
+      if (Math.abs((scalar(k(div.inputs[1]!)) ?? 0) - Math.SQRT2) > 1e-6 || erf.inputs[0] !== div.outputs[0]) return null;
+      if (scalar(k(add.inputs[1]!)) !== 1 || !mulX || !mulHalf || !mulX.inputs.includes(x) || !mulX.inputs.includes(add.outputs[0]!)) return null;
+      if (mulHalf.inputs[0] !== mulX.outputs[0] || scalar(k(mulHalf.inputs[1]!)) !== 0.5) return null;
+      return fused(ns, 'Gelu', [x], mulHalf.outputs, [['approximate', 'none']]);
+    },
+  },
+];
+
+/** Replace every scope that matches a rule with its fused node; the rest of the graph is untouched. */
+export function applyFusions(model: OnnxModel, nodes: OnnxNode[]): OnnxNode[] {
+  const constantNodes = new Map<string, Tensor>();
+  for (const n of nodes) if (n.opType === 'Constant' && n.attrs.get('value') instanceof Tensor) constantNodes.set(n.outputs[0]!, n.attrs.get('value') as Tensor);
+  const k = (name: string): Tensor | undefined => model.graph.initializers.get(name) ?? constantNodes.get(name);
+  const byScope = new Map<string, OnnxNode[]>();
+  for (const n of nodes) {
+    if (!n.name.startsWith('/')) continue;
+    const key = scopeOf(n.name).path.join('.');
+    if (!key) continue;
+    (byScope.get(key) ?? byScope.set(key, []).get(key)!).push(n);
+  }
+  const consumers = new Map<string, number>();
+  for (const n of nodes) for (const i of n.inputs) if (i) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  const graphOutputs = new Set(model.graph.outputs.map(o => o.name));
+  const replace = new Map<OnnxNode, OnnxNode | null>();
+  for (const scopeNodes of byScope.values()) {
+    const work = scopeNodes.filter(n => n.opType !== 'Constant');
+    const sig = sortedOps(work);
+    for (const rule of fusionRules) {
+      if ([...rule.ops].sort().join(',') !== sig) continue;
+      const f = rule.fuse(work, k);
+      if (!f) continue;
+      // inner tensors must not be read outside the fused group
+      const inner = work.flatMap(n => n.outputs).filter(o => !f.outputs.includes(o));
+      const innerReaders = new Map<string, number>();
+      for (const n of work) for (const i of n.inputs) innerReaders.set(i, (innerReaders.get(i) ?? 0) + 1);
+      if (inner.some(o => graphOutputs.has(o) || (consumers.get(o) ?? 0) !== (innerReaders.get(o) ?? 0))) continue;
+      work.forEach((n, i) => replace.set(n, i === work.length - 1 ? f : null));
+      break;
+    }
+  }
+  return nodes.flatMap(n => (replace.has(n) ? (replace.get(n) ? [replace.get(n)!] : []) : [n]));
+}
