@@ -65,7 +65,7 @@ describe('msport check', () => {
     writeFileSync(truncated, readFileSync('fixtures/models/seed_cnn.onnx').subarray(0, 3000));
     const text = join(dir, 'text.onnx');
     writeFileSync(text, 'hello, this is not a model\n');
-    for (const [file, msg] of [['nope.onnx', /model file not found: nope.onnx/], [truncated, /not a readable ONNX model/], [text, /not (a readable )?(an )?ONNX model/]] as const) {
+    for (const [file, msg] of [['nope.onnx', /model file or folder not found: nope.onnx/], [truncated, /not a readable ONNX model/], [text, /not (a readable )?(an )?ONNX model/]] as const) {
       const r = await runCli(['check', file]);
       expect(r.code, file).toBe(2);
       expect(r.stderr).toMatch(msg);

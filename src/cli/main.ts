@@ -1,7 +1,15 @@
 /** msport command line: thin commands over the library; reporters render results; exit codes per the README. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { performance } from 'node:perf_hooks';
 import chalk from 'chalk';
-import { check, DEFAULT_TOLERANCE } from '../check.js';
+import { check, CheckResult, DEFAULT_TOLERANCE } from '../check.js';
+import { expandModelArgs } from './models.js';
+import { explicitFlags, loadConfig, loadConfigFile, ModelSettings, settingsFor } from './config.js';
+import { createProgress } from './progress.js';
+import { ModelRun, modelVerdict, runError } from './reporters/verdict.js';
+import { renderSummary, worstExitCode } from './reporters/summary.js';
+import { renderJunit } from './reporters/junit.js';
+import { appendStepSummary, githubAnnotations } from './reporters/github.js';
 import { inspect } from '../inspect.js';
 import { MsportError, UnsupportedOpsError, UsageError } from '../errors.js';
 import { renderCheckTable } from './reporters/check-table.js';
@@ -66,16 +74,19 @@ function parseInputs(specs: string[]): Map<string, string> {
 interface GlobalOpts { verbose?: boolean; color?: boolean }
 
 function errorPayload(model: string, e: unknown) {
-  const err = e instanceof MsportError ? { code: e.code, message: e.message } : { code: 'MSPORT_INTERNAL', message: (e as Error).message };
+  const err = e instanceof MsportError ? { code: e.code, message: oneLine(e.message) } : { code: 'MSPORT_INTERNAL', message: oneLine(String((e as Error).message)) };
   const unsupported = e instanceof UnsupportedOpsError ? e.ops.map(({ opType, domain, opset, count, nodes }) => ({ opType, domain, opset, count, nodes })) : undefined;
-  return { model, passed: false, error: err, ...(unsupported ? { unsupported } : {}) };
+  return { version: JSON_VERSION, model, passed: false, error: err, ...(unsupported ? { unsupported } : {}) };
 }
 
 function renderUnsupported(e: UnsupportedOpsError): string {
   const lines = [`msport: the model uses ${e.ops.length} unsupported operator type${e.ops.length === 1 ? '' : 's'}:`];
-  for (const o of e.ops) lines.push(`  ${o.domain ? `${o.domain}::` : ''}${o.opType} (opset ${o.opset}) x${o.count}  e.g. ${o.nodes[0]}`);
+  for (const o of e.ops) lines.push(oneLine(`  ${o.domain ? `${o.domain}::` : ''}${o.opType} (opset ${o.opset}) x${o.count}  e.g. ${o.nodes[0]}`));
   return lines.join('\n');
 }
+
+/** Control characters from a model (names with newlines) would break the one-line contract: show them escaped. */
+export const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f]/g, c => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 /** Print the error as one line (stack only with --verbose) and return its exit code. */
 function report(e: unknown, opts: GlobalOpts, json: boolean, model: string): number {
@@ -85,12 +96,12 @@ function report(e: unknown, opts: GlobalOpts, json: boolean, model: string): num
     return e.exitCode;
   }
   if (e instanceof MsportError) {
-    process.stderr.write(`msport: error: ${e.message}\n`);
+    process.stderr.write(`msport: error: ${oneLine(e.message)}\n`);
     if (opts.verbose && e.stack) process.stderr.write(e.stack + '\n');
     return e.exitCode;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`msport: internal error: ${msg.split('\n')[0]}${opts.verbose ? '' : ' (rerun with --verbose for details)'}\n`);
+  process.stderr.write(`msport: internal error: ${oneLine(msg.split('\n')[0]!)}${opts.verbose ? '' : ' (rerun with --verbose for details)'}\n`);
   if (opts.verbose && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
   return EXIT.internal;
 }
@@ -106,8 +117,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .hook('preAction', cmd => { if (cmd.opts<GlobalOpts>().color === false) chalk.level = 0; });
 
   program.command('check')
-    .description('run MODEL in onnxruntime and in the MindSpore Cell runtime on the same inputs and compare every output')
-    .argument('<model>', 'path to an .onnx file')
+    .description('run each MODEL in onnxruntime and in the MindSpore Cell runtime on the same inputs and compare every output')
+    .argument('<models...>', '.onnx files, folders (every .onnx below) or globs')
     .addOption(new Option('--atol <n>', 'absolute tolerance').argParser(num('--atol')).default(DEFAULT_TOLERANCE.atol))
     .addOption(new Option('--rtol <n>', 'relative tolerance').argParser(num('--rtol')).default(DEFAULT_TOLERANCE.rtol))
     .addOption(new Option('--seed <n>', 'seed for random inputs').argParser(int).default(0))
@@ -123,29 +134,54 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--baseline <file>', 'fail when a difference grew beyond --baseline-factor relative to a saved run')
     .addOption(new Option('--baseline-factor <x>', 'allowed growth over the baseline').argParser(num('--baseline-factor')).default(2))
     .option('--repro <dir>', 'write the first diverging layer as a one-node ONNX model with its inputs and outputs (implies --layers)')
+    .option('--config <file>', 'settings file (default: msport.config.json or package.json "msport", found upwards)')
+    .option('--junit <file>', 'write JUnit XML: one testcase per model output (and per layer with --layers)')
+    .option('-q, --quiet', 'no progress output')
     .option('--json', 'print one JSON object on stdout')
     .addHelpText('after', EXIT_HELP)
-    .action(async (model: string, o: { atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean; layers?: boolean; repro?: string; samples: number; weights?: string; train?: boolean;
-      csv?: string; nodeData?: string; saveResults?: string; baseline?: string; baselineFactor: number }) => {
+    .action(async (args: string[], o: CheckFlags, cmd: Command) => {
       const g = program.opts<GlobalOpts>();
       try {
         if ((o.csv || o.nodeData) && !o.layers && !o.repro) throw new UsageError('--csv and --node-data need --layers');
-        const base = o.baseline ? readSavedRun(o.baseline) : null;
-        const r = await check(model, { atol: o.atol, rtol: o.rtol, seed: o.seed, shapes: parseShapes(o.shape), inputs: parseInputs(o.input), layers: o.layers, repro: o.repro,
-          samples: o.samples, weights: o.weights, allowTrain: o.train });
-        const saved = toSavedRun(r);
-        if (o.saveResults) writeFileAtomic(o.saveResults, JSON.stringify(saved, null, 1) + '\n');
-        if (o.csv && r.layers) writeFileAtomic(o.csv, layersCsv(r.layers));
-        if (o.nodeData && r.layers) writeFileAtomic(o.nodeData, layersNodeData(r.layers, basename(model).replace(/\.onnx$/, '')));
-        if (base) {
-          r.regressions = compareWithBaseline(saved, base, o.baselineFactor);
-          if (r.regressions.length) r.passed = false;
+        const { files, errors } = expandModelArgs(args);
+        if (errors.length) throw new UsageError(errors.join('; '));
+        const perModelFiles = [o.csv, o.nodeData, o.saveResults, o.baseline, o.repro, o.weights].filter(Boolean);
+        if (files.length > 1 && perModelFiles.length) throw new UsageError('--csv, --node-data, --save-results, --baseline, --repro and --weights take one model at a time');
+        const loaded = o.config ? loadConfigFile(o.config) : loadConfig();
+        const flags = { ...explicitFlags(cmd), shapes: parseShapes(o.shape), inputs: parseInputs(o.input) };
+        const progress = createProgress({ quiet: o.quiet });
+        const runs: ModelRun[] = [];
+        const t0 = performance.now();
+        for (const [i, model] of files.entries()) {
+          progress.start(i + 1, files.length, model);
+          const st = settingsFor(loaded, model, flags);
+          const t = performance.now();
+          const meta = { model, skipOutputs: st.skipOutputs, expectFail: st.expectFail };
+          try {
+            runs.push({ ...meta, result: await checkOne(model, st, o), ms: performance.now() - t });
+          } catch (e) {
+            if (files.length === 1) { progress.done(); throw e; }
+            runs.push({ ...meta, error: runError(e), ms: performance.now() - t });
+          }
         }
-        process.stdout.write((o.json ? JSON.stringify(toJson(r)) : renderCheckTable(r)) + '\n');
-        if (o.repro && !o.json) process.stderr.write(r.repro ? `msport: wrote a reproduction of ${r.repro.layer} to ${r.repro.dir}\n` : 'msport: no layer diverges; no reproduction written\n');
-        setExit(r.passed ? EXIT.ok : EXIT.mismatch);
+        progress.done();
+        const code = worstExitCode(runs.map(r => modelVerdict(r).exitCode));
+        if (files.length === 1) {
+          const r = runs[0]!.result!;
+          process.stdout.write((o.json ? JSON.stringify(toJson(r)) : renderCheckTable(r)) + '\n');
+          if (o.repro && !o.json) process.stderr.write(r.repro ? `msport: wrote a reproduction of ${r.repro.layer} to ${r.repro.dir}\n` : 'msport: no layer diverges; no reproduction written\n');
+        } else if (o.json) {
+          process.stdout.write(JSON.stringify({
+            version: JSON_VERSION, passed: code === 0,
+            models: runs.map(r => (r.result ? toJson(r.result) : { version: JSON_VERSION, model: r.model, passed: false, error: { code: r.error!.code, message: oneLine(r.error!.message) }, ...(r.error!.unsupported ? { unsupported: r.error!.unsupported } : {}) })),
+          }) + '\n');
+        } else process.stdout.write(renderSummary(runs, { totalMs: performance.now() - t0 }) + '\n');
+        if (o.junit) writeFileAtomic(o.junit, renderJunit(runs, { timestamp: new Date() }));
+        for (const line of githubAnnotations(runs)) process.stderr.write(line + '\n');
+        try { appendStepSummary(runs); } catch (e) { process.stderr.write(`msport: warning: ${oneLine((e as Error).message)}\n`); }
+        setExit(code);
       } catch (e) {
-        setExit(report(e, g, !!o.json, model));
+        setExit(report(e, g, !!o.json, args.join(' ')));
       }
     });
 
@@ -224,7 +260,7 @@ export function toJson(r: Awaited<ReturnType<typeof check>>) {
     outputs: r.outputs.map(o => ({
       name: o.name, shape: o.shape, referenceShape: o.referenceShape, maxAbsDiff: jsonNum(o.maxAbsDiff), maxRelDiff: jsonNum(o.maxRelDiff),
       meanAbsDiff: jsonNum(o.meanAbsDiff), mismatches: o.mismatches, size: o.size, worstIndex: o.worstIndex, worstSample: o.worstSample,
-      reference: o.reference, actual: o.actual, passed: o.passed, ...(o.error ? { error: o.error } : {}),
+      reference: o.reference === null ? null : jsonNum(o.reference), actual: o.actual === null ? null : jsonNum(o.actual), passed: o.passed, ...(o.error ? { error: o.error } : {}),
       atol: o.atol, rtol: o.rtol, cosine: jsonNum(o.cosine), minPassingAtol: jsonNum(o.minPassingAtol), ...(o.topk ? { topk: o.topk } : {}),
       histogram: o.histogram,
     })),
@@ -233,7 +269,7 @@ export function toJson(r: Awaited<ReturnType<typeof check>>) {
         name: l.name, kind: l.kind, api: l.api, torchApi: l.torchApi, node: l.node, shape: l.shape,
         maxAbsDiff: jsonNum(l.maxAbsDiff), maxRelDiff: jsonNum(l.maxRelDiff), mismatches: l.mismatches, passed: l.passed,
         local: l.local ? { maxAbsDiff: jsonNum(l.local.maxAbsDiff), maxRelDiff: jsonNum(l.local.maxRelDiff), mismatches: l.local.mismatches, passed: l.local.passed } : null,
-        introducesError: l.introducesError, withinNoise: l.withinNoise, noiseFloor: l.noiseFloor, noiseRatio: l.noiseRatio === null ? null : jsonNum(l.noiseRatio),
+        introducesError: l.introducesError, withinNoise: l.withinNoise, noiseFloor: l.noiseFloor === null ? null : jsonNum(l.noiseFloor), noiseRatio: l.noiseRatio === null ? null : jsonNum(l.noiseRatio),
         histogram: l.histogram, ms: l.ms, ...(l.error ? { error: l.error } : {}),
       })),
       firstDivergence: r.layers.firstDivergence,
@@ -249,9 +285,36 @@ export function toJson(r: Awaited<ReturnType<typeof check>>) {
 /** JSON has no Infinity/NaN: they become strings so a reader still sees them. */
 const jsonNum = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
 
+let epipeHandled = false;
+
+interface CheckFlags {
+  atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean; layers?: boolean; repro?: string; samples: number;
+  weights?: string; train?: boolean; csv?: string; nodeData?: string; saveResults?: string; baseline?: string; baselineFactor: number;
+  config?: string; junit?: string; quiet?: boolean;
+}
+
+/** One model under the merged settings (defaults < config < per-model entries < flags), with its side outputs. */
+async function checkOne(model: string, st: ModelSettings, o: CheckFlags): Promise<CheckResult> {
+  const base = o.baseline ? readSavedRun(o.baseline) : null;
+  const r = await check(model, { atol: st.atol, rtol: st.rtol, seed: st.seed, samples: st.samples ?? o.samples, shapes: st.shapes, inputs: st.inputs,
+    layers: o.layers, repro: o.repro, weights: o.weights, allowTrain: o.train });
+  const saved = toSavedRun(r);
+  if (o.saveResults) writeFileAtomic(o.saveResults, JSON.stringify(saved, null, 1) + '\n');
+  if (o.csv && r.layers) writeFileAtomic(o.csv, layersCsv(r.layers));
+  if (o.nodeData && r.layers) writeFileAtomic(o.nodeData, layersNodeData(r.layers, basename(model).replace(/\.onnx$/, '')));
+  if (base) {
+    r.regressions = compareWithBaseline(saved, base, o.baselineFactor);
+    if (r.regressions.length) r.passed = false;
+  }
+  return r;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  // a reader that stops early (`| head`) is not an error
-  process.stdout.on('error', e => { if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+  // a reader that stops early (`| head`) is not an error; registered once even when main() runs in-process repeatedly
+  if (!epipeHandled) {
+    epipeHandled = true;
+    process.stdout.on('error', e => { if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+  }
   let code = 0;
   const program = buildProgram(c => { code = c; });
   try {

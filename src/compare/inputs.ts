@@ -6,8 +6,8 @@ import type { ValueInfo } from '../onnx/proto.js';
 import { UsageError } from '../errors.js';
 import { readNpy } from './npy.js';
 
-/** Largest input msport generates, to refuse absurd dims before allocating. */
-const MAX_INPUT_ELEMENTS = 1 << 28;
+/** Largest input msport generates (128 MiB of float32), to refuse absurd dims before allocating. */
+const MAX_INPUT_ELEMENTS = 1 << 25;
 
 /** Resolve an input's concrete shape: symbolic dims come from `--shape NAME=d0,d1,...`. */
 export function resolveInputShape(v: ValueInfo, shapes: Map<string, number[]>): number[] {

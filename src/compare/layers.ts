@@ -245,7 +245,7 @@ function withScopes(steps: Step[], entries: LayerComparison[], perTensor: Map<st
 
 async function createSession(bytes: Uint8Array, threads?: number): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+    return await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
   } catch (e) {
     throw new ModelLoadError(`onnxruntime cannot load the model with intermediate outputs: ${(e as Error).message.split('\n')[0]}`);
   }

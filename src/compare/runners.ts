@@ -40,7 +40,7 @@ export class OrtRunner implements Runner {
 
   static async create(bytes: Uint8Array, opts: { threads?: number } = {}): Promise<OrtRunner> {
     try {
-      const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: opts.threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+      const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: opts.threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
       return new OrtRunner(session);
     } catch (e) {
       throw new ModelLoadError(`onnxruntime cannot load the model: ${firstLine((e as Error).message)}`);

@@ -3,7 +3,7 @@ import { Cell } from '../runtime/cell.js';
 import { Parameter } from '../runtime/parameter.js';
 import { Tensor } from '../runtime/tensor.js';
 import { noGrad } from '../runtime/autograd.js';
-import { ModelLoadError, UnsupportedOp, UnsupportedOpsError } from '../errors.js';
+import { ModelLoadError, MsportError, UnsupportedOp, UnsupportedOpsError } from '../errors.js';
 import type { OnnxModel, OnnxNode, Dim } from './proto.js';
 import type { BuildCtx, Built } from './handler.js';
 import { selectHandler } from './ops/index.js';
@@ -106,7 +106,12 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
         hasInput: i => !!node.inputs[i],
         keepMsDefault: (api, arg) => keep.has(ruleArgKey(api, arg)),
       };
-      const built = build(ctx);
+      let built: Built;
+      try { built = build(ctx); } catch (e) {
+        // a handler or Cell refusing the node's attributes is a bad model, not an msport bug
+        if (e instanceof MsportError) throw e;
+        throw new ModelLoadError(`node ${node.name} (${node.opType}): ${(e as Error).message}`);
+      }
       if (built.kind === 'op' && node.inputs.every(i => !i || constants.has(i))) {
         // everything it reads is known at import: compute once (shape arithmetic, Constant nodes)
         let outs: Tensor[];

@@ -82,7 +82,12 @@ function valueInfo(v: ValueInfoMsg): ValueInfo {
   const code = tt?.elemType ?? 0;
   // the dim oneof: a number, a symbolic name, or neither (an anonymous symbolic dim)
   const dims = tt?.shape
-    ? (tt.shape.dim ?? []).map((d, i): Dim => ((d as { value?: string }).value === 'dimValue' ? toNum(d.dimValue as number | Long) : d.dimParam || `${v.name}_dim${i}`))
+    ? (tt.shape.dim ?? []).map((d, i): Dim => {
+      if ((d as { value?: string }).value !== 'dimValue') return d.dimParam || `${v.name}_dim${i}`;
+      const n = toNum(d.dimValue as number | Long);
+      if (n < 0 || !Number.isSafeInteger(n)) throw new ModelLoadError(`${v.name}: dim ${i} is ${n}; dims must be non-negative integers`);
+      return n;
+    })
     : null;
   return { name: v.name ?? '', dtype: ONNX_DTYPES[code] ?? null, dtypeName: ONNX_DTYPE_NAMES[code] ?? String(code), dims };
 }
@@ -169,6 +174,8 @@ function checked<T extends { length: number }>(a: T, n: number, name: string): T
 }
 
 function decodeAttr(a: onnxProto.onnx.IAttributeProto, ctx: DecodeCtx): AttrValue {
+  const missing = (a.type === 4 && !a.t) || (a.type === 5 && !a.g);
+  if (missing) throw new ModelLoadError(`attribute ${a.name}: declared type ${a.type} but holds no value of that type`);
   switch (a.type) {
     case 1: return a.f ?? 0;
     case 2: return toNum(a.i as number | Long);
