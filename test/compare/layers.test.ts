@@ -146,3 +146,19 @@ describe('--repro', () => {
     expect(JSON.parse(readFileSync(join(dir, 'repro.json'), 'utf8'))).toMatchObject({ layer: 'layer2.1', opType: 'BatchNormalization', msApi: 'mindspore.nn.BatchNorm2d' });
   });
 });
+
+describe('train phase', () => {
+  it('an un-inverted BatchNorm momentum in a train-phase export is found in that BatchNorm', async () => {
+    const model = modelFromFile('fixtures/models/seed_cnn.train.onnx');
+    const clean = await layersOf(model);
+    expect(clean.firstDivergence).toBeNull();
+    const rep = await layersOf(modelFromFile('fixtures/models/seed_cnn.train.onnx'), cells => {
+      const bn = cells.get('layer2.1') as nn.BatchNorm2d;
+      // MindSpore's momentum is 1 − PyTorch's; leaving PyTorch's 0.1 in place weights the batch statistics 9× too little
+      expect(bn.momentum).toBe(0.9);
+      (bn as { momentum: number }).momentum = 0.1;
+    });
+    expect(rep.firstDivergence).toBe('layer2.1');
+    expect(rep.layers.find(l => l.name === 'layer1.1')!.introducesError).toBe(false);
+  });
+});
