@@ -32,6 +32,8 @@ export interface CheckOptions extends Tolerance {
   weights?: string;
   /** allow Cells in train phase (otherwise a train-phase Cell is a reported problem) */
   allowTrain?: boolean;
+  /** per-layer tolerances (by layer name) for --layers, e.g. from the config's layerTolerances */
+  layerTolerances?: ReadonlyMap<string, Tolerance>;
 }
 
 export type OutputResult = OutputStats & { histogram: ErrorHistogram; atol: number; rtol: number };
@@ -126,7 +128,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   let repro: ReproResult | null | undefined;
   if (opts.layers || opts.repro) {
     const t6 = performance.now();
-    layers = await compareLayers(model, network, firstFeeds!, opts, { ortThreads: opts.ortThreads });
+    layers = await compareLayers(model, network, firstFeeds!, opts, { ortThreads: opts.ortThreads, layerTolerances: opts.layerTolerances });
     layersMs = performance.now() - t6;
     if (opts.repro) repro = layers.firstDivergence ? await writeRepro(opts.repro, layers.firstDivergence, model, network, firstFeeds!, opts) : null;
   }

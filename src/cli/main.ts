@@ -297,7 +297,7 @@ interface CheckFlags {
 async function checkOne(model: string, st: ModelSettings, o: CheckFlags): Promise<CheckResult> {
   const base = o.baseline ? readSavedRun(o.baseline) : null;
   const r = await check(model, { atol: st.atol, rtol: st.rtol, seed: st.seed, samples: st.samples ?? o.samples, shapes: st.shapes, inputs: st.inputs,
-    layers: o.layers, repro: o.repro, weights: o.weights, allowTrain: o.train });
+    layers: o.layers, repro: o.repro, weights: o.weights, allowTrain: o.train, layerTolerances: st.layerTolerances });
   const saved = toSavedRun(r);
   if (o.saveResults) writeFileAtomic(o.saveResults, JSON.stringify(saved, null, 1) + '\n');
   if (o.csv && r.layers) writeFileAtomic(o.csv, layersCsv(r.layers));

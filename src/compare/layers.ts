@@ -82,7 +82,8 @@ export function layerName(step: Step): string {
   return step.scope ? `${step.scope}/${leaf}` : leaf;
 }
 
-export async function compareLayers(model: OnnxModel, network: OnnxNetwork, feeds: Map<string, Tensor>, tol: Tolerance, opts: { chunk?: number; ortThreads?: number } = {}): Promise<LayerReport> {
+export async function compareLayers(model: OnnxModel, network: OnnxNetwork, feeds: Map<string, Tensor>, runTol: Tolerance,
+  opts: { chunk?: number; ortThreads?: number; layerTolerances?: ReadonlyMap<string, Tolerance> } = {}): Promise<LayerReport> {
   const steps = network.steps;
   const graphInputs = new Set(network.inputNames);
   const produced = new Set(steps.flatMap(s => s.outputs.filter(Boolean)));
@@ -131,6 +132,8 @@ export async function compareLayers(model: OnnxModel, network: OnnxNetwork, feed
   const entries: LayerComparison[] = [];
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
+    // a per-layer tolerance from the config (with its reason kept there) replaces the run's for this layer only
+    const tol = opts.layerTolerances?.get(layerName(step)) ?? runTol;
     await fetch([...step.outputs.filter(Boolean), ...step.inputs.filter(n => n && produced.has(n))]);
     // chained: msport's own values. A layer whose inputs are missing (an upstream layer failed) is not run.
     const t0 = performance.now();

@@ -162,3 +162,18 @@ describe('train phase', () => {
     expect(rep.layers.find(l => l.name === 'layer1.1')!.introducesError).toBe(false);
   });
 });
+
+describe('per-layer tolerances', () => {
+  it('a layer given its own tolerance is judged by it, the others by the run’s', async () => {
+    const model = modelFromFile('fixtures/models/seed_cnn.bn.onnx');
+    const { network } = importModel(model);
+    const bn = new Map(network.cellsAndNames()).get('layer2.1') as nn.BatchNorm2d;
+    bn.moving_mean.data = Float32Array.from(bn.moving_mean.data as Float32Array, v => v + 0.01);
+    const inputs = loadInputs(model.graph.inputs, { shapes: new Map(), files: new Map(), seed: 0 });
+    const feeds = new Map([['input', inputs[0]!]]);
+    expect((await compareLayers(model, network, feeds, tol)).firstDivergence).toBe('layer2.1');
+    const loose = await compareLayers(model, network, feeds, tol, { layerTolerances: new Map([['layer2.1', { atol: 0.1, rtol: 0 }]]) });
+    expect(loose.layers.find(l => l.name === 'layer2.1')!.local!.passed).toBe(true);
+    expect(loose.firstDivergence).toBeNull();
+  });
+});
