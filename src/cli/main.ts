@@ -106,6 +106,16 @@ function report(e: unknown, opts: GlobalOpts, json: boolean, model: string): num
   return EXIT.internal;
 }
 
+/** The tolerance and input options shared by `check` and `report` (one definition, one parse). */
+function addInputOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--atol <n>', 'absolute tolerance').argParser(num('--atol')).default(DEFAULT_TOLERANCE.atol))
+    .addOption(new Option('--rtol <n>', 'relative tolerance').argParser(num('--rtol')).default(DEFAULT_TOLERANCE.rtol))
+    .addOption(new Option('--seed <n>', 'seed for random inputs').argParser(int).default(0))
+    .option('--shape <name=dims>', 'concrete dims for an input, e.g. input=1,3,224,224 (repeatable)', collect, [])
+    .option('--input <name=file.npy>', 'feed an input from a .npy file (repeatable)', collect, [])
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('msport')
     .description('Check that a PyTorch model exported to ONNX computes the same on a MindSpore-semantics Cell runtime.')
@@ -116,14 +126,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .configureOutput({ outputError: (s, write) => write(`msport: error: ${s.replace(/^error: /, '').trim()}\n`) })
     .hook('preAction', cmd => { if (cmd.opts<GlobalOpts>().color === false) chalk.level = 0; });
 
-  program.command('check')
+  addInputOptions(program.command('check')
     .description('run each MODEL in onnxruntime and in the MindSpore Cell runtime on the same inputs and compare every output')
-    .argument('<models...>', '.onnx files, folders (every .onnx below) or globs')
-    .addOption(new Option('--atol <n>', 'absolute tolerance').argParser(num('--atol')).default(DEFAULT_TOLERANCE.atol))
-    .addOption(new Option('--rtol <n>', 'relative tolerance').argParser(num('--rtol')).default(DEFAULT_TOLERANCE.rtol))
-    .addOption(new Option('--seed <n>', 'seed for random inputs').argParser(int).default(0))
-    .option('--shape <name=dims>', 'concrete dims for an input, e.g. input=1,3,224,224 (repeatable)', collect, [])
-    .option('--input <name=file.npy>', 'feed an input from a .npy file (repeatable)', collect, [])
+    .argument('<models...>', '.onnx files, folders (every .onnx below) or globs'))
     .addOption(new Option('--samples <n>', 'input sets to run (sample k uses seed + k); the verdict must hold on all').argParser(positiveInt('--samples')).default(4))
     .option('--weights <file>', 'run with a MindSpore checkpoint (.ckpt or .safetensors) instead of the ONNX initializers')
     .option('--train', 'allow Cells in train phase (otherwise reported as a problem)')
@@ -185,16 +190,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
       }
     });
 
-  program.command('report')
+  addInputOptions(program.command('report')
     .description('write a migration report for MODEL: layers as PyTorch and MindSpore calls, names, and the measured effect of each API difference')
     .argument('<model>', 'path to an .onnx file')
     .addOption(new Option('--format <fmt>', 'md, json or html').choices(['md', 'json', 'html']).default('md'))
-    .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
-    .addOption(new Option('--atol <n>', 'absolute tolerance').argParser(num('--atol')).default(DEFAULT_TOLERANCE.atol))
-    .addOption(new Option('--rtol <n>', 'relative tolerance').argParser(num('--rtol')).default(DEFAULT_TOLERANCE.rtol))
-    .addOption(new Option('--seed <n>', 'seed for random inputs').argParser(int).default(0))
-    .option('--shape <name=dims>', 'concrete dims for an input (repeatable)', collect, [])
-    .option('--input <name=file.npy>', 'feed an input from a .npy file (repeatable)', collect, [])
+    .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout'))
     .action(async (model: string, o: { format: 'md' | 'json' | 'html'; output?: string; atol: number; rtol: number; seed: number; shape: string[]; input: string[] }) => {
       const g = program.opts<GlobalOpts>();
       try {
