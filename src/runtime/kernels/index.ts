@@ -1,8 +1,21 @@
 /**
  * Hot kernels behind one swappable table (tfjs-style backends): ops call `kernels.x`, never a concrete
  * implementation, so a WebAssembly or worker-thread backend can replace an entry without touching callers.
+ *
+ * The default table is the WebAssembly SIMD backend (./wasm.ts, built from asm/kernels.ts) when its module is
+ * present, with plain JS for small problems; MSPORT_KERNELS=js keeps plain JS everywhere. Large kernels use
+ * `setKernelThreads(n)` threads (MSPORT_THREADS; default min(2, cores)), split in a fixed way, so results do not
+ * depend on the thread count.
  */
+import { availableParallelism } from 'node:os';
 import { gemmJs, gemmNTJs } from './gemm-js.js';
+import { conv2dJs } from './conv-js.js';
+import { erfFast } from './erf-js.js';
+import { maxPool2dJs, type Pool2DGeometry } from './pool-js.js';
+import { WasmBackend, type Conv2DGeometry } from './wasm.js';
+
+export type { Conv2DGeometry } from './wasm.js';
+export type { Pool2DGeometry } from './pool-js.js';
 
 export interface KernelSet {
   /** C[M×N] (+)= A[M×K] · B[K×N], all row-major, with leading dimensions lda/ldb/ldc and offsets. */
@@ -12,15 +25,128 @@ export interface KernelSet {
        C: Float32Array, cOff: number, ldc: number, accumulate: boolean): void;
   /** C[M×N] = A[M×K] · B[N×K]ᵀ (row-major B holding N rows of K): the Dense/Linear layout. */
   gemmNT(M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number): void;
+  /** Forward NCHW convolution by [O, C/group, KH, KW] weights (+ bias per output channel), into a new array. */
+  conv2d(p: Conv2DGeometry, X: Float32Array, W: Float32Array, bias: Float32Array | null): Float32Array;
+  /** 1 / (1 + exp(−x)) elementwise, into a new array. */
+  sigmoid(X: Float32Array): Float32Array;
+  /** x > 0 ? x : 0 elementwise, into a new array. */
+  relu(X: Float32Array): Float32Array;
+  /** x < lo ? lo : x > hi ? hi : x elementwise, into a new array. */
+  clip(X: Float32Array, lo: number, hi: number): Float32Array;
+  /**
+   * Softmax along the last axis of a [rows × L] array into a new array, or null to have the caller compute it
+   * (the JS softmax lives with its op).
+   */
+  softmaxRows(X: Float32Array, rows: number, L: number): Float32Array | null;
+  /** erf elementwise, into a new array. */
+  erf(X: Float32Array): Float32Array;
+  /** Max pooling (window elements in row-major order from −∞; v > m or NaN v wins), into a new array. */
+  maxPool2d(g: Pool2DGeometry, X: Float32Array): Float32Array;
 }
 
-export const jsKernels: KernelSet = { gemm: gemmJs, gemmNT: gemmNTJs };
+function sigmoidJs(X: Float32Array): Float32Array {
+  const O = new Float32Array(X.length);
+  for (let i = 0; i < X.length; i++) O[i] = 1 / (1 + Math.exp(-X[i]!));
+  return O;
+}
 
-export const kernels: KernelSet = { ...jsKernels };
+function reluJs(X: Float32Array): Float32Array {
+  const O = new Float32Array(X.length);
+  for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = v > 0 ? v : 0; }
+  return O;
+}
+
+function clipJs(X: Float32Array, lo: number, hi: number): Float32Array {
+  const O = new Float32Array(X.length);
+  for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = v < lo ? lo : v > hi ? hi : v; }
+  return O;
+}
+
+function erfJs(X: Float32Array): Float32Array {
+  const O = new Float32Array(X.length);
+  for (let i = 0; i < X.length; i++) O[i] = erfFast(X[i]!);
+  return O;
+}
+
+export const jsKernels: KernelSet = { gemm: gemmJs, gemmNT: gemmNTJs, conv2d: conv2dJs, sigmoid: sigmoidJs, relu: reluJs, clip: clipJs, erf: erfJs, maxPool2d: maxPool2dJs, softmaxRows: () => null };
+
+const wasm = WasmBackend.load();
+
+/** Below this many multiply-adds a call stays in JS (copying operands in and out would cost more than it saves). */
+const WASM_MIN_MACS = 1 << 14;
+/**
+ * Operands above this many floats with few rows stay in JS: the copy would hold that much WebAssembly memory for the
+ * rest of the process (it never shrinks) to save little on a product that is memory-bound anyway (VGG's classifier).
+ */
+const WASM_BIG_FLOATS = 1 << 25;
+
+function wasmKernels(b: WasmBackend): KernelSet {
+  return {
+    gemm(M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate) {
+      if (M * N * K < WASM_MIN_MACS || M < 2 || (M < 16 && K * N > WASM_BIG_FLOATS) || !b.fits(M * lda + K * ldb + M * ldc)) return gemmJs(M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
+      b.gemm(M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
+    },
+    gemmNT(M, N, K, A, aOff, B, bOff, C, cOff) {
+      // a single row is a matrix-vector product: memory-bound, and copying B in would double its traffic
+      if (M * N * K < WASM_MIN_MACS || M < 2 || (M < 16 && K * N > WASM_BIG_FLOATS) || !b.fits((M + N) * K + M * N)) return gemmNTJs(M, N, K, A, aOff, B, bOff, C, cOff);
+      b.gemm(M, N, K, A, aOff, K, B, bOff, K, C, cOff, N, false, true);
+    },
+    conv2d(p, X, W, bias) {
+      const macs = p.N * p.O * p.OH * p.OW * (p.C / p.group) * p.KH * p.KW;
+      if (macs < WASM_MIN_MACS || !b.fits(p.N * (p.C * p.H * p.W + p.O * p.OH * p.OW) + W.length + p.O)) return conv2dJs(p, X, W, bias);
+      return b.conv2d(p, X, W, bias) ?? conv2dJs(p, X, W, bias);
+    },
+    // float32 exp (Cephes polynomial, ~1 ulp) instead of JS's double Math.exp: within 2e-7 relative of sigmoidJs
+    sigmoid(X) {
+      if (X.length < 256 || !b.fits(2 * X.length)) return sigmoidJs(X);
+      return b.unary('sigmoid', X);
+    },
+    // exact: pmax/pmin compare exactly as the JS ternaries do (NaN and −0 included), without their branch misses
+    relu(X) {
+      if (X.length < 256 || !b.fits(2 * X.length)) return reluJs(X);
+      return b.unary('relu', X);
+    },
+    clip(X, lo, hi) {
+      // bounds that are not float32 values, or lo > hi, keep the JS loop (exactly its comparisons)
+      if (X.length < 256 || !(lo <= hi) || Math.fround(lo) !== lo || Math.fround(hi) !== hi || !b.fits(2 * X.length)) return clipJs(X, lo, hi);
+      return b.unary('clip', X, lo, hi);
+    },
+    // float32 rational approximation (Eigen/XLA's): within 5e-7 relative of the double erf
+    erf(X) {
+      if (X.length < 256 || !b.fits(2 * X.length)) return erfJs(X);
+      return b.unary('erf', X);
+    },
+    // float32 exp (~1 ulp), float64 sum and division: within 3e-7 relative of the all-float64 JS softmax
+    softmaxRows(X, rows, L) {
+      if (L < 8 || X.length < 1024 || !b.fits(2 * X.length)) return null;
+      return b.softmaxRows(X, rows, L);
+    },
+    maxPool2d(g, X) {
+      return (X.length >= 256 && b.fits(X.length + g.planes * g.OH * g.OW) ? b.maxPool2d(g, X) : null) ?? maxPool2dJs(g, X);
+    },
+  };
+}
+
+export const kernels: KernelSet = wasm ? wasmKernels(wasm) : { ...jsKernels };
 
 /** Replace some kernels (e.g. with a WebAssembly build); returns a function restoring the previous ones. */
 export function useKernels(overrides: Partial<KernelSet>): () => void {
   const prev = { ...kernels };
   Object.assign(kernels, overrides);
   return () => { Object.assign(kernels, prev); };
+}
+
+function defaultThreads(): number {
+  const env = Number(process.env.MSPORT_THREADS);
+  if (Number.isInteger(env) && env >= 1) return env;
+  return Math.min(2, availableParallelism());
+}
+wasm?.setThreads(defaultThreads());
+
+/** Kernel threads for large kernels (fixed split, same results for any count); returns the count in effect. */
+export function setKernelThreads(n: number): number { return wasm ? wasm.setThreads(n) : 1; }
+
+export function kernelInfo(): { threads: number; description: string; stats: { workerParts: number; stolenParts: number; splitCalls: number } } {
+  const stats = wasm ? { ...wasm.stats } : { workerParts: 0, stolenParts: 0, splitCalls: 0 };
+  return wasm ? { threads: wasm.threadCount, description: `wasm-simd, ${wasm.threadCount} thread(s)`, stats } : { threads: 1, description: 'js', stats };
 }

@@ -28,37 +28,59 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
 
 /**
  * Calls `inner(outOff, aOff, aStep, bOff, bStep, len)` for each innermost run of the broadcast iteration,
- * so kernels keep a tight loop over the last dimension.
+ * so kernels keep a tight loop over the last dimension. Adjacent dims that both operands step through alike
+ * (contiguous, or both broadcast) are merged first, so runs are as long as the layout allows.
  */
 export function forEachBroadcastRun(
   outShape: Shape, aShape: Shape, bShape: Shape,
   inner: (o: number, ao: number, as: number, bo: number, bs: number, len: number) => void,
 ): void {
-  const n = outShape.length;
   const size = shapeSize(outShape);
   if (size === 0) return;
+  if (outShape.length === 0) { inner(0, 0, 0, 0, 0, 1); return; }
+  const sa0 = broadcastStrides(aShape, outShape);
+  const sb0 = broadcastStrides(bShape, outShape);
+  // merge dim d into d+1 when both operands' strides continue across the boundary
+  const shape: number[] = [], sa: number[] = [], sb: number[] = [];
+  for (let d = 0; d < outShape.length; d++) {
+    const n = outShape[d]!;
+    if (n === 1) continue;
+    const k = shape.length - 1;
+    if (k >= 0 && sa[k] === sa0[d]! * n && sb[k] === sb0[d]! * n) { shape[k]! *= n; sa[k] = sa0[d]!; sb[k] = sb0[d]!; continue; }
+    shape.push(n); sa.push(sa0[d]!); sb.push(sb0[d]!);
+  }
+  const n = shape.length;
   if (n === 0) { inner(0, 0, 0, 0, 0, 1); return; }
-  const sa = broadcastStrides(aShape, outShape);
-  const sb = broadcastStrides(bShape, outShape);
-  const len = outShape[n - 1]!;
+  const len = shape[n - 1]!, as = sa[n - 1]!, bs = sb[n - 1]!;
+  if (n === 1) { inner(0, 0, as, 0, bs, len); return; }
   const idx = new Array<number>(n - 1).fill(0);
   let ao = 0, bo = 0;
   for (let o = 0; o < size; o += len) {
-    inner(o, ao, sa[n - 1]!, bo, sb[n - 1]!, len);
+    inner(o, ao, as, bo, bs, len);
     for (let d = n - 2; d >= 0; d--) {
       idx[d]!++;
       ao += sa[d]!; bo += sb[d]!;
-      if (idx[d]! < outShape[d]!) break;
-      ao -= sa[d]! * outShape[d]!; bo -= sb[d]! * outShape[d]!;
+      if (idx[d]! < shape[d]!) break;
+      ao -= sa[d]! * shape[d]!; bo -= sb[d]! * shape[d]!;
       idx[d] = 0;
     }
   }
 }
 
-export function unaryMap(x: Tensor, f: (v: number) => number, dtype: DType = x.dtype): Tensor {
+/** A float32 loop over one run: O[o+i] = op(A[ao+i·as], B[bo+i·bs]) for i < len. One function per op keeps it monomorphic. */
+export type BinaryRun = (O: Float32Array, o: number, A: Float32Array, ao: number, as: number, B: Float32Array, bo: number, bs: number, len: number) => void;
+/**
+ * A float32 loop over a whole array: O[i] = op(X[i]), with up to two op parameters. Define it once at module level
+ * (a closure made per call would start cold every time).
+ */
+export type UnaryLoop = (X: Float32Array, O: Float32Array, p0: number, p1: number) => void;
+
+export function unaryMap(x: Tensor, f: (v: number) => number, dtype: DType = x.dtype, loop?: UnaryLoop, p0 = 0, p1 = 0): Tensor {
   const out = allocData(dtype, x.size);
   const xd = x.data;
-  if (xd instanceof BigInt64Array || out instanceof BigInt64Array) {
+  if (loop && xd instanceof Float32Array && out instanceof Float32Array) {
+    loop(xd, out, p0, p1);
+  } else if (xd instanceof BigInt64Array || out instanceof BigInt64Array) {
     for (let i = 0; i < x.size; i++) {
       const r = f(Number(xd[i]!));
       if (out instanceof BigInt64Array) out[i] = toInt64(r); else out[i] = r;
@@ -71,11 +93,14 @@ export function unaryMap(x: Tensor, f: (v: number) => number, dtype: DType = x.d
   return new Tensor(out, x.shape, dtype);
 }
 
-export function binaryMap(a: Tensor, b: Tensor, f: (x: number, y: number) => number, name: string, dtype: DType = a.dtype): Tensor {
+export function binaryMap(a: Tensor, b: Tensor, f: (x: number, y: number) => number, name: string, dtype: DType = a.dtype, run?: BinaryRun): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, name);
   const out = allocData(dtype, shapeSize(shape));
   const ad = a.data, bd = b.data;
-  if (ad instanceof BigInt64Array || bd instanceof BigInt64Array || out instanceof BigInt64Array) {
+  if (run && ad instanceof Float32Array && bd instanceof Float32Array && out instanceof Float32Array) {
+    if (ad.length === out.length && bd.length === out.length) run(out, 0, ad, 0, 1, bd, 0, 1, out.length);
+    else forEachBroadcastRun(shape, a.shape, b.shape, (o, ao, as, bo, bs, len) => run(out, o, ad, ao, as, bd, bo, bs, len));
+  } else if (ad instanceof BigInt64Array || bd instanceof BigInt64Array || out instanceof BigInt64Array) {
     forEachBroadcastRun(shape, a.shape, b.shape, (o, ao, as, bo, bs, len) => {
       for (let i = 0; i < len; i++) {
         const r = f(Number(ad[ao + i * as]!), Number(bd[bo + i * bs]!));

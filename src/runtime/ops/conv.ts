@@ -1,5 +1,6 @@
 import { Tensor } from '../tensor.js';
-import { kernels } from '../kernels/index.js';
+import { jsKernels, kernels } from '../kernels/index.js';
+import { im2col } from '../kernels/conv-js.js';
 import { defineOp } from './registry.js';
 
 /** Conv2D attributes in MindSpore's terms: padding is (top, bottom, left, right). */
@@ -24,29 +25,10 @@ export const Conv2D = defineOp<Conv2DAttrs>({
     if (O % group !== 0) throw new Error(`Conv2D: out_channels ${O} is not divisible by group ${group}`);
     const OH = convOutSize(H, KH, sh, pt, pb, dh), OW = convOutSize(W, KW, sw, pl, pr, dw);
     if (OH <= 0 || OW <= 0) throw new Error(`Conv2D: output size ${OH}x${OW} is empty for input ${H}x${W}`);
-    const X = x!.data as Float32Array, Wt = w!.data as Float32Array;
-    const out = new Float32Array(N * O * OH * OW);
-    const Og = O / group, K = Cg * KH * KW, P = OH * OW;
-    const direct1x1 = KH === 1 && KW === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && pb === 0 && pr === 0;
-    const depthwise = Cg === 1 && Og === 1;
-    const col = direct1x1 || depthwise ? null : new Float32Array(K * P);
-    for (let n = 0; n < N; n++) {
-      for (let g = 0; g < group; g++) {
-        const xOff = (n * C + g * Cg) * H * W;
-        const oOff = (n * O + g * Og) * P;
-        if (depthwise) { depthwiseChannel(X, xOff, H, W, Wt, g * KH * KW, KH, KW, sh, sw, pt, pl, dh, dw, out, oOff, OH, OW); continue; }
-        if (direct1x1) { kernels.gemm(Og, P, K, Wt, g * Og * K, K, X, xOff, P, out, oOff, P, false); continue; }
-        im2col(X, xOff, Cg, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, col!);
-        kernels.gemm(Og, P, K, Wt, g * Og * K, K, col!, 0, P, out, oOff, P, false);
-      }
-    }
-    if (bias) {
-      const B = bias.data as Float32Array;
-      for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) {
-        const b = B[o]!, off = (n * O + o) * P;
-        for (let p = 0; p < P; p++) out[off + p] += b;
-      }
-    }
+    const X = x!.data as Float32Array, Wt = w!.data as Float32Array, B = bias ? bias.data as Float32Array : null;
+    const geom = { N, C, H, W, O, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, group };
+    const f32 = X instanceof Float32Array && Wt instanceof Float32Array && (!B || B instanceof Float32Array);
+    const out = f32 ? kernels.conv2d(geom, X, Wt, B) : jsKernels.conv2d(geom, X, Wt, B);
     return new Tensor(out, [N, O, OH, OW], x!.dtype);
   },
   // dW[g] = dY[g] · colᵀ, dX = col2im(W[g]ᵀ · dY[g]), db = Σ dY over batch and space
@@ -95,50 +77,6 @@ function col2im(dcol: Float32Array, C: number, H: number, W: number, KH: number,
           const iw = ow * sw - pl + j * dw;
           if (iw >= 0 && iw < W) dX[cOff + ih * W + iw] += dcol[row * P + oh * OW + ow]!;
         }
-      }
-    }
-  }
-}
-
-function im2col(X: Float32Array, xOff: number, C: number, H: number, W: number, KH: number, KW: number,
-  sh: number, sw: number, pt: number, pl: number, dh: number, dw: number, OH: number, OW: number, col: Float32Array): void {
-  const P = OH * OW;
-  let row = 0;
-  for (let c = 0; c < C; c++) {
-    const cOff = xOff + c * H * W;
-    for (let i = 0; i < KH; i++) {
-      for (let j = 0; j < KW; j++, row++) {
-        const rOff = row * P;
-        for (let oh = 0; oh < OH; oh++) {
-          const ih = oh * sh - pt + i * dh;
-          const dst = rOff + oh * OW;
-          if (ih < 0 || ih >= H) { col.fill(0, dst, dst + OW); continue; }
-          const src = cOff + ih * W - pl + j * dw;
-          for (let ow = 0; ow < OW; ow++) {
-            const iw = ow * sw - pl + j * dw;
-            col[dst + ow] = iw >= 0 && iw < W ? X[src + ow * sw]! : 0;
-          }
-        }
-      }
-    }
-  }
-}
-
-function depthwiseChannel(X: Float32Array, xOff: number, H: number, W: number, Wt: Float32Array, wOff: number, KH: number, KW: number,
-  sh: number, sw: number, pt: number, pl: number, dh: number, dw: number, out: Float32Array, oOff: number, OH: number, OW: number): void {
-  for (let oh = 0; oh < OH; oh++) {
-    const o = oOff + oh * OW;
-    for (let i = 0; i < KH; i++) {
-      const ih = oh * sh - pt + i * dh;
-      if (ih < 0 || ih >= H) continue;
-      const rowOff = xOff + ih * W;
-      for (let j = 0; j < KW; j++) {
-        const wv = Wt[wOff + i * KW + j]!;
-        const shift = j * dw - pl;
-        // valid ow range: 0 <= ow*sw + shift < W
-        const owStart = Math.max(0, Math.ceil(-shift / sw));
-        const owEnd = Math.min(OW, Math.floor((W - 1 - shift) / sw) + 1);
-        for (let ow = owStart; ow < owEnd; ow++) out[o + ow] += wv * X[rowOff + ow * sw + shift]!;
       }
     }
   }

@@ -1,9 +1,12 @@
 import { DType, isFloat, roundToFloat16 } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import { apply } from '../autograd.js';
-import { binaryMap, broadcastShapes, expandTo, sumToShape, unaryMap } from './broadcast.js';
+import { kernels } from '../kernels/index.js';
+import { erfFast } from '../kernels/erf-js.js';
+
+export { erfFast };
+import { binaryMap, BinaryRun, broadcastShapes, expandTo, sumToShape, unaryMap, UnaryLoop } from './broadcast.js';
 import { defineOp, OpDef } from './registry.js';
-import { erf } from './math.js';
 
 /** Result dtype of a binary op: MindSpore promotes int with float to float; otherwise operands must agree. */
 function resultDType(a: Tensor, b: Tensor, name: string): DType {
@@ -14,22 +17,79 @@ function resultDType(a: Tensor, b: Tensor, name: string): DType {
   throw new Error(`${name}: operand dtypes ${a.dtype} and ${b.dtype} differ`);
 }
 
+
+// Monomorphic float32 loops for the hot ops: the same arithmetic as the scalar functions they stand beside (computed
+// in double, rounded to float32 on store), without a closure call per element.
+const addRun: BinaryRun = (O, o, A, ao, as, B, bo, bs, len) => {
+  if (as === 1 && bs === 1) for (let i = 0; i < len; i++) O[o + i] = A[ao + i]! + B[bo + i]!;
+  else if (as === 1 && bs === 0) { const yv = B[bo]!; for (let i = 0; i < len; i++) O[o + i] = A[ao + i]! + yv; }
+  else if (as === 0 && bs === 1) { const xv = A[ao]!; for (let i = 0; i < len; i++) O[o + i] = xv + B[bo + i]!; }
+  else for (let i = 0; i < len; i++) O[o + i] = A[ao + i * as]! + B[bo + i * bs]!;
+};
+const subRun: BinaryRun = (O, o, A, ao, as, B, bo, bs, len) => {
+  if (as === 1 && bs === 1) for (let i = 0; i < len; i++) O[o + i] = A[ao + i]! - B[bo + i]!;
+  else if (as === 1 && bs === 0) { const yv = B[bo]!; for (let i = 0; i < len; i++) O[o + i] = A[ao + i]! - yv; }
+  else if (as === 0 && bs === 1) { const xv = A[ao]!; for (let i = 0; i < len; i++) O[o + i] = xv - B[bo + i]!; }
+  else for (let i = 0; i < len; i++) O[o + i] = A[ao + i * as]! - B[bo + i * bs]!;
+};
+const mulRun: BinaryRun = (O, o, A, ao, as, B, bo, bs, len) => {
+  if (as === 1 && bs === 1) for (let i = 0; i < len; i++) O[o + i] = A[ao + i]! * B[bo + i]!;
+  else if (as === 1 && bs === 0) { const yv = B[bo]!; for (let i = 0; i < len; i++) O[o + i] = A[ao + i]! * yv; }
+  else if (as === 0 && bs === 1) { const xv = A[ao]!; for (let i = 0; i < len; i++) O[o + i] = xv * B[bo + i]!; }
+  else for (let i = 0; i < len; i++) O[o + i] = A[ao + i * as]! * B[bo + i * bs]!;
+};
+const divRun: BinaryRun = (O, o, A, ao, as, B, bo, bs, len) => {
+  if (as === 1 && bs === 1) for (let i = 0; i < len; i++) O[o + i] = A[ao + i]! / B[bo + i]!;
+  else if (as === 1 && bs === 0) { const yv = B[bo]!; for (let i = 0; i < len; i++) O[o + i] = A[ao + i]! / yv; }
+  else if (as === 0 && bs === 1) { const xv = A[ao]!; for (let i = 0; i < len; i++) O[o + i] = xv / B[bo + i]!; }
+  else for (let i = 0; i < len; i++) O[o + i] = A[ao + i * as]! / B[bo + i * bs]!;
+};
+const maxRun: BinaryRun = (O, o, A, ao, as, B, bo, bs, len) => {
+  if (as === 1 && bs === 1) for (let i = 0; i < len; i++) O[o + i] = Math.max(A[ao + i]!, B[bo + i]!);
+  else if (as === 1 && bs === 0) { const yv = B[bo]!; for (let i = 0; i < len; i++) O[o + i] = Math.max(A[ao + i]!, yv); }
+  else if (as === 0 && bs === 1) { const xv = A[ao]!; for (let i = 0; i < len; i++) O[o + i] = Math.max(xv, B[bo + i]!); }
+  else for (let i = 0; i < len; i++) O[o + i] = Math.max(A[ao + i * as]!, B[bo + i * bs]!);
+};
+// Math.pow(x, 2) is x·x exactly (fdlibm's pow special-cases y = 2), the LayerNorm square
+const powRun: BinaryRun = (O, o, A, ao, as, B, bo, bs, len) => {
+  if (as === 1 && bs === 0) {
+    const yv = B[bo]!;
+    if (yv === 2) for (let i = 0; i < len; i++) { const v = A[ao + i]!; O[o + i] = v * v; }
+    else for (let i = 0; i < len; i++) O[o + i] = Math.pow(A[ao + i]!, yv);
+  } else for (let i = 0; i < len; i++) O[o + i] = Math.pow(A[ao + i * as]!, B[bo + i * bs]!);
+};
+const minRun: BinaryRun = (O, o, A, ao, as, B, bo, bs, len) => {
+  if (as === 1 && bs === 1) for (let i = 0; i < len; i++) O[o + i] = Math.min(A[ao + i]!, B[bo + i]!);
+  else if (as === 1 && bs === 0) { const yv = B[bo]!; for (let i = 0; i < len; i++) O[o + i] = Math.min(A[ao + i]!, yv); }
+  else if (as === 0 && bs === 1) { const xv = A[ao]!; for (let i = 0; i < len; i++) O[o + i] = Math.min(xv, B[bo + i]!); }
+  else for (let i = 0; i < len; i++) O[o + i] = Math.min(A[ao + i * as]!, B[bo + i * bs]!);
+};
+
+const leakyReluLoop: UnaryLoop = (X, O, alpha) => { for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = v >= 0 ? v : alpha * v; } };
+const hardSigmoidLoop: UnaryLoop = (X, O, alpha, beta) => { for (let i = 0; i < X.length; i++) O[i] = Math.max(0, Math.min(1, alpha * X[i]! + beta)); };
+const hardSwishLoop: UnaryLoop = (X, O) => { for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = v * Math.max(0, Math.min(1, v / 6 + 0.5)); } };
+const copyLoop: UnaryLoop = (X, O) => { O.set(X); };
+
 const mul = (a: Tensor, b: Tensor): Tensor => apply('Mul', [a, b]);
+/** float32 data (float16 tensors are stored widened to float32): the kernels' domain */
+const isF32 = (t: Tensor): boolean => t.data instanceof Float32Array && (t.dtype === 'float32' || t.dtype === 'float16');
 const scalarLike = (v: number, t: Tensor): Tensor => Tensor.scalar(v, t.dtype);
 
-const binary = (name: string, fn: (x: number, y: number) => number, backward: OpDef['backward']): OpDef =>
-  defineOp({ name, forward: ([a, b]) => binaryMap(a!, b!, fn, name, resultDType(a!, b!, name)), backward });
+const binary = (name: string, fn: (x: number, y: number) => number, backward: OpDef['backward'], run?: BinaryRun): OpDef =>
+  defineOp({ name, forward: ([a, b]) => binaryMap(a!, b!, fn, name, resultDType(a!, b!, name), run), backward });
+
+
 
 const intDiv = (x: number, y: number): number => Math.trunc(x / y);
 
-export const Add = binary('Add', (x, y) => x + y, (dy, [a, b]) => [sumToShape(dy, a!.shape), sumToShape(dy, b!.shape)]);
-export const Sub = binary('Sub', (x, y) => x - y, (dy, [a, b]) => [sumToShape(dy, a!.shape), sumToShape(apply('Neg', [dy]), b!.shape)]);
-export const Mul = binary('Mul', (x, y) => x * y, (dy, [a, b]) => [sumToShape(mul(dy, b!), a!.shape), sumToShape(mul(dy, a!), b!.shape)]);
+export const Add = binary('Add', (x, y) => x + y, (dy, [a, b]) => [sumToShape(dy, a!.shape), sumToShape(dy, b!.shape)], addRun);
+export const Sub = binary('Sub', (x, y) => x - y, (dy, [a, b]) => [sumToShape(dy, a!.shape), sumToShape(apply('Neg', [dy]), b!.shape)], subRun);
+export const Mul = binary('Mul', (x, y) => x * y, (dy, [a, b]) => [sumToShape(mul(dy, b!), a!.shape), sumToShape(mul(dy, a!), b!.shape)], mulRun);
 export const Div = defineOp({
   name: 'Div',
   forward: ([a, b]) => {
     const dt = resultDType(a!, b!, 'Div');
-    return binaryMap(a!, b!, isFloat(dt) ? (x, y) => x / y : intDiv, 'Div', dt);
+    return isFloat(dt) ? binaryMap(a!, b!, (x, y) => x / y, 'Div', dt, divRun) : binaryMap(a!, b!, intDiv, 'Div', dt);
   },
   backward: (dy, [a, b], out) => [
     sumToShape(apply('Div', [dy, b!]), a!.shape),
@@ -39,15 +99,15 @@ export const Div = defineOp({
 export const Pow = binary('Pow', (x, y) => Math.pow(x, y), (dy, [a, b], out) => [
   sumToShape(mul(dy, mul(b!, apply('Pow', [a!, apply('Sub', [b!, scalarLike(1, b!)])]))), a!.shape),
   sumToShape(mul(dy, mul(out, apply('Log', [a!]))), b!.shape),
-]);
+], powRun);
 export const Maximum = binary('Maximum', Math.max, (dy, [a, b]) => [
   sumToShape(mul(dy, binaryMap(a!, b!, (x, y) => (x >= y ? 1 : 0), 'Maximum')), a!.shape),
   sumToShape(mul(dy, binaryMap(a!, b!, (x, y) => (x >= y ? 0 : 1), 'Maximum')), b!.shape),
-]);
+], maxRun);
 export const Minimum = binary('Minimum', Math.min, (dy, [a, b]) => [
   sumToShape(mul(dy, binaryMap(a!, b!, (x, y) => (x <= y ? 1 : 0), 'Minimum')), a!.shape),
   sumToShape(mul(dy, binaryMap(a!, b!, (x, y) => (x <= y ? 0 : 1), 'Minimum')), b!.shape),
-]);
+], minRun);
 
 const compare = (name: string, fn: (x: number, y: number) => boolean): OpDef =>
   defineOp({ name, forward: ([a, b]) => binaryMap(a!, b!, (x, y) => (fn(x, y) ? 1 : 0), name, 'bool'), noGrad: 'comparison: piecewise constant' });
@@ -56,24 +116,38 @@ export const Less = compare('Less', (x, y) => x < y);
 export const Greater = compare('Greater', (x, y) => x > y);
 
 /** Unary op whose derivative is expressed through its input x and output y. */
-const unary = (name: string, fn: (v: number) => number, dfn?: (x: number, y: number) => number, noGrad?: string): OpDef =>
+const unary = (name: string, fn: (v: number) => number, dfn?: (x: number, y: number) => number, noGrad?: string, loop?: UnaryLoop): OpDef =>
   defineOp({
     name,
-    forward: ([x]) => unaryMap(x!, fn),
+    forward: ([x]) => unaryMap(x!, fn, x!.dtype, loop),
     backward: dfn ? (dy, [x], y) => [mul(dy, binaryMap(x!, y, dfn, name))] : undefined,
     noGrad,
   });
 
-export const Neg = unary('Neg', v => -v, () => -1);
+export const Neg = unary('Neg', v => -v, () => -1, undefined, (X, O) => { for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = -v; } });
 export const Abs = unary('Abs', Math.abs, x => Math.sign(x));
-export const Relu = unary('Relu', v => (v > 0 ? v : 0), x => (x > 0 ? 1 : 0));
-export const Sigmoid = unary('Sigmoid', v => 1 / (1 + Math.exp(-v)), (_x, y) => y * (1 - y));
-export const Tanh = unary('Tanh', Math.tanh, (_x, y) => 1 - y * y);
-export const Exp = unary('Exp', Math.exp, (_x, y) => y);
-export const Log = unary('Log', Math.log, x => 1 / x);
-export const Sqrt = unary('Sqrt', Math.sqrt, (_x, y) => 0.5 / y);
-export const Reciprocal = unary('Reciprocal', v => 1 / v, x => -1 / (x * x));
-export const Erf = unary('Erf', erf, x => 1.1283791670955126 * Math.exp(-x * x));
+export const Relu = defineOp({
+  name: 'Relu',
+  forward: ([x]) => (isF32(x!) ? new Tensor(kernels.relu(x!.data as Float32Array), x!.shape, x!.dtype) : unaryMap(x!, v => (v > 0 ? v : 0))),
+  backward: (dy, [x], y) => [mul(dy, binaryMap(x!, y, xv => (xv > 0 ? 1 : 0), 'Relu'))],
+});
+export const Sigmoid = defineOp({
+  name: 'Sigmoid',
+  forward: ([x]) => (isF32(x!)
+    ? new Tensor(kernels.sigmoid(x!.data as Float32Array), x!.shape, x!.dtype)
+    : unaryMap(x!, v => 1 / (1 + Math.exp(-v)))),
+  backward: (dy, [x], y) => [mul(dy, binaryMap(x!, y, (_x, v) => v * (1 - v), 'Sigmoid'))],
+});
+export const Tanh = unary('Tanh', Math.tanh, (_x, y) => 1 - y * y, undefined, (X, O) => { for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = Math.tanh(v); } });
+export const Exp = unary('Exp', Math.exp, (_x, y) => y, undefined, (X, O) => { for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = Math.exp(v); } });
+export const Log = unary('Log', Math.log, x => 1 / x, undefined, (X, O) => { for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = Math.log(v); } });
+export const Sqrt = unary('Sqrt', Math.sqrt, (_x, y) => 0.5 / y, undefined, (X, O) => { for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = Math.sqrt(v); } });
+export const Reciprocal = unary('Reciprocal', v => 1 / v, x => -1 / (x * x), undefined, (X, O) => { for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = 1 / v; } });
+export const Erf = defineOp({
+  name: 'Erf',
+  forward: ([x]) => (isF32(x!) ? new Tensor(kernels.erf(x!.data as Float32Array), x!.shape, x!.dtype) : unaryMap(x!, erfFast)),
+  backward: (dy, [x], y) => [mul(dy, binaryMap(x!, y, xv => 1.1283791670955126 * Math.exp(-xv * xv), 'Erf'))],
+});
 export const Floor = unary('Floor', Math.floor, undefined, 'piecewise constant');
 export const Ceil = unary('Ceil', Math.ceil, undefined, 'piecewise constant');
 export const Softplus = unary('Softplus', v => (v > 20 ? v : Math.log1p(Math.exp(v))), x => 1 / (1 + Math.exp(-x)));
@@ -81,7 +155,8 @@ export const Not = unary('Not', v => (v ? 0 : 1), undefined, 'boolean');
 
 export const LeakyRelu = defineOp<{ alpha: number }>({
   name: 'LeakyRelu',
-  forward: ([x], { alpha }) => unaryMap(x!, v => (v >= 0 ? v : alpha * v)),
+  forward: ([x], { alpha }) => unaryMap(x!, v => (v >= 0 ? v : alpha * v), x!.dtype,
+    leakyReluLoop, alpha),
   backward: (dy, [x], _y, { alpha }) => [mul(dy, unaryMap(x!, v => (v >= 0 ? 1 : alpha)))],
 });
 export const Elu = defineOp<{ alpha: number }>({
@@ -92,18 +167,22 @@ export const Elu = defineOp<{ alpha: number }>({
 /** ONNX HardSigmoid: max(0, min(1, alpha*x + beta)); MindSpore HSigmoid is alpha=1/6, beta=0.5. */
 export const HardSigmoid = defineOp<{ alpha: number; beta: number }>({
   name: 'HardSigmoid',
-  forward: ([x], { alpha, beta }) => unaryMap(x!, v => Math.max(0, Math.min(1, alpha * v + beta))),
+  forward: ([x], { alpha, beta }) => unaryMap(x!, v => Math.max(0, Math.min(1, alpha * v + beta)), x!.dtype,
+    hardSigmoidLoop, alpha, beta),
   backward: (dy, [x], _y, { alpha, beta }) => [mul(dy, unaryMap(x!, v => { const t = alpha * v + beta; return t > 0 && t < 1 ? alpha : 0; }))],
 });
 /** x * relu6(x + 3) / 6 (MindSpore HSwish, ONNX HardSwish). */
 export const HardSwish = defineOp({
   name: 'HardSwish',
-  forward: ([x]) => unaryMap(x!, v => v * Math.max(0, Math.min(1, v / 6 + 0.5))),
+  forward: ([x]) => unaryMap(x!, v => v * Math.max(0, Math.min(1, v / 6 + 0.5)), x!.dtype,
+    hardSwishLoop),
   backward: (dy, [x]) => [mul(dy, unaryMap(x!, v => (v < -3 ? 0 : v > 3 ? 1 : v / 3 + 0.5)))],
 });
 export const Clip = defineOp<{ min: number; max: number }>({
   name: 'Clip',
-  forward: ([x], { min, max }) => unaryMap(x!, v => (v < min ? min : v > max ? max : v)),
+  forward: ([x], { min, max }) => (isF32(x!)
+    ? new Tensor(kernels.clip(x!.data as Float32Array, min, max), x!.shape, x!.dtype)
+    : unaryMap(x!, v => (v < min ? min : v > max ? max : v))),
   backward: (dy, [x], _y, { min, max }) => [mul(dy, unaryMap(x!, v => (v >= min && v <= max ? 1 : 0)))],
 });
 export const Where = defineOp({
@@ -129,7 +208,7 @@ export const Cast = defineOp<{ to: DType }>({
     if (to === 'float16') return unaryMap(x!, roundToFloat16, 'float16');
     if (to === 'bool') return unaryMap(x!, v => (v ? 1 : 0), 'bool');
     if (!isFloat(to)) return unaryMap(x!, Math.trunc, to);
-    return unaryMap(x!, v => v, to);
+    return unaryMap(x!, v => v, to, copyLoop);
   },
   backward: (dy, [x]) => [isFloat(x!.dtype) ? apply('Cast', [dy], { to: x!.dtype }) : null],
 });

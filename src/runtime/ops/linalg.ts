@@ -22,7 +22,10 @@ export const MatMul = defineOp({
     const A = f32(a, 'MatMul'), B = f32(b, 'MatMul');
     const nb = shapeSize(batch);
     const aBatch = shapeSize(a.shape.slice(0, -2)), bBatch = shapeSize(b.shape.slice(0, -2));
-    for (let i = 0; i < nb; i++) {
+    if (bBatch === 1 && aBatch === nb) {
+      // one right matrix for every batch: the left batches stack into one (nb·M)×K matrix, a single GEMM
+      kernels.gemm(nb * M, N, K, A, 0, K, B, 0, N, out, 0, N, false);
+    } else for (let i = 0; i < nb; i++) {
       // broadcasting of batch dims: operands with a single batch reuse it, equal batches pair up
       const ai = aBatch === 1 ? 0 : bcIndex(i, batch, a.shape.slice(0, -2));
       const bi = bBatch === 1 ? 0 : bcIndex(i, batch, b.shape.slice(0, -2));

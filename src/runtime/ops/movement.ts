@@ -32,8 +32,12 @@ export function transposeData(x: Tensor, perm: readonly number[]): Tensor {
   for (let i = n - 1; i >= 0; i--) { inStrides[i] = s; s *= x.shape[i]!; }
   const st = perm.map(p => inStrides[p]!);
   const out = allocData(x.dtype, x.size);
-  const src = arr(x.data), dst = arr(out);
   if (x.size === 0) return new Tensor(out, outShape, x.dtype);
+  if (x.data instanceof Float32Array && out instanceof Float32Array) {
+    transposeF32(x.data, x.shape, perm, out);
+    return new Tensor(out, outShape, x.dtype);
+  }
+  const src = arr(x.data), dst = arr(out);
   const last = n - 1;
   const len = outShape[last] ?? 1, ls = st[last] ?? 0;
   const idx = new Array<number>(n).fill(0);
@@ -47,6 +51,70 @@ export function transposeData(x: Tensor, perm: readonly number[]): Tensor {
     }
   }
   return new Tensor(out, outShape, x.dtype);
+}
+
+/**
+ * Float32 transpose: size-1 dims dropped and input dims that stay adjacent merged, then either contiguous runs are
+ * copied or, when the output's last dim strides through the input, 16×16 tiles between that dim and the output dim
+ * that reads the input's last dim keep reads and writes in cache.
+ */
+function transposeF32(src: Float32Array, shape0: Shape, perm0: readonly number[], dst: Float32Array): void {
+  // drop size-1 dims
+  const keep = shape0.map((d, i) => (d !== 1 ? i : -1)).filter(i => i >= 0);
+  const remap = new Map(keep.map((a, i) => [a, i]));
+  let shape = keep.map(a => shape0[a]!);
+  let perm = perm0.filter(p => remap.has(p)).map(p => remap.get(p)!);
+  // merge input dims that appear consecutively in the output
+  const groups: number[][] = [];
+  for (const p of perm) {
+    const g = groups[groups.length - 1];
+    if (g && g[g.length - 1]! + 1 === p) g.push(p); else groups.push([p]);
+  }
+  const order = [...groups].sort((a, b) => a[0]! - b[0]!);
+  shape = order.map(g => g.reduce((s, a) => s * shape[a]!, 1));
+  perm = groups.map(g => order.indexOf(g));
+  const n = perm.length;
+  if (n <= 1) { dst.set(src); return; }
+  const inStrides: number[] = new Array(n);
+  let s = 1;
+  for (let i = n - 1; i >= 0; i--) { inStrides[i] = s; s *= shape[i]!; }
+  const outShape = perm.map(p => shape[p]!);
+  const st = perm.map(p => inStrides[p]!);
+  const outStrides: number[] = new Array(n);
+  s = 1;
+  for (let i = n - 1; i >= 0; i--) { outStrides[i] = s; s *= outShape[i]!; }
+  const last = n - 1;
+  // j: the output dim reading the input's last (contiguous) dim
+  const j = perm.indexOf(n - 1);
+  // contiguous runs (j = last) are one tile of A = 1 rows; otherwise tiles span output dims j and last
+  const runs = j === last;
+  const B = outShape[last]!, A = runs ? 1 : outShape[j]!, sb = st[last]!, oa = runs ? 0 : outStrides[j]!;
+  // odometer over every output dim except j and last
+  const others: number[] = [];
+  for (let d = 0; d < last; d++) if (d !== j) others.push(d);
+  const idx = new Array<number>(others.length).fill(0);
+  let io = 0, oo = 0;
+  const total = others.reduce((p, d) => p * outShape[d]!, 1);
+  const T = 16;
+  for (let t = 0; t < total; t++) {
+    if (runs) dst.set(src.subarray(io, io + B), oo);
+    else for (let a0 = 0; a0 < A; a0 += T) {
+      const a1 = Math.min(A, a0 + T);
+      for (let b0 = 0; b0 < B; b0 += T) {
+        const b1 = Math.min(B, b0 + T);
+        for (let a = a0; a < a1; a++) {
+          const d0 = oo + a * oa, s0 = io + a;
+          for (let b = b0; b < b1; b++) dst[d0 + b] = src[s0 + b * sb]!;
+        }
+      }
+    }
+    for (let k = others.length - 1; k >= 0; k--) {
+      const d = others[k]!;
+      idx[k]!++; io += st[d]!; oo += outStrides[d]!;
+      if (idx[k]! < outShape[d]!) break;
+      io -= st[d]! * outShape[d]!; oo -= outStrides[d]! * outShape[d]!; idx[k] = 0;
+    }
+  }
 }
 
 export const Transpose = defineOp<{ perm: number[] }>({

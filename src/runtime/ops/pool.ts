@@ -1,5 +1,6 @@
 import { Tensor } from '../tensor.js';
 import { defineOp } from './registry.js';
+import { jsKernels, kernels } from '../kernels/index.js';
 
 export interface Pool2DAttrs {
   kernel: [number, number];
@@ -26,6 +27,10 @@ function pool2d(x: Tensor, a: Pool2DAttrs, kind: 'max' | 'avg'): Tensor {
   const OH = poolOutSize(H, KH, sh, pt, pb, dh, a.ceilMode), OW = poolOutSize(W, KW, sw, pl, pr, dw, a.ceilMode);
   if (OH <= 0 || OW <= 0) throw new Error(`Pool2D: output size ${OH}x${OW} is empty for input ${H}x${W}`);
   const X = x.data as Float32Array;
+  if (kind === 'max') {
+    const geom = { planes: N * C, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW };
+    return new Tensor(X instanceof Float32Array ? kernels.maxPool2d(geom, X) : jsKernels.maxPool2d(geom, X), [N, C, OH, OW], x.dtype);
+  }
   const out = new Float32Array(N * C * OH * OW);
   for (let nc = 0; nc < N * C; nc++) {
     const xo = nc * H * W, oo = nc * OH * OW;
@@ -33,29 +38,14 @@ function pool2d(x: Tensor, a: Pool2DAttrs, kind: 'max' | 'avg'): Tensor {
       const h0 = oh * sh - pt;
       for (let ow = 0; ow < OW; ow++) {
         const w0 = ow * sw - pl;
-        if (kind === 'max') {
-          let m = -Infinity;
-          for (let i = 0; i < KH; i++) {
-            const ih = h0 + i * dh;
-            if (ih < 0 || ih >= H) continue;
-            for (let j = 0; j < KW; j++) {
-              const iw = w0 + j * dw;
-              if (iw < 0 || iw >= W) continue;
-              const v = X[xo + ih * W + iw]!;
-              if (v > m || Number.isNaN(v)) m = v;
-            }
-          }
-          out[oo + oh * OW + ow] = m;
-        } else {
-          // window clipped to the padded extent gives the count_include_pad divisor; clipped to the input, the other
-          const hEnd = Math.min(h0 + KH, H + pb), wEnd = Math.min(w0 + KW, W + pr);
-          const padCount = (hEnd - h0) * (wEnd - w0);
-          const hs = Math.max(h0, 0), ws = Math.max(w0, 0), he = Math.min(hEnd, H), we = Math.min(wEnd, W);
-          let s = 0;
-          for (let ih = hs; ih < he; ih++) for (let iw = ws; iw < we; iw++) s += X[xo + ih * W + iw]!;
-          const div = a.countIncludePad ? padCount : (he - hs) * (we - ws);
-          out[oo + oh * OW + ow] = s / div;
-        }
+        // window clipped to the padded extent gives the count_include_pad divisor; clipped to the input, the other
+        const hEnd = Math.min(h0 + KH, H + pb), wEnd = Math.min(w0 + KW, W + pr);
+        const padCount = (hEnd - h0) * (wEnd - w0);
+        const hs = Math.max(h0, 0), ws = Math.max(w0, 0), he = Math.min(hEnd, H), we = Math.min(wEnd, W);
+        let s = 0;
+        for (let ih = hs; ih < he; ih++) for (let iw = ws; iw < we; iw++) s += X[xo + ih * W + iw]!;
+        const div = a.countIncludePad ? padCount : (he - hs) * (we - ws);
+        out[oo + oh * OW + ow] = s / div;
       }
     }
   }

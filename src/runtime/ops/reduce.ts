@@ -2,6 +2,7 @@ import { Tensor, shapeSize } from '../tensor.js';
 import { apply } from '../autograd.js';
 import { binaryMap, expandTo } from './broadcast.js';
 import { defineOp } from './registry.js';
+import { kernels } from '../kernels/index.js';
 
 export function normAxes(axes: readonly number[] | undefined, ndim: number): number[] {
   const all = axes === undefined || axes.length === 0 ? [...Array(ndim).keys()] : axes.map(a => (a < 0 ? a + ndim : a));
@@ -9,21 +10,62 @@ export function normAxes(axes: readonly number[] | undefined, ndim: number): num
   return [...new Set(all)].sort((a, b) => a - b);
 }
 
-/** Reduce over `axes`; the reduced dims are iterated as (outer, reduce, inner) blocks after a transpose-free walk. */
+type ReduceKind = 'sum' | 'mean' | 'max';
+
+/**
+ * Reduce over `axes`. Accumulates in float64, each output in input order. When the reduced axes are adjacent
+ * (one (outer, reduce, inner) block) a direct loop does it; otherwise every input index is mapped to its output.
+ */
 function reduce(x: Tensor, axes: readonly number[] | undefined, keepDims: boolean,
-  init: number, step: (acc: number, v: number) => number, finish: (acc: number, n: number) => number): Tensor {
+  init: number, step: (acc: number, v: number) => number, finish: (acc: number, n: number) => number, kind?: ReduceKind): Tensor {
   const ax = normAxes(axes, x.ndim);
   const keptShape = x.shape.map((d, i) => (ax.includes(i) ? 1 : d));
   const outSize = shapeSize(keptShape);
+  const shape = keepDims ? keptShape : x.shape.filter((_, i) => !ax.includes(i));
+  const dtype = x.dtype === 'float16' ? 'float16' : 'float32';
+  const n = x.size / outSize;
+  const X = x.data;
+  // reduced axes adjacent once size-1 dims are ignored: one block
+  const live = ax.filter(a => x.shape[a] !== 1);
+  const adjacent = live.length === 0 || live.every((a, i) => i === 0 || x.shape.slice(live[i - 1]! + 1, a).every(d => d === 1));
+  if (kind && X instanceof Float32Array && adjacent && x.size > 0) {
+    const first = live[0] ?? x.ndim, lastAx = live[live.length - 1] ?? x.ndim - 1;
+    const L = n, inner = shapeSize(x.shape.slice(lastAx + 1)), outer = shapeSize(x.shape.slice(0, first));
+    const out = new Float32Array(outSize);
+    if (inner === 1) {
+      for (let o = 0; o < outer; o++) {
+        const base = o * L;
+        if (kind === 'max') {
+          let m = -Infinity;
+          for (let l = 0; l < L; l++) { const v = X[base + l]!; if (v > m || Number.isNaN(v)) m = v; }
+          out[o] = m;
+        } else {
+          let acc = 0;
+          for (let l = 0; l < L; l++) acc += X[base + l]!;
+          out[o] = kind === 'mean' ? acc / L : acc;
+        }
+      }
+    } else {
+      const acc = new Float64Array(inner);
+      for (let o = 0; o < outer; o++) {
+        acc.fill(kind === 'max' ? -Infinity : 0);
+        for (let l = 0; l < L; l++) {
+          const base = (o * L + l) * inner;
+          if (kind === 'max') for (let i = 0; i < inner; i++) { const v = X[base + i]!; if (v > acc[i]! || Number.isNaN(v)) acc[i] = v; }
+          else for (let i = 0; i < inner; i++) acc[i] += X[base + i]!;
+        }
+        for (let i = 0; i < inner; i++) out[o * inner + i] = kind === 'mean' ? acc[i]! / L : acc[i]!;
+      }
+    }
+    return new Tensor(out, shape, dtype);
+  }
   const acc = new Float64Array(outSize).fill(init);
   // map each input index to its output index via strides of the kept shape
   const outStrides: number[] = [];
   let s = 1;
   for (let i = x.ndim - 1; i >= 0; i--) { outStrides[i] = keptShape[i] === 1 ? 0 : s; s *= keptShape[i]!; }
-  const n = x.size / outSize;
   const idx = new Array<number>(x.ndim).fill(0);
   let o = 0;
-  const X = x.data;
   for (let i = 0; i < x.size; i++) {
     acc[o] = step(acc[o]!, Number(X[i]!));
     for (let d = x.ndim - 1; d >= 0; d--) {
@@ -34,8 +76,7 @@ function reduce(x: Tensor, axes: readonly number[] | undefined, keepDims: boolea
   }
   const out = new Float32Array(outSize);
   for (let i = 0; i < outSize; i++) out[i] = finish(acc[i]!, n);
-  const shape = keepDims ? keptShape : x.shape.filter((_, i) => !ax.includes(i));
-  return new Tensor(out, shape, x.dtype === 'float16' ? 'float16' : 'float32');
+  return new Tensor(out, shape, dtype);
 }
 
 export interface ReduceAttrs { axes?: number[]; keepDims: boolean }
@@ -45,17 +86,17 @@ const expandBack = (g: Tensor, x: Tensor, { axes }: ReduceAttrs): Tensor =>
 
 export const ReduceSum = defineOp<ReduceAttrs>({
   name: 'ReduceSum',
-  forward: ([x], { axes, keepDims }) => reduce(x!, axes, keepDims, 0, (a, v) => a + v, a => a),
+  forward: ([x], { axes, keepDims }) => reduce(x!, axes, keepDims, 0, (a, v) => a + v, a => a, 'sum'),
   backward: (dy, [x], _y, attrs) => [expandBack(dy, x!, attrs)],
 });
 export const ReduceMean = defineOp<ReduceAttrs>({
   name: 'ReduceMean',
-  forward: ([x], { axes, keepDims }) => reduce(x!, axes, keepDims, 0, (a, v) => a + v, (a, n) => a / n),
+  forward: ([x], { axes, keepDims }) => reduce(x!, axes, keepDims, 0, (a, v) => a + v, (a, n) => a / n, 'mean'),
   backward: (dy, [x], y, attrs) => [apply('Mul', [expandBack(dy, x!, attrs), Tensor.scalar(y.size / x!.size)])],
 });
 export const ReduceMax = defineOp<ReduceAttrs>({
   name: 'ReduceMax',
-  forward: ([x], { axes, keepDims }) => reduce(x!, axes, keepDims, -Infinity, (a, v) => (v > a || Number.isNaN(v) ? v : a), a => a),
+  forward: ([x], { axes, keepDims }) => reduce(x!, axes, keepDims, -Infinity, (a, v) => (v > a || Number.isNaN(v) ? v : a), a => a, 'max'),
   // the gradient goes to every element equal to its slice's maximum (ties share it, as MindSpore's ReduceMax grad does)
   backward: (dy, [x], y, attrs) => {
     const yb = expandBack(y, x!, attrs), gb = expandBack(dy, x!, attrs);
@@ -69,17 +110,24 @@ export const ReduceMax = defineOp<ReduceAttrs>({
 function softmaxLike(x: Tensor, axis: number, log: boolean): Tensor {
   const ax = axis < 0 ? axis + x.ndim : axis;
   const L = x.shape[ax]!, inner = shapeSize(x.shape.slice(ax + 1)), outer = x.size / (L * inner);
+  if (!log && inner === 1 && x.data instanceof Float32Array && x.size > 0) {
+    const fast = kernels.softmaxRows(x.data, outer, L);
+    if (fast) return new Tensor(fast, x.shape, x.dtype);
+  }
   const X = x.data as Float32Array, out = new Float32Array(x.size);
+  // exp(v − m) of the slice, kept in float64 so each is computed once
+  const e = new Float64Array(L);
   for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
     const base = o * L * inner + i;
     let m = -Infinity;
     for (let k = 0; k < L; k++) m = Math.max(m, X[base + k * inner]!);
     let sum = 0;
-    for (let k = 0; k < L; k++) sum += Math.exp(X[base + k * inner]! - m);
-    const lse = Math.log(sum);
-    for (let k = 0; k < L; k++) {
-      const v = X[base + k * inner]! - m;
-      out[base + k * inner] = log ? v - lse : Math.exp(v) / sum;
+    for (let k = 0; k < L; k++) { const t = Math.exp(X[base + k * inner]! - m); e[k] = t; sum += t; }
+    if (log) {
+      const lse = Math.log(sum);
+      for (let k = 0; k < L; k++) out[base + k * inner] = X[base + k * inner]! - m - lse;
+    } else {
+      for (let k = 0; k < L; k++) out[base + k * inner] = e[k]! / sum;
     }
   }
   return new Tensor(out, x.shape, x.dtype);

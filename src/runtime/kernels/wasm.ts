@@ -1,0 +1,373 @@
+/**
+ * WebAssembly SIMD backend of the kernel table, from asm/kernels.ts (AssemblyScript, compiled by `npm run build:wasm`
+ * to dist/runtime/kernels/kernels.wasm): packed, register-blocked GEMM; convolution by implicit-im2col GEMM (and
+ * transposed, for few output pixels), depthwise convolution, max pooling; sigmoid, relu, clip, erf; row softmax.
+ *
+ * Operands are copied into one shared WebAssembly.Memory, the kernel runs, and the result is copied out into a fresh
+ * Float32Array, so tensors stay ordinary JS arrays and nothing outlives the call. Large kernels are split over
+ * worker threads that instantiate the same module on the same memory: the split is fixed by the shapes and the thread
+ * count, and every output element is computed the same way whichever thread computes it, so results do not depend
+ * on the number of threads or on timing.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import type { Pool2DGeometry } from './pool-js.js';
+
+// The project compiles against ES2022 + Node types, which leave WebAssembly out: the little used here, typed locally.
+interface WasmMemory { readonly buffer: SharedArrayBuffer; grow(pages: number): number }
+type WasmModule = object;
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (m: WasmModule, imports: object) => { exports: Record<string, unknown> };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const PAGE = 65536;
+const MAX_PAGES = 65536;
+/** First byte the JS side hands out (the module keeps no data, but leave its low memory alone). */
+const BASE = 1 << 16;
+/** micro-tile of the module's GEMM (asm/kernels.ts MR × NR): splits fall on tile boundaries */
+const MR = 4, NR = 8;
+
+interface Exports {
+  gemmScratchBytes(): number;
+  gemm(...args: number[]): void;
+  conv2d(...args: number[]): void;
+  conv2dT(...args: number[]): void;
+  depthwise2d(...args: number[]): void;
+  depthwiseScratchFloats(...args: number[]): number;
+  unary(...args: number[]): void;
+  maxPool2d(...args: number[]): void;
+  softmaxRows(...args: number[]): void;
+}
+const FNS = ['gemm', 'conv2d', 'conv2dT', 'depthwise2d', 'unary', 'maxPool2d', 'softmaxRows'] as const;
+/** Elementwise ops of the module's `unary` export. */
+export const UNARY = { sigmoid: 0, relu: 1, clip: 2, erf: 3 } as const;
+type Fn = (typeof FNS)[number];
+
+/** Where the compiled module is: beside this file in dist/, or dist/ seen from src/ (tests run the TypeScript). */
+function findWasm(): string | null {
+  const env = process.env.MSPORT_WASM;
+  const candidates = [
+    ...(env ? [env] : []),
+    fileURLToPath(new URL('./kernels.wasm', import.meta.url)),
+    fileURLToPath(new URL('../../../dist/runtime/kernels/kernels.wasm', import.meta.url)),
+  ];
+  return candidates.find(p => existsSync(p)) ?? null;
+}
+
+// Control block shared with the workers (Int32 slots): [0] job epoch, [1] workers ready; part p ≥ 1 has slots
+// CTRL_PART + 4(p-1): claimed-epoch, done-epoch, failed-epoch, function index; its arguments are ARGS f64 slots.
+const CTRL_PART = 8, ARGS = 32, MAX_THREADS = 8;
+const CTRL_BYTES = (CTRL_PART + 4 * MAX_THREADS) * 4;
+/** How long a worker spins for the next job, and the caller for a worker to take its part (ms). */
+const SPIN_MS = 0.5, CLAIM_MS = 0.3;
+
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, ctrl, part, names, args: ARGS, ctrlBytes } = workerData;
+const inst = new WebAssembly.Instance(module, { env: { memory } });
+const fns = names.map(n => inst.exports[n]);
+const I = new Int32Array(ctrl);
+const A = new Float64Array(ctrl, ctrlBytes);
+const base = ${CTRL_PART} + 4 * (part - 1);
+Atomics.add(I, 1, 1);
+Atomics.notify(I, 1);
+let seen = 0;
+for (;;) {
+  // jobs come in bursts during a forward pass: spin a little for the next one before sleeping
+  let e = Atomics.load(I, 0);
+  if (e === seen) {
+    const t0 = performance.now();
+    while ((e = Atomics.load(I, 0)) === seen && performance.now() - t0 < ${SPIN_MS}) {}
+    if (e === seen) { Atomics.wait(I, 0, seen); e = Atomics.load(I, 0); }
+  }
+  seen = e;
+  const old = Atomics.load(I, base);
+  if (old >= e || Atomics.compareExchange(I, base, old, e) !== old) continue;
+  try {
+    const off = part * ARGS;
+    fns[Atomics.load(I, base + 3)](...A.subarray(off + 1, off + 1 + A[off]));
+  } catch (err) {
+    Atomics.store(I, base + 2, e);
+  }
+  Atomics.store(I, base + 1, e);
+  Atomics.notify(I, base + 1);
+}
+`;
+
+export class WasmBackend {
+  private readonly exp: Exports;
+  private readonly memory: WasmMemory;
+  private readonly scratchBytes: number;
+  private f32: Float32Array;
+  private threads = 1;
+  private workers: Worker[] = [];
+  private readonly ctrlBuf = new SharedArrayBuffer(CTRL_BYTES + MAX_THREADS * ARGS * 8);
+  private readonly ctrl = new Int32Array(this.ctrlBuf, 0, CTRL_BYTES / 4);
+  private readonly args = new Float64Array(this.ctrlBuf, CTRL_BYTES);
+  private epoch = 0;
+  /** parts run by a worker, parts the calling thread took back (worker not there in time), calls split */
+  readonly stats = { workerParts: 0, stolenParts: 0, splitCalls: 0 };
+  /** bump pointer of the current call's operands */
+  private top = 0;
+
+  private constructor(private readonly module: WasmModule) {
+    this.memory = new WA.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+    this.exp = new WA.Instance(module, { env: { memory: this.memory } }).exports as unknown as Exports;
+    this.scratchBytes = align(this.exp.gemmScratchBytes());
+    this.f32 = new Float32Array(this.memory.buffer);
+  }
+
+  static load(): WasmBackend | null {
+    if (process.env.MSPORT_KERNELS === 'js') return null;
+    const file = findWasm();
+    if (!file) return null;
+    try {
+      return new WasmBackend(new WA.Module(readFileSync(file)));
+    } catch {
+      return null;
+    }
+  }
+
+  get threadCount(): number { return this.threads; }
+
+  /**
+   * Use up to n threads (capped by the cores). Workers start here, not at the first large kernel: a worker thread
+   * needs the event loop to come up, which a synchronous forward pass never yields to.
+   */
+  setThreads(n: number): number {
+    this.threads = Math.max(1, Math.min(Math.floor(n) || 1, MAX_THREADS, availableParallelism()));
+    this.ensureWorkers();
+    return this.threads;
+  }
+
+  private ensureWorkers(): void {
+    while (this.workers.length < this.threads - 1) {
+      const part = this.workers.length + 1;
+      const w = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { module: this.module, memory: this.memory, ctrl: this.ctrlBuf, part, names: FNS, args: ARGS, ctrlBytes: CTRL_BYTES },
+      });
+      // a worker that dies leaves its parts unclaimed, and the calling thread runs them itself
+      w.on('error', () => undefined);
+      w.unref();
+      this.workers.push(w);
+    }
+  }
+
+  // ------------------------------------------------------------------ memory: one bump region per call
+
+  /** Start a call: scratch for every thread, then operands. Returns the scratch base. */
+  private begin(): number {
+    this.top = BASE + this.scratchBytes * this.threads;
+    this.reserve(this.top);
+    return BASE;
+  }
+
+  private alloc(floats: number): number {
+    const p = this.top;
+    this.top = align(p + floats * 4);
+    this.reserve(this.top);
+    return p;
+  }
+
+  private reserve(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) {
+      const pages = Math.ceil((bytes - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) throw new Error(`kernel operands need ${bytes} bytes, more than WebAssembly memory holds`);
+      this.memory.grow(Math.max(pages, Math.min(have / PAGE, MAX_PAGES - have / PAGE)));
+    }
+    if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) this.f32 = new Float32Array(this.memory.buffer);
+  }
+
+  /** Whether operands of this many floats fit (else the caller keeps the JS kernel). */
+  fits(floats: number): boolean {
+    return BASE + this.scratchBytes * MAX_THREADS + floats * 4 + 4096 < MAX_PAGES * PAGE;
+  }
+
+  private put(src: Float32Array, off: number, n: number): number {
+    const p = this.alloc(n);
+    this.f32.set(off === 0 && src.length === n ? src : src.subarray(off, off + n), p / 4);
+    return p;
+  }
+
+  // ------------------------------------------------------------------ running parts on threads
+
+  /** Run `parts` (function + arguments, the last argument the scratch pointer to fill in) over the threads. */
+  private run(fn: Fn, parts: number[][]): void {
+    const f = this.exp[fn];
+    const scratch = (i: number): number => BASE + i * this.scratchBytes;
+    if (parts.length === 1 || this.threads === 1) {
+      parts.forEach(p => f(...p, scratch(0)));
+      return;
+    }
+    this.ensureWorkers();
+    this.stats.splitCalls++;
+    const e = ++this.epoch;
+    const I = this.ctrl;
+    const fnIndex = FNS.indexOf(fn);
+    for (let p = 1; p < parts.length; p++) {
+      const a = [...parts[p]!, scratch(p)];
+      const off = p * ARGS;
+      this.args[off] = a.length;
+      this.args.set(a, off + 1);
+      Atomics.store(I, CTRL_PART + 4 * (p - 1) + 3, fnIndex);
+    }
+    Atomics.store(I, 0, e);
+    Atomics.notify(I, 0);
+    f(...parts[0]!, scratch(0));
+    for (let p = 1; p < parts.length; p++) {
+      const base = CTRL_PART + 4 * (p - 1);
+      // give the worker a moment to take its part; if it has not (asleep, busy elsewhere, or gone), do it here:
+      // the result is the same whoever runs a part
+      let old = Atomics.load(I, base);
+      if (old < e) {
+        const t0 = performance.now();
+        while ((old = Atomics.load(I, base)) < e && performance.now() - t0 < CLAIM_MS) { /* spin */ }
+        if (old < e && Atomics.compareExchange(I, base, old, e) === old) {
+          f(...parts[p]!, scratch(p));
+          Atomics.store(I, base + 1, e);
+          this.stats.stolenParts++;
+          continue;
+        }
+      }
+      // taken by the worker: spin briefly for it to finish, then sleep on its done slot
+      const t1 = performance.now();
+      while (Atomics.load(I, base + 1) !== e && performance.now() - t1 < SPIN_MS) { /* spin */ }
+      for (let d = Atomics.load(I, base + 1); d !== e; d = Atomics.load(I, base + 1)) Atomics.wait(I, base + 1, d, 1000);
+      if (Atomics.load(I, base + 2) === e) throw new Error(`kernel worker ${p} failed in ${fn}`);
+      this.stats.workerParts++;
+    }
+  }
+
+  /** Split [0, M) × [0, N) into this.threads parts along the better dimension, at micro-tile boundaries. */
+  private split(M: number, N: number, work: number): [number, number, number, number][] {
+    const T = work < 1 << 21 ? 1 : this.threads;
+    if (T === 1) return [[0, M, 0, N]];
+    const byN = N / T >= 64 || N >= M;
+    const len = byN ? N : M, unit = byN ? NR : MR;
+    const parts: [number, number, number, number][] = [];
+    const units = Math.ceil(len / unit);
+    for (let t = 0; t < T; t++) {
+      const a = Math.min(len, Math.round((units * t) / T) * unit), b = Math.min(len, Math.round((units * (t + 1)) / T) * unit);
+      if (b > a) parts.push(byN ? [0, M, a, b] : [a, b, 0, N]);
+    }
+    return parts;
+  }
+
+  // ------------------------------------------------------------------ kernels
+
+  /** C[M×N] (+)= A[M×K]·B[K×N] (row-major with leading dimensions), or with B given as N×K when transB. */
+  gemm(M: number, N: number, K: number, A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number,
+    C: Float32Array, cOff: number, ldc: number, accumulate: boolean, transB = false): void {
+    this.begin();
+    const aLen = (M - 1) * lda + K, bLen = transB ? (N - 1) * ldb + K : (K - 1) * ldb + N, cLen = (M - 1) * ldc + N;
+    const a = this.put(A, aOff, aLen), b = this.put(B, bOff, bLen);
+    const c = accumulate ? this.put(C, cOff, cLen) : this.alloc(cLen);
+    const parts = this.split(M, N, M * N * K).map(([m0, m1, n0, n1]) => [K, a, lda, 0, b, ldb, transB ? 1 : 0, c, ldc, accumulate ? 1 : 0, 0, m0, m1, n0, n1]);
+    this.run('gemm', parts);
+    if (ldc === N) C.set(this.f32.subarray(c / 4, (c / 4) + cLen), cOff);
+    else for (let i = 0; i < M; i++) C.set(this.f32.subarray((c / 4) + i * ldc, (c / 4) + i * ldc + N), cOff + i * ldc);
+  }
+
+  /** out = op(X) elementwise for a float32 op of the module's `unary` export, into a new array. */
+  unary(op: keyof typeof UNARY, X: Float32Array, p0 = 0, p1 = 0): Float32Array {
+    const n = X.length;
+    this.begin();
+    const x = this.put(X, 0, n), out = this.alloc(n);
+    const T = n < 1 << 16 ? 1 : this.threads;
+    const parts: number[][] = [];
+    for (let t = 0; t < T; t++) {
+      // split at multiples of 8 so every element takes the same vector path whatever the thread count
+      const a = Math.min(n, Math.round((n / 8) * t / T) * 8), b = t === T - 1 ? n : Math.min(n, Math.round((n / 8) * (t + 1) / T) * 8);
+      if (b > a) parts.push([UNARY[op], x, out, a, b, p0, p1]);
+    }
+    this.run('unary', parts);
+    return this.f32.slice(out / 4, out / 4 + n);
+  }
+
+  /** Softmax over the last axis of a [rows × L] array, into a new array. */
+  softmaxRows(X: Float32Array, rows: number, L: number): Float32Array {
+    this.begin();
+    const x = this.put(X, 0, rows * L), out = this.alloc(rows * L);
+    const T = rows * L < 1 << 16 ? 1 : this.threads;
+    const parts: number[][] = [];
+    for (let t = 0; t < T; t++) {
+      const r0 = Math.round((rows * t) / T), r1 = Math.round((rows * (t + 1)) / T);
+      if (r1 > r0) parts.push([x, out, L, r0, r1]);
+    }
+    this.run('softmaxRows', parts);
+    return this.f32.slice(out / 4, out / 4 + rows * L);
+  }
+
+  /** Max pooling over planes (see asm maxPool2d), into a new array; null when a plane exceeds the scratch. */
+  maxPool2d(g: Pool2DGeometry, X: Float32Array): Float32Array | null {
+    const { planes, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW } = g;
+    if (this.exp.depthwiseScratchFloats(KH, KW, sh, sw, dh, dw, OH, OW) * 4 > this.scratchBytes) return null;
+    this.begin();
+    const x = this.put(X, 0, planes * H * W), out = this.alloc(planes * OH * OW);
+    const T = planes * OH * OW * KH * KW < 1 << 18 ? 1 : this.threads;
+    const parts: number[][] = [];
+    for (let t = 0; t < T; t++) {
+      const p0 = Math.round((planes * t) / T), p1 = Math.round((planes * (t + 1)) / T);
+      if (p1 > p0) parts.push([x, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, out, p0, p1]);
+    }
+    this.run('maxPool2d', parts);
+    return this.f32.slice(out / 4, out / 4 + planes * OH * OW);
+  }
+
+  /**
+   * Forward 2-D convolution of NCHW `x` by [O, C/group, KH, KW] `w` (+ bias), into a new [N, O, OH, OW] array;
+   * null when a depthwise plane is too large for the scratch (the caller keeps the JS kernel).
+   */
+  conv2d(p: Conv2DGeometry, X: Float32Array, Wt: Float32Array, bias: Float32Array | null): Float32Array | null {
+    const { N, C, H, W, O, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, group } = p;
+    const Cg = C / group, Og = O / group, P = OH * OW;
+    const depthwise = Cg === 1 && Og === 1;
+    if (depthwise && this.exp.depthwiseScratchFloats(KH, KW, sh, sw, dh, dw, OH, OW) * 4 > this.scratchBytes) return null;
+    this.begin();
+    const x = this.put(X, 0, N * C * H * W), w = this.put(Wt, 0, O * Cg * KH * KW);
+    const b = bias ? this.put(bias, 0, O) : 0;
+    const out = this.alloc(N * O * P);
+    if (depthwise) {
+      // split planes
+      const planes = N * C, T = planes * P * KH * KW < 1 << 20 ? 1 : this.threads;
+      const parts: number[][] = [];
+      for (let t = 0; t < T; t++) {
+        const p0 = Math.round((planes * t) / T), p1 = Math.round((planes * (t + 1)) / T);
+        if (p1 > p0) parts.push([x, H, W, w, C, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, out, b, p0, p1]);
+      }
+      this.run('depthwise2d', parts);
+    } else if (P <= 64 && Og >= 64) {
+      // few output pixels, many channels: the transposed GEMM keeps the 8-wide vectors full (channels), where
+      // pixels would leave a 49-wide row 7/8 used
+      const tmp = this.alloc(P * Og);
+      const T = N * O * P * Cg * KH * KW < 1 << 21 ? 1 : this.threads;
+      const units = Og / 8;
+      const parts: number[][] = [];
+      for (let t = 0; t < T; t++) {
+        const m0 = Math.min(Og, Math.round((units * t) / T) * 8), m1 = t === T - 1 ? Og : Math.min(Og, Math.round((units * (t + 1)) / T) * 8);
+        if (m1 > m0) parts.push([N, group, x, Cg, H, W, w, Og, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, out, b, m0, m1, tmp]);
+      }
+      this.run('conv2dT', parts);
+    } else {
+      const parts = this.split(Og, P, N * O * P * Cg * KH * KW).map(([m0, m1, n0, n1]) =>
+        [N, group, x, Cg, H, W, w, Og, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, out, b, m0, m1, n0, n1]);
+      this.run('conv2d', parts);
+    }
+    return this.f32.slice(out / 4, (out / 4) + N * O * P);
+  }
+}
+
+export interface Conv2DGeometry {
+  N: number; C: number; H: number; W: number; O: number; KH: number; KW: number;
+  sh: number; sw: number; pt: number; pl: number; dh: number; dw: number; OH: number; OW: number; group: number;
+}
+
+function align(n: number): number { return Math.ceil(n / 64) * 64; }
