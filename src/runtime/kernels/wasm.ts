@@ -65,7 +65,12 @@ function findWasm(): string | null {
 const CTRL_PART = 8, ARGS = 32, MAX_THREADS = 8;
 const CTRL_BYTES = (CTRL_PART + 4 * MAX_THREADS) * 4;
 /** How long a worker spins for the next job, and the caller for a worker to take its part (ms). */
-const SPIN_MS = 0.5, CLAIM_MS = 0.3;
+const SPIN_MS = 0.5, CLAIM_MS = 0.1;
+/**
+ * Least work (multiply-adds, or element visits for the streaming kernels) worth a second thread: a split costs a
+ * wake-up and a wait, tens of microseconds, more when the other core is busy.
+ */
+const SPLIT_MACS = 1 << 23, SPLIT_ELEMENTS = 1 << 19;
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -248,7 +253,7 @@ export class WasmBackend {
 
   /** Split [0, M) × [0, N) into this.threads parts along the better dimension, at micro-tile boundaries. */
   private split(M: number, N: number, work: number): [number, number, number, number][] {
-    const T = work < 1 << 21 ? 1 : this.threads;
+    const T = work < SPLIT_MACS ? 1 : this.threads;
     if (T === 1) return [[0, M, 0, N]];
     const byN = N / T >= 64 || N >= M;
     const len = byN ? N : M, unit = byN ? NR : MR;
@@ -281,7 +286,7 @@ export class WasmBackend {
     const n = X.length;
     this.begin();
     const x = this.put(X, 0, n), out = this.alloc(n);
-    const T = n < 1 << 16 ? 1 : this.threads;
+    const T = n < SPLIT_ELEMENTS ? 1 : this.threads;
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
       // split at multiples of 8 so every element takes the same vector path whatever the thread count
@@ -296,7 +301,7 @@ export class WasmBackend {
   softmaxRows(X: Float32Array, rows: number, L: number): Float32Array {
     this.begin();
     const x = this.put(X, 0, rows * L), out = this.alloc(rows * L);
-    const T = rows * L < 1 << 16 ? 1 : this.threads;
+    const T = rows * L < SPLIT_ELEMENTS ? 1 : this.threads;
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
       const r0 = Math.round((rows * t) / T), r1 = Math.round((rows * (t + 1)) / T);
@@ -312,7 +317,7 @@ export class WasmBackend {
     if (this.exp.depthwiseScratchFloats(KH, KW, sh, sw, dh, dw, OH, OW) * 4 > this.scratchBytes) return null;
     this.begin();
     const x = this.put(X, 0, planes * H * W), out = this.alloc(planes * OH * OW);
-    const T = planes * OH * OW * KH * KW < 1 << 18 ? 1 : this.threads;
+    const T = planes * OH * OW * KH * KW < SPLIT_ELEMENTS ? 1 : this.threads;
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
       const p0 = Math.round((planes * t) / T), p1 = Math.round((planes * (t + 1)) / T);
@@ -337,7 +342,7 @@ export class WasmBackend {
     const out = this.alloc(N * O * P);
     if (depthwise) {
       // split planes
-      const planes = N * C, T = planes * P * KH * KW < 1 << 20 ? 1 : this.threads;
+      const planes = N * C, T = planes * P * KH * KW < SPLIT_ELEMENTS * 4 ? 1 : this.threads;
       const parts: number[][] = [];
       for (let t = 0; t < T; t++) {
         const p0 = Math.round((planes * t) / T), p1 = Math.round((planes * (t + 1)) / T);
@@ -348,7 +353,7 @@ export class WasmBackend {
       // few output pixels, many channels: the transposed GEMM keeps the 8-wide vectors full (channels), where
       // pixels would leave a 49-wide row 7/8 used
       const tmp = this.alloc(P * Og);
-      const T = N * O * P * Cg * KH * KW < 1 << 21 ? 1 : this.threads;
+      const T = N * O * P * Cg * KH * KW < SPLIT_MACS ? 1 : this.threads;
       const units = Og / 8;
       const parts: number[][] = [];
       for (let t = 0; t < T; t++) {

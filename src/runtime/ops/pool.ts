@@ -106,6 +106,16 @@ export const AdaptivePool2D = defineOp<{ outputSize: [number, number]; mode: 'ma
     const [N, C, H, W] = x!.shape as [number, number, number, number];
     const X = x!.data as Float32Array;
     const out = new Float32Array(N * C * OH * OW);
+    if (OH === 1 && OW === 1 && mode === 'avg') {
+      // global average pooling: the same row-major sum, without the per-element mode test
+      const HW = H * W;
+      for (let nc = 0; nc < N * C; nc++) {
+        let acc = 0;
+        for (let i = nc * HW, e = i + HW; i < e; i++) acc += X[i]!;
+        out[nc] = acc / HW;
+      }
+      return new Tensor(out, [N, C, 1, 1], x!.dtype);
+    }
     for (let nc = 0; nc < N * C; nc++) {
       for (let oh = 0; oh < OH; oh++) {
         const hs = Math.floor((oh * H) / OH), he = Math.ceil(((oh + 1) * H) / OH);
