@@ -48,7 +48,9 @@ function conv(ctx: BuildCtx): Built {
   const cell = new nn.Conv1d(cinG * group, cout, k[0]!, keepPadMode
     ? { stride: strides[0], dilation: dil[0], group, hasBias: bias }
     : { stride: strides[0], padMode, padding: padMode === 'pad' ? [pads[0]!, pads[1]!] : 0, dilation: dil[0], group, hasBias: bias });
-  return cellStep(ctx, api, cell, w2);
+  // the PyTorch/ONNX weight [out, in/group, k] gains MindSpore's height axis: [out, in/group, 1, k]
+  const w1d: [number, string, Tensor?][] = w2.map(([i, p]) => (p === 'weight' ? [i, p, w.view([cout, cinG, 1, k[0]!])] : [i, p]));
+  return cellStep(ctx, api, cell, w1d);
 }
 
 /** Gemm with a constant [out, in] weight (transB=1, the nn.Linear export) is nn.Dense; anything else stays functional. */

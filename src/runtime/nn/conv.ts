@@ -92,7 +92,8 @@ function badPadding(p: number[]): never {
 }
 
 /**
- * mindspore.nn.Conv1d: weight (C_out, C_in/group, kernel_size); computed as a Conv2d over a height-1 image, as MindSpore does.
+ * mindspore.nn.Conv1d: computed as a Conv2d over a height-1 image, as MindSpore does, so the weight Parameter is
+ * 4-D (C_out, C_in/group, 1, kernel_size) — a PyTorch Conv1d weight (C_out, C_in/group, k) gains that axis in a port.
  */
 export class Conv1d extends Cell {
   readonly inChannels: number; readonly outChannels: number; readonly kernelSize: number; readonly stride: number;
@@ -107,7 +108,8 @@ export class Conv1d extends Cell {
     const p = opts.padding ?? 0;
     this.padding = typeof p === 'number' ? [p, p] : p;
     this.dilation = opts.dilation ?? 1; this.group = opts.group ?? 1; this.hasBias = opts.hasBias ?? false;
-    this.weight = new Parameter(initTensor(opts.weightInit ?? defaultWeightInit(), [outChannels, inChannels / this.group, kernelSize]), 'weight');
+    // MindSpore builds Conv1d on the 2-D convolution and stores its kernel 4-D: [out, in/group, 1, kernel_size]
+    this.weight = new Parameter(initTensor(opts.weightInit ?? defaultWeightInit(), [outChannels, inChannels / this.group, 1, kernelSize]), 'weight');
     if (this.hasBias) this.bias = new Parameter(initTensor(opts.biasInit ?? biasUniform((inChannels / this.group) * kernelSize), [outChannels]), 'bias');
   }
 
@@ -115,8 +117,7 @@ export class Conv1d extends Cell {
     const L = x.shape[2]!;
     const [l, r] = this.padMode === 'pad' ? this.padding : this.padMode === 'valid' ? [0, 0] : samePadding(L, this.kernelSize, this.stride, this.dilation);
     const x4 = ops.reshape(x, [x.shape[0]!, x.shape[1]!, 1, L]);
-    const w4 = ops.reshape(this.weight, [this.outChannels, this.inChannels / this.group, 1, this.kernelSize]);
-    const y = ops.conv2d(x4, w4, this.bias, { stride: [1, this.stride], padding: [0, 0, l, r], dilation: [1, this.dilation], group: this.group });
+    const y = ops.conv2d(x4, this.weight, this.bias, { stride: [1, this.stride], padding: [0, 0, l, r], dilation: [1, this.dilation], group: this.group });
     return ops.reshape(y, [y.shape[0]!, y.shape[1]!, y.shape[3]!]);
   }
 
