@@ -263,58 +263,50 @@ export const Gather = defineOp<{ axis: number }>({
 
 export type PadMode = 'constant' | 'reflect' | 'edge';
 
+/**
+ * The index map behind Pad and its gradient: for each output position, the input element it reads (reflect and edge
+ * fold back into the input) or -1 for the constant border.
+ */
+function forEachPadSource(xShape: readonly number[], pads: [number, number][], mode: PadMode, visit: (o: number, io: number) => void): void {
+  const n = xShape.length;
+  const outShape = xShape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
+  const inStrides: number[] = [];
+  let s = 1;
+  for (let i = n - 1; i >= 0; i--) { inStrides[i] = s; s *= xShape[i]!; }
+  const idx = new Array<number>(n).fill(0);
+  const size = shapeSize(outShape);
+  for (let o = 0; o < size; o++) {
+    let io = 0;
+    for (let d = 0; d < n; d++) {
+      let c = idx[d]! - pads[d]![0];
+      const D = xShape[d]!;
+      if (c < 0 || c >= D) {
+        if (mode === 'constant') { io = -1; break; }
+        if (mode === 'edge') c = c < 0 ? 0 : D - 1;
+        else { const p = 2 * (D - 1) || 1; c = ((c % p) + p) % p; if (c >= D) c = p - c; }
+      }
+      io += c * inStrides[d]!;
+    }
+    visit(o, io);
+    for (let d = n - 1; d >= 0; d--) { idx[d]!++; if (idx[d]! < outShape[d]!) break; idx[d] = 0; }
+  }
+}
+
 /** Pad with (before, after) pairs listed first dim to last. */
 export const Pad = defineOp<{ pads: [number, number][]; mode: PadMode; value: number }>({
   name: 'Pad',
   forward: ([x], { pads, mode, value }) => {
-    const n = x!.ndim;
     const outShape = x!.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
     const out = allocData(x!.dtype, shapeSize(outShape));
     const dst = arr(out), src = arr(x!.data);
-    const inStrides: number[] = [];
-    let s = 1;
-    for (let i = n - 1; i >= 0; i--) { inStrides[i] = s; s *= x!.shape[i]!; }
-    const idx = new Array<number>(n).fill(0);
-    for (let o = 0; o < out.length; o++) {
-      let io = 0, inside = true;
-      for (let d = 0; d < n; d++) {
-        let c = idx[d]! - pads[d]![0];
-        const D = x!.shape[d]!;
-        if (c < 0 || c >= D) {
-          if (mode === 'constant') { inside = false; break; }
-          if (mode === 'edge') c = c < 0 ? 0 : D - 1;
-          else { const p = 2 * (D - 1) || 1; c = ((c % p) + p) % p; if (c >= D) c = p - c; }
-        }
-        io += c * inStrides[d]!;
-      }
-      dst[o] = inside ? src[io]! : (out instanceof BigInt64Array ? BigInt(value) : value);
-      for (let d = n - 1; d >= 0; d--) { idx[d]!++; if (idx[d]! < outShape[d]!) break; idx[d] = 0; }
-    }
+    const fill = out instanceof BigInt64Array ? BigInt(value) : value;
+    forEachPadSource(x!.shape, pads, mode, (o, io) => { dst[o] = io >= 0 ? src[io]! : fill; });
     return new Tensor(out, outShape, x!.dtype);
   },
   // each output element came from one input element (or the constant): accumulate back along the same index map
   backward: (dy, [x], _y, { pads, mode }) => {
-    const n = x!.ndim;
     const dx = new Float32Array(x!.size), G = dy.data as Float32Array;
-    const inStrides: number[] = [];
-    let s = 1;
-    for (let i = n - 1; i >= 0; i--) { inStrides[i] = s; s *= x!.shape[i]!; }
-    const idx = new Array<number>(n).fill(0);
-    for (let o = 0; o < dy.size; o++) {
-      let io = 0, inside = true;
-      for (let d = 0; d < n; d++) {
-        let c = idx[d]! - pads[d]![0];
-        const D = x!.shape[d]!;
-        if (c < 0 || c >= D) {
-          if (mode === 'constant') { inside = false; break; }
-          if (mode === 'edge') c = c < 0 ? 0 : D - 1;
-          else { const p = 2 * (D - 1) || 1; c = ((c % p) + p) % p; if (c >= D) c = p - c; }
-        }
-        io += c * inStrides[d]!;
-      }
-      if (inside) dx[io] += G[o]!;
-      for (let d = n - 1; d >= 0; d--) { idx[d]!++; if (idx[d]! < dy.shape[d]!) break; idx[d] = 0; }
-    }
+    forEachPadSource(x!.shape, pads, mode, (o, io) => { if (io >= 0) dx[io] += G[o]!; });
     return [new Tensor(dx, x!.shape, x!.dtype)];
   },
 });
