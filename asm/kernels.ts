@@ -223,6 +223,23 @@ function packPatches(x: usize, p0: i32, rows: i32, pc: i32, kc: i32, dst: usize)
   }
 }
 
+// Write back a partial tile (rows × cols of the NR-wide tile staged in tmp), adding to C and the bias as asked.
+@inline
+function storeEdge(tmp: usize, c: usize, ld: usize, rows: i32, cols: i32, first: bool, bias: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const row = c + <usize>r * ld;
+    const t = tmp + <usize>(r * NR) * 4;
+    const bv: f32 = bias ? load<f32>(bias + (<usize>r << 2)) : 0;
+    for (let j = 0; j < cols; j++) {
+      const q = row + (<usize>j << 2);
+      let v = load<f32>(t + (<usize>j << 2));
+      if (!first) v = load<f32>(q) + v;
+      if (bias) v = v + bv;
+      store<f32>(q, v);
+    }
+  }
+}
+
 // C tile (rows × cols ≤ MR × NR, leading dimension ldc floats) = (first ? 0 : C) + A-panel · B-panel (+ bias per row).
 // MR = 4 keeps the 8 accumulators, 2 B vectors and the broadcast A in registers (V8 allocates 15 xmm registers;
 // a 6×8 tile spills).
@@ -268,18 +285,7 @@ function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i32, col
   v128.store(tmp, c10, 32); v128.store(tmp, c11, 48);
   v128.store(tmp, c20, 64); v128.store(tmp, c21, 80);
   v128.store(tmp, c30, 96); v128.store(tmp, c31, 112);
-  for (let r = 0; r < rows; r++) {
-    const row = c + <usize>r * ld;
-    const t = tmp + <usize>(r * NR) * 4;
-    const bv: f32 = bias ? load<f32>(bias + (<usize>r << 2)) : 0;
-    for (let j = 0; j < cols; j++) {
-      const q = row + (<usize>j << 2);
-      let v = load<f32>(t + (<usize>j << 2));
-      if (!first) v = load<f32>(q) + v;
-      if (bias) v = v + bv;
-      store<f32>(q, v);
-    }
-  }
+  storeEdge(tmp, c, ld, rows, cols, first, bias);
 }
 
 // The same for a tile of at most 4 columns (the tail panel of a narrow N): half the multiply-adds of micro().
@@ -296,18 +302,7 @@ function micro4(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i32, co
   }
   v128.store(tmp, c0); v128.store(tmp, c1, 32); v128.store(tmp, c2, 64); v128.store(tmp, c3, 96);
   const ld = <usize>ldc * 4;
-  for (let r = 0; r < rows; r++) {
-    const row = c + <usize>r * ld;
-    const t = tmp + <usize>(r * NR) * 4;
-    const bv: f32 = bias ? load<f32>(bias + (<usize>r << 2)) : 0;
-    for (let j = 0; j < cols; j++) {
-      const q = row + (<usize>j << 2);
-      let v = load<f32>(t + (<usize>j << 2));
-      if (!first) v = load<f32>(q) + v;
-      if (bias) v = v + bv;
-      store<f32>(q, v);
-    }
-  }
+  storeEdge(tmp, c, ld, rows, cols, first, bias);
 }
 
 function gemmCore(K: i32, a: usize, lda: i32, amode: i32, b: usize, ldb: i32, bmode: i32,

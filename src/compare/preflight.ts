@@ -5,7 +5,7 @@
  */
 import type { OnnxModel } from '../onnx/proto.js';
 import type { ImportResult } from '../onnx/import.js';
-import { allRules } from '../mappings/index.js';
+import { findRule } from '../mappings/index.js';
 
 export type ProblemKind = 'unloaded-parameter' | 'unused-initializer' | 'train-phase' | 'missing-weight' | 'unexpected-weight' | 'misshapen-weight';
 
@@ -24,7 +24,7 @@ export function preflight(model: OnnxModel, imported: ImportResult, opts: { allo
   // Parameters MindSpore has and PyTorch does not (InstanceNorm2d's moving statistics) cannot come from the model
   const msOnly = new Set<unknown>();
   for (const s of network.steps) {
-    const rule = s.torchApi ? allRules.find(r => r.torch === s.torchApi) : undefined;
+    const rule = s.torchApi ? findRule(s.torchApi) : undefined;
     for (const name of rule?.msOnlyParams ?? []) msOnly.add((s.cell as unknown as Record<string, unknown> | null)?.[name]);
   }
   for (const [name, p] of network.parametersAndNames()) {

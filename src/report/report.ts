@@ -9,7 +9,7 @@ import { loadInputs } from '../compare/inputs.js';
 import { OrtRunner } from '../compare/runners.js';
 import { compareOutput, Tolerance } from '../compare/comparator.js';
 import { compareLayers, LayerReport, layerName } from '../compare/layers.js';
-import { allRules, MappingRule } from '../mappings/index.js';
+import { findRule, MappingRule } from '../mappings/index.js';
 import { noGrad } from '../runtime/autograd.js';
 import { msDTypeName } from '../runtime/dtype.js';
 import type { Tensor } from '../runtime/tensor.js';
@@ -65,14 +65,13 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   const diffs = ours.map((o, i) => compareOutput(network.outputNames[i]!, reference[i]!, o, opts));
   const perLayer: LayerReport = await compareLayers(model, network, feeds, opts);
 
-  const rulesByTorch = new Map(allRules.map(r => [r.torch, r]));
   const layers: ReportLayer[] = [];
   const used = new Map<string, { rule: MappingRule; all: string[]; byArg: Map<string, string[]>; convention: Set<string> }>();
   const cells = new Map(network.cellsAndNames());
   for (const step of network.steps) {
     if (!step.cellName || !step.torchApi) continue;
     const cell = cells.get(step.cellName)!;
-    const rule = rulesByTorch.get(step.torchApi)!;
+    const rule = findRule(step.torchApi)!;
     const call = callOf(cell);
     const explicit = (rule.defaults ?? []).filter(d => d.arg in call.values && differsFromDefault(call.values[d.arg], d.ms))
       .map(d => ({ arg: d.arg, value: call.values[d.arg], msDefault: d.ms }));
@@ -108,7 +107,7 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
       const dot = msName.lastIndexOf('.');
       const cellName = msName.slice(0, dot), attr = msName.slice(dot + 1);
       const api = network.steps.find(s => s.cellName === cellName)?.torchApi;
-      const renamed = api ? rulesByTorch.get(api)?.params?.find(q => q.ms === attr)?.torch : undefined;
+      const renamed = api ? findRule(api)?.params?.find(q => q.ms === attr)?.torch : undefined;
       torch = `${cellName}.${renamed ?? attr}`;
     }
     return { torch, ms: msName, shape: [...p.shape], dtype: msDTypeName[p.dtype], derived };

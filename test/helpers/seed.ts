@@ -41,3 +41,13 @@ export const pyDict = (entries: Iterable<readonly [string, unknown]>): string =>
 export function asRendered(s: string): string {
   return s.replace(/e([+-])0(\d\d)\b/g, 'e$1$2').replace(/[ \t]+/g, ' ').replace(/\[ /g, '[').replace(/ \n/g, '\n').trim();
 }
+
+/** w and b of seed 000's Network as its `parameters_and_names()` loop printed them; seed 001 uses the same shapes. */
+export const SEED_000_W: number[][] = [
+  [4.15680408e-02, -1.20311625e-01, 5.02573885e-02],
+  [1.22175144e-04, -1.34980649e-01, 1.17642188e+00],
+  [7.57667869e-02, -1.74758151e-01, -5.19092619e-01],
+  [-1.67846107e+00, 3.27240258e-01, -2.06452996e-01],
+  [5.72323874e-02, -8.27963874e-02, 5.94243526e-01],
+];
+export const SEED_000_B = [-1.2192779, -0.36789745, 0.0946381];

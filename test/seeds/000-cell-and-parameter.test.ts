@@ -18,17 +18,11 @@
 import { describe, expect, it } from 'vitest';
 import { Cell, Parameter, ParameterTuple, Tensor, grad, ops, setSeed } from '../../src/index.js';
 import { initializer } from '../../src/runtime/initializer.js';
-import { asRendered, expectClose, pyList } from '../helpers/seed.js';
+import { asRendered, expectClose, pyList, SEED_000_B, SEED_000_W } from '../helpers/seed.js';
 
 // the values `for name, param in net.parameters_and_names(): print(...)` printed
-const W = [
-  [4.15680408e-02, -1.20311625e-01, 5.02573885e-02],
-  [1.22175144e-04, -1.34980649e-01, 1.17642188e+00],
-  [7.57667869e-02, -1.74758151e-01, -5.19092619e-01],
-  [-1.67846107e+00, 3.27240258e-01, -2.06452996e-01],
-  [5.72323874e-02, -8.27963874e-02, 5.94243526e-01],
-];
-const B = [-1.2192779, -0.36789745, 0.0946381];
+const W = SEED_000_W;
+const B = SEED_000_B;
 
 /** The seed's fully connected layer: `z = ops.matmul(x, self.w) + self.b`. */
 class Network extends Cell {
