@@ -1,6 +1,7 @@
 /** `msport check` as a library call: load → names and modes → run both engines on N samples → compare → one result. */
 import { performance } from 'node:perf_hooks';
-import { modelFromFile, OnnxModel } from './onnx/proto.js';
+import { modelFromFile, OnnxModel, ValueInfo } from './onnx/proto.js';
+import { graphInputsFromFile } from './onnx/skim.js';
 import { importModel } from './onnx/import.js';
 import { loadInputs } from './compare/inputs.js';
 import { OrtRunner, MsportRunner } from './compare/runners.js';
@@ -68,6 +69,39 @@ export function toleranceFor(dtype: string, tol: Tolerance): Tolerance {
 export async function check(modelPath: string, opts: CheckOptions): Promise<CheckResult> {
   const samples = opts.samples ?? 1;
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`samples must be a positive integer, got ${samples}`);
+  const feedsOf = (inputSpecs: ValueInfo[]): Map<string, Tensor>[] => Array.from({ length: samples }, (_, s) => {
+    const inputs = loadInputs(inputSpecs, { shapes: opts.shapes ?? new Map(), files: opts.inputs ?? new Map(), seed: opts.seed + s });
+    return new Map(inputSpecs.map((v, i) => [v.name, inputs[i]!]));
+  });
+
+  // onnxruntime runs first, on the file, and is released before msport reads the weights: loading holds two copies
+  // of them at its peak, and this way neither engine's copies overlap the other's. --layers needs both engines at
+  // once, so there the reference runs on msport's copy of the bytes.
+  const together = !!(opts.layers || opts.repro);
+  let feeds: Map<string, Tensor>[] = [];
+  let refOuts: Map<string, Tensor>[] = [];
+  let referenceMs = 0;
+  if (!together) {
+    feeds = feedsOf(graphInputsFromFile(modelPath));
+    let ref: OrtRunner;
+    try {
+      ref = await OrtRunner.create(modelPath, { threads: opts.ortThreads });
+    } catch (e) {
+      // msport's own reading of the model says more (an unsupported op, a broken tensor) than onnxruntime's refusal
+      importModel(modelFromFile(modelPath));
+      throw e;
+    }
+    try {
+      for (const f of feeds) {
+        const ta = performance.now();
+        refOuts.push(await ref.infer(f));
+        referenceMs += performance.now() - ta;
+      }
+    } finally {
+      await ref.release();
+    }
+  }
+
   const t0 = performance.now();
   const model: OnnxModel = modelFromFile(modelPath);
   const t1 = performance.now();
@@ -86,23 +120,27 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   }
   problems.push(...preflight(model, imported, { allowTrain: opts.allowTrain, weightsLoaded: loadedNames }).filter(p => !opts.weights || p.kind !== 'unloaded-parameter'));
 
-  const ref = await OrtRunner.create(model.bytes, { threads: opts.ortThreads });
+  if (together) {
+    feeds = feedsOf(model.graph.inputs);
+    const ref = await OrtRunner.create(model.bytes, { threads: opts.ortThreads });
+    for (const f of feeds) {
+      const ta = performance.now();
+      refOuts.push(await ref.infer(f));
+      referenceMs += performance.now() - ta;
+    }
+    await ref.release();
+  }
+
   const msRunner = new MsportRunner(network);
   const perOutput = model.graph.outputs.map(() => ({ cmp: [] as OutputComparison[], extra: [] as { cosine: number; minAtol: number; topk?: { rows: number; top1: number; top5: number } }[], hist: null as ErrorHistogram | null, tol: DEFAULT_TOLERANCE }));
-  let referenceMs = 0, runtimeMs = 0;
-  let firstFeeds: Map<string, Tensor> | null = null;
-  let firstInputs: Tensor[] = [];
+  let runtimeMs = 0;
+  const firstFeeds = feeds[0]!;
+  const firstInputs = model.graph.inputs.map(v => firstFeeds.get(v.name)!);
   for (let s = 0; s < samples; s++) {
-    const seed = opts.seed + s;
-    const inputs = loadInputs(model.graph.inputs, { shapes: opts.shapes ?? new Map(), files: opts.inputs ?? new Map(), seed });
-    const feeds = new Map<string, Tensor>(model.graph.inputs.map((v, i) => [v.name, inputs[i]!]));
-    if (s === 0) { firstFeeds = feeds; firstInputs = inputs; }
-    const ta = performance.now();
-    const refOut = await ref.infer(feeds);
+    const refOut = refOuts[s]!;
     const tb = performance.now();
-    const msOut = await msRunner.infer(feeds);
-    const tc = performance.now();
-    referenceMs += tb - ta; runtimeMs += tc - tb;
+    const msOut = await msRunner.infer(feeds[s]!);
+    runtimeMs += performance.now() - tb;
     model.graph.outputs.forEach((o, k) => {
       const r = refOut.get(o.name)!, a = msOut.get(o.name)!;
       const tol = toleranceFor(r.dtype, opts);
@@ -128,9 +166,9 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   let repro: ReproResult | null | undefined;
   if (opts.layers || opts.repro) {
     const t6 = performance.now();
-    layers = await compareLayers(model, network, firstFeeds!, opts, { ortThreads: opts.ortThreads, layerTolerances: opts.layerTolerances });
+    layers = await compareLayers(model, network, firstFeeds, opts, { ortThreads: opts.ortThreads, layerTolerances: opts.layerTolerances });
     layersMs = performance.now() - t6;
-    if (opts.repro) repro = layers.firstDivergence ? await writeRepro(opts.repro, layers.firstDivergence, model, network, firstFeeds!, opts) : null;
+    if (opts.repro) repro = layers.firstDivergence ? await writeRepro(opts.repro, layers.firstDivergence, model, network, firstFeeds, opts) : null;
   }
   const blocking = problems.filter(p => p.kind !== 'unused-initializer');
   return {

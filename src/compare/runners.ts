@@ -38,9 +38,10 @@ export class OrtRunner implements Runner {
   readonly name = 'onnxruntime';
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async create(bytes: Uint8Array, opts: { threads?: number } = {}): Promise<OrtRunner> {
+  /** From the model's bytes, or its path (onnxruntime then reads the file itself, external data included). */
+  static async create(model: Uint8Array | string, opts: { threads?: number } = {}): Promise<OrtRunner> {
     try {
-      const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: opts.threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
+      const session = await ort.InferenceSession.create(model as Uint8Array, { intraOpNumThreads: opts.threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
       return new OrtRunner(session);
     } catch (e) {
       throw new ModelLoadError(`onnxruntime cannot load the model: ${firstLine((e as Error).message)}`);
@@ -56,6 +57,9 @@ export class OrtRunner implements Runner {
     }
     return new Map(Object.entries(out).map(([k, v]) => [k, fromOrt(v as ort.Tensor)]));
   }
+
+  /** Free onnxruntime's copy of the model now rather than whenever the garbage collector gets to it. */
+  async release(): Promise<void> { await this.session.release(); }
 }
 
 /** The imported Cell tree on the built-in runtime. */

@@ -3,6 +3,7 @@ import { Cell } from '../runtime/cell.js';
 import { Parameter } from '../runtime/parameter.js';
 import { Tensor } from '../runtime/tensor.js';
 import { noGrad } from '../runtime/autograd.js';
+import { withDeferredInit } from '../runtime/initializer.js';
 import { ModelLoadError, MsportError, UnsupportedOp, UnsupportedOpsError } from '../errors.js';
 import type { OnnxModel, OnnxNode, Dim } from './proto.js';
 import type { BuildCtx, Built } from './handler.js';
@@ -88,7 +89,8 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   const consumed = new Set<string>();
   const pending: { node: OnnxNode; built: Built; path: string[]; leaf: string }[] = [];
 
-  noGrad(() => {
+  // every weight a handler builds is overwritten by the model's value: leave the cells' own initializers undrawn
+  withDeferredInit(() => noGrad(() => {
     for (const node of order) {
       const build = selectHandler(node.domain, node.opType, node.fusedOpset ? Infinity : node.domain === '' ? opset : model.opsets.get(node.domain) ?? 1);
       if (!build) {
@@ -125,7 +127,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
       const { path, leaf } = scopeOf(node.name);
       pending.push({ node, built, path, leaf });
     }
-  });
+  }));
   if (unsupported.size) throw new UnsupportedOpsError([...unsupported.values()].sort((a, b) => b.count - a.count || a.opType.localeCompare(b.opType)));
 
   // Place Cells: a scope holding exactly one Cell-producing node *is* that Cell (a leaf nn module); otherwise the

@@ -2,7 +2,7 @@
  * Bytes → plain objects. Decoding is protobufjs through the `onnx-proto` package's generated ONNX schema; this module
  * turns its messages into typed values and Tensors. raw_data stays a view on the file's bytes whenever alignment allows.
  */
-import { readFileSync, realpathSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { fstatSync, realpathSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { DType, float16BitsToNumber } from '../runtime/dtype.js';
@@ -77,7 +77,7 @@ export interface OnnxModel {
   bytes: Uint8Array;
 }
 
-function valueInfo(v: ValueInfoMsg): ValueInfo {
+export function valueInfo(v: ValueInfoMsg): ValueInfo {
   const tt = v.type?.tensorType;
   const code = tt?.elemType ?? 0;
   // the dim oneof: a number, a symbolic name, or neither (an anonymous symbolic dim)
@@ -220,16 +220,22 @@ export function decodeGraph(g: GraphProtoMsg, ctx: DecodeCtx): OnnxGraph {
   };
 }
 
-/** Decode a model from bytes; `path` lets external data be found beside it. */
-export function modelFromBytes(bytes: Uint8Array, path: string | null = null): OnnxModel {
-  let m: onnxProto.onnx.ModelProto;
+function decodeProto(bytes: Uint8Array, path: string | null): onnxProto.onnx.ModelProto {
   try {
     // decoding a Buffer makes protobufjs return bytes fields as views (BufferReader), so raw_data is not copied
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    m = onnx.ModelProto.decode(buf);
+    return onnx.ModelProto.decode(buf);
   } catch (e) {
     throw new ModelLoadError(`${path ?? 'model'}: not a readable ONNX model (${(e as Error).message})`);
   }
+}
+
+/** Decode a model from bytes; `path` lets external data be found beside it. */
+export function modelFromBytes(bytes: Uint8Array, path: string | null = null): OnnxModel {
+  return modelFromProto(decodeProto(bytes, path), bytes, path);
+}
+
+function modelFromProto(m: onnxProto.onnx.ModelProto, bytes: Uint8Array, path: string | null): OnnxModel {
   if (!m.graph) throw new ModelLoadError(`${path ?? 'model'}: not an ONNX model (no graph)`);
   const opsets = new Map<string, number>();
   for (const o of m.opsetImport ?? []) opsets.set(o.domain === 'ai.onnx' ? '' : o.domain ?? '', toNum(o.version as number | Long));
@@ -238,12 +244,62 @@ export function modelFromBytes(bytes: Uint8Array, path: string | null = null): O
   return { path, irVersion: toNum(m.irVersion as number | Long), producer: `${m.producerName ?? ''} ${m.producerVersion ?? ''}`.trim(), opsets, graph: decodeGraph(m.graph, ctx), bytes };
 }
 
-/** Load `.onnx` from disk (the file is only read). */
-export function modelFromFile(path: string): OnnxModel {
-  let bytes: Buffer;
-  try { bytes = readFileSync(path); } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ModelLoadError(code === 'ENOENT' ? `model file not found: ${path}` : code === 'EISDIR' ? `${path} is a folder, not an .onnx file` : `cannot read ${path}: ${(e as Error).message}`);
+/** Element size of the dtypes whose raw_data is viewed in place (viewAs), by ONNX data type. */
+const VIEWED_ELEMENT_BYTES: Record<number, number> = { 1: 4, 6: 4, 7: 8, 11: 8 };
+/** Below this many bytes that a shift would bring into alignment, copying those tensors costs less than the shift. */
+const SHIFT_MIN_BYTES = 1 << 20;
+
+/**
+ * The shift (0…7 bytes) of the file's bytes in memory that leaves the most raw_data bytes aligned for viewing in
+ * place: protobuf places each tensor at whatever offset the fields before it end on, so a 400 MB weight is as
+ * likely misaligned as not, and a misaligned one is copied.
+ */
+function bestShift(m: onnxProto.onnx.ModelProto, base: number): number {
+  const aligned = new Array<number>(8).fill(0);
+  for (const t of m.graph?.initializer ?? []) {
+    const e = VIEWED_ELEMENT_BYTES[t.dataType ?? 0];
+    const raw = t.rawData;
+    if (!e || !raw || raw.byteLength === 0) continue;
+    for (let p = 0; p < 8; p++) if ((raw.byteOffset - base + p) % e === 0) aligned[p]! += raw.byteLength;
   }
-  return modelFromBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  let best = 0;
+  for (let p = 1; p < 8; p++) if (aligned[p]! > aligned[best]! + SHIFT_MIN_BYTES) best = p;
+  return best;
+}
+
+/** Load `.onnx` from disk (the file is only read; the copy in memory is placed so its tensors can be viewed). */
+export function modelFromFile(path: string): OnnxModel {
+  let fd: number;
+  try { fd = openSync(path, 'r'); } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelLoadError(code === 'ENOENT' ? `model file not found: ${path}` : `cannot read ${path}: ${(e as Error).message}`);
+  }
+  let buf: Buffer, size: number;
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new ModelLoadError(`${path} is a folder, not an .onnx file`);
+    size = st.size;
+    // 7 spare bytes to shift into (bestShift); an ArrayBuffer of its own, so views never share Node's pool
+    buf = Buffer.allocUnsafeSlow(size + 7);
+    for (let off = 0; off < size;) {
+      const n = readSync(fd, buf, off, Math.min(size - off, 1 << 30), off);
+      if (n === 0) throw new ModelLoadError(`cannot read ${path}: file shrank while reading (${off} of ${size} bytes)`);
+      off += n;
+    }
+  } catch (e) {
+    if (e instanceof ModelLoadError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelLoadError(code === 'EISDIR' ? `${path} is a folder, not an .onnx file` : `cannot read ${path}: ${(e as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+  let bytes = buf.subarray(0, size);
+  let m = decodeProto(bytes, path);
+  const shift = bestShift(m, bytes.byteOffset);
+  if (shift) {
+    buf.copyWithin(shift, 0, size);
+    bytes = buf.subarray(shift, shift + size);
+    m = decodeProto(bytes, path);
+  }
+  return modelFromProto(m, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
 }

@@ -215,8 +215,32 @@ function checkShape(shape: Shape): void {
   }
 }
 
-/** Materialise `init` as a Tensor of `shape` (the eager form of `initializer(...)`), drawing from `rng`. */
-export function initTensor(init: InitName | string | Initializer | number, shape: Shape, dtype: DType = 'float32', rng: Rng = defaultRng()): Tensor {
+let deferDepth = 0;
+
+/**
+ * Run `build` with every `initTensor` left undrawn (a LazyTensor, drawn on first read): for cells whose values are
+ * about to be overwritten, as an ONNX import overwrites every weight it binds, so no time or memory goes into
+ * random values nobody reads (VGG's 411 MB classifier weight). A value that is never overwritten is drawn from the
+ * global RNG when first read, so it differs from an eager draw made at construction.
+ */
+export function withDeferredInit<T>(build: () => T): T {
+  deferDepth++;
+  try { return build(); } finally { deferDepth--; }
+}
+
+/**
+ * Materialise `init` as a Tensor of `shape` (the eager form of `initializer(...)`), drawing from `rng`; inside
+ * `withDeferredInit`, a LazyTensor instead.
+ */
+export function initTensor(init: InitName | string | Initializer | number, shape: Shape, dtype: DType = 'float32', rng?: Rng): Tensor {
+  if (deferDepth > 0 && rng === undefined) {
+    checkShape(shape);
+    return new LazyTensor(resolveInit(init), shape, dtype);
+  }
+  return drawTensor(init, shape, dtype, rng ?? defaultRng());
+}
+
+function drawTensor(init: InitName | string | Initializer | number, shape: Shape, dtype: DType, rng: Rng): Tensor {
   checkShape(shape);
   const t = Tensor.zeros(shape, dtype);
   const f = resolveInit(init).fill(shape, rng);
@@ -257,7 +281,7 @@ export class LazyTensor extends Tensor {
     if (this.pending) {
       const init = this.pending;
       this.pending = null;
-      this._data = initTensor(init, this.shape, this.dtype).data;
+      this._data = drawTensor(init, this.shape, this.dtype, defaultRng()).data;
     }
     return this;
   }

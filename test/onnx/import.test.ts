@@ -6,6 +6,7 @@ import * as nn from '../../src/runtime/nn/index.js';
 import { buildModel } from '../helpers/onnx-builder.js';
 import { modelFromBytes, decodeTensor } from '../../src/onnx/proto.js';
 import { randn } from '../helpers/parity.js';
+import { defaultRng, setSeed } from '../../src/runtime/random.js';
 
 const fixture = (f: string) => importModel(modelFromFile(`fixtures/models/${f}`));
 
@@ -79,5 +80,16 @@ describe('mapping rules decide the Cell and its arguments', () => {
     const { network } = importModel(modelFromBytes(bytes));
     const fc = network.cellsAndNames().find(([n]) => n === 'fc')![1] as nn.Dense;
     expect(fc.weight.shape).toEqual([4, 3]);
+  });
+});
+
+describe('import and the random generator', () => {
+  it('draws nothing: every weight comes from the model, so the cells\' own initializers are never run', () => {
+    setSeed(3);
+    const first = defaultRng().next();
+    setSeed(3);
+    const { network } = fixture('seed_cnn.onnx');
+    expect(network.parametersAndNames().every(([, p]) => !p.isLazy)).toBe(true);
+    expect(defaultRng().next()).toBe(first);
   });
 });

@@ -1,10 +1,12 @@
 /** Reading ModelProto: typed tensor fields, float16, external data beside the model, and refusals. */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { decodeTensor, modelFromFile, modelFromBytes } from '../../src/onnx/proto.js';
+import { graphInputsFromFile } from '../../src/onnx/skim.js';
+import { ModelLoadError } from '../../src/errors.js';
 import { numberToFloat16Bits } from '../../src/runtime/dtype.js';
 import { buildModel } from '../helpers/onnx-builder.js';
 import { parity } from '../helpers/parity.js';
@@ -92,5 +94,45 @@ describe('graph checks', () => {
     });
     const [r] = await parity(bytes, { x: Tensor.from([-2, -1, 0, 1, 2], 'float32') });
     expect(r!.mismatches).toBe(0);
+  });
+});
+
+describe('reading a file', () => {
+  it('places the bytes so a large misaligned weight is viewed in place, not copied, and leaves the file as it was', () => {
+    // a 3-byte uint8 initializer before the big one: its raw_data lands at an offset that is not a multiple of 4
+    const big = new Float32Array(1 << 19).map((_, i) => i - 1000.5);
+    const bytes = buildModel({
+      nodes: [{ op: 'Add', inputs: ['x', 'w'], outputs: ['y'] }],
+      inputs: [{ name: 'x', dims: [1 << 19] }], outputs: [{ name: 'y' }],
+      initializers: { a: new Tensor(new Uint8Array([1, 2, 3]), [3], 'uint8'), w: new Tensor(big, [1 << 19], 'float32') },
+    });
+    const path = join(dir, 'misaligned.onnx');
+    writeFileSync(path, bytes);
+    const rawAt = Buffer.from(bytes).indexOf(Buffer.from(big.buffer, 0, 64));
+    expect(rawAt % 4).not.toBe(0);
+    const model = modelFromFile(path);
+    const w = model.graph.initializers.get('w')!.data as Float32Array;
+    expect(w.buffer).toBe(model.bytes.buffer);
+    expect(Array.from(w.subarray(0, 3))).toEqual([-1000.5, -999.5, -998.5]);
+    expect(w[(1 << 19) - 1]).toBe((1 << 19) - 1 - 1000.5);
+    expect(Buffer.from(model.bytes).equals(Buffer.from(bytes))).toBe(true);
+    expect(readFileSync(path).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('graphInputsFromFile reads the inputs without the weights, as the full decode does', () => {
+    const bytes = buildModel({
+      nodes: [{ op: 'Add', inputs: ['x', 'w'], outputs: ['y'] }],
+      inputs: [{ name: 'x', dims: ['batch', 4] }, { name: 'w', dims: [4] }], outputs: [{ name: 'y' }],
+      initializers: { w: Tensor.from([1, 2, 3, 4]) },
+    });
+    const path = join(dir, 'inputs.onnx');
+    writeFileSync(path, bytes);
+    const inputs = graphInputsFromFile(path);
+    expect(inputs).toEqual([{ name: 'x', dtype: 'float32', dtypeName: 'FLOAT', dims: ['batch', 4] }]);
+    expect(inputs).toEqual(modelFromFile(path).graph.inputs);
+    const junk = join(dir, 'junk.onnx');
+    writeFileSync(junk, Buffer.from([0x0f, 0xff, 0xff, 0xff]));
+    expect(() => graphInputsFromFile(junk)).toThrow(ModelLoadError);
+    expect(() => graphInputsFromFile(join(dir, 'missing.onnx'))).toThrow(/model file not found/);
   });
 });

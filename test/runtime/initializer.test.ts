@@ -13,9 +13,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   calculateGain, Constant, HeNormal, HeUniform, initializer, initializers, initTensor, normalCdf, normalQuantile, Normal, One,
-  resolveInit, TruncatedNormal, Uniform, XavierNormal, XavierUniform, Zero, fans, biasUniform, Identity,
+  resolveInit, TruncatedNormal, Uniform, XavierNormal, XavierUniform, Zero, fans, biasUniform, Identity, withDeferredInit,
 } from '../../src/runtime/initializer.js';
-import { setSeed } from '../../src/runtime/random.js';
+import { defaultRng, setSeed } from '../../src/runtime/random.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import * as nn from '../../src/runtime/nn/index.js';
 
@@ -239,5 +239,27 @@ describe('layer defaults (reference ยง0: from r2.1 Conv/Dense weight HeUniform(โ
     expect(new nn.LayerNorm([2], { gammaInit: 2 }).gamma.toArray()).toEqual([2, 2]);
     setSeed(8);
     expectNormal(new nn.Conv2d(100, 100, 3, { weightInit: new Normal(0.5) }).weight, 0, 0.5);
+  });
+});
+
+describe('withDeferredInit (how the ONNX importer builds cells whose weights it overwrites)', () => {
+  it('leaves the layers\' initializers undrawn until read, and an overwritten one is never drawn', () => {
+    setSeed(7);
+    const eager = new nn.Dense(4, 3);
+    setSeed(7);
+    const lazy = withDeferredInit(() => new nn.Dense(4, 3));
+    expect(lazy.weight.isLazy).toBe(true);
+    expect(eager.weight.isLazy).toBe(false);
+    // nothing was drawn: the generator is where set_seed left it, so a first read draws what the eager layer drew
+    expect(Array.from(lazy.weight.data)).toEqual(Array.from(eager.weight.data));
+    setSeed(7);
+    const first = defaultRng().next();
+    setSeed(7);
+    const bound = withDeferredInit(() => new nn.Dense(4, 3));
+    bound.weight.setData(Tensor.from([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]));
+    expect(bound.weight.isLazy).toBe(false);
+    expect(Array.from(bound.weight.data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(bound.bias!.isLazy).toBe(true);
+    expect(defaultRng().next()).toBe(first);
   });
 });
