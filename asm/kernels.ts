@@ -702,7 +702,7 @@ function erfV(v: v128): v128 {
 /**
  * out[i] = op(x[i]) for i in [i0, i1). op 0: sigmoid 1/(1 + exp(−x)); 1: relu, x > 0 ? x : 0; 2: clip,
  * x < lo ? lo : x > hi ? hi : x (for lo ≤ hi), relu and clip by pmax/pmin, whose comparisons are exactly those;
- * 3: erf.
+ * 3: erf; 4: exact GELU, 0.5·x·(1 + erf(x·√½)); 5: SiLU, x·sigmoid(x).
  */
 export function unary(op: i32, x: usize, out: usize, i0: i32, i1: i32, p0: f32, p1: f32): void {
   const lo = f32x4.splat(p0), hi = f32x4.splat(p1), zero = f32x4.splat(0);
@@ -724,19 +724,42 @@ export function unary(op: i32, x: usize, out: usize, i0: i32, i1: i32, p0: f32, 
       v128.store(out + (<usize>i << 2), f32x4.pmin(f32x4.pmax(v128.load(x + (<usize>i << 2)), lo), hi));
       v128.store(out + (<usize>i << 2), f32x4.pmin(f32x4.pmax(v128.load(x + (<usize>i << 2), 16), lo), hi), 16);
     }
-  } else {
+  } else if (op == 3) {
     for (; i + 8 <= i1; i += 8) {
       const e0 = erfV(v128.load(x + (<usize>i << 2)));
       const e1 = erfV(v128.load(x + (<usize>i << 2), 16));
       v128.store(out + (<usize>i << 2), e0);
       v128.store(out + (<usize>i << 2), e1, 16);
     }
+  } else if (op == 4) {
+    for (; i + 8 <= i1; i += 8) {
+      const e0 = geluV(v128.load(x + (<usize>i << 2)));
+      const e1 = geluV(v128.load(x + (<usize>i << 2), 16));
+      v128.store(out + (<usize>i << 2), e0);
+      v128.store(out + (<usize>i << 2), e1, 16);
+    }
+  } else {
+    for (; i + 8 <= i1; i += 8) {
+      const v0 = v128.load(x + (<usize>i << 2)), v1 = v128.load(x + (<usize>i << 2), 16);
+      const e0 = f32x4.mul(v0, sigmoidV(v0));
+      const e1 = f32x4.mul(v1, sigmoidV(v1));
+      v128.store(out + (<usize>i << 2), e0);
+      v128.store(out + (<usize>i << 2), e1, 16);
+    }
   }
   for (; i < i1; i++) {
     const v = f32x4.splat(load<f32>(x + (<usize>i << 2)));
-    const r = op == 0 ? sigmoidV(v) : op == 1 ? f32x4.pmax(zero, v) : op == 2 ? f32x4.pmin(f32x4.pmax(v, lo), hi) : erfV(v);
+    const r = op == 0 ? sigmoidV(v) : op == 1 ? f32x4.pmax(zero, v) : op == 2 ? f32x4.pmin(f32x4.pmax(v, lo), hi)
+      : op == 3 ? erfV(v) : op == 4 ? geluV(v) : f32x4.mul(v, sigmoidV(v));
     store<f32>(out + (<usize>i << 2), f32x4.extract_lane(r, 0));
   }
+}
+
+/** Exact GELU for float32 lanes: 0.5·x·(1 + erf(x·√½)), erf as erfV. */
+@inline
+function geluV(v: v128): v128 {
+  const e = erfV(f32x4.mul(v, f32x4.splat(0.7071067811865476)));
+  return f32x4.mul(f32x4.mul(v, f32x4.splat(0.5)), f32x4.add(e, f32x4.splat(1.0)));
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Scope fusions: a PyTorch module that the exporter decomposed into primitive nodes (LayerNorm before opset 17, exact
- * GELU, Linear on a 3-D input as MatMul + Add) is put back together as the one MindSpore Cell a port would use, so
+ * GELU, SiLU, Linear on a 3-D input as MatMul + Add) is put back together as the one MindSpore Cell a port would use, so
  * its Parameters get MindSpore names (`norm1.gamma`). Each rule matches the non-Constant nodes of one module scope
  * exactly and emits one standard ONNX node for the existing handlers; anything else stays functional.
  */
@@ -55,6 +55,17 @@ export const fusionRules: FusionRule[] = [
     },
   },
   {
+    // torch.nn.SiLU: x · sigmoid(x) → ONNX Swish (opset 24) with alpha 1 → nn.SiLU
+    name: 'SiLU',
+    ops: ['Mul', 'Sigmoid'],
+    fuse(ns) {
+      const sig = one(ns, 'Sigmoid'), mul = one(ns, 'Mul');
+      const x = sig.inputs[0]!;
+      if (!mul.inputs.includes(x) || !mul.inputs.includes(sig.outputs[0]!) || x === sig.outputs[0]) return null;
+      return fused(ns, 'Swish', [x], mul.outputs, [['alpha', 1]]);
+    },
+  },
+  {
     // exact GELU: x · 0.5 · (1 + erf(x / √2))
     name: 'GELU',
     ops: ['Add', 'Div', 'Erf', 'Mul', 'Mul'],
@@ -74,7 +85,12 @@ export const fusionRules: FusionRule[] = [
 export function applyFusions(model: OnnxModel, nodes: OnnxNode[]): OnnxNode[] {
   const constantNodes = new Map<string, Tensor>();
   for (const n of nodes) if (n.opType === 'Constant' && n.attrs.get('value') instanceof Tensor) constantNodes.set(n.outputs[0]!, n.attrs.get('value') as Tensor);
-  const k = (name: string): Tensor | undefined => model.graph.initializers.get(name) ?? constantNodes.get(name);
+  // the exporter shares equal initializers through Identity nodes (`Identity_2: features.3.0.block.3.bias → features.7.2.block.5.bias`)
+  const identityOf = new Map(nodes.filter(n => n.opType === 'Identity').map(n => [n.outputs[0]!, n.inputs[0]!]));
+  const k = (name: string): Tensor | undefined => {
+    for (let i = 0; i < 8 && identityOf.has(name) && !model.graph.initializers.has(name); i++) name = identityOf.get(name)!;
+    return model.graph.initializers.get(name) ?? constantNodes.get(name);
+  };
   const byScope = new Map<string, OnnxNode[]>();
   for (const n of nodes) {
     if (!n.name.startsWith('/')) continue;

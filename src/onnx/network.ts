@@ -1,6 +1,8 @@
 import { Cell, CellOutput } from '../runtime/cell.js';
 import { Tensor } from '../runtime/tensor.js';
 import { NodeExecutionError } from '../errors.js';
+import { isGradEnabled } from '../runtime/autograd.js';
+import { kernels } from '../runtime/kernels/index.js';
 import type { OnnxNode } from './proto.js';
 
 /** One executed node: a Cell call or a functional op, with the graph values it reads and writes. */
@@ -55,30 +57,58 @@ export class OnnxNetwork extends Cell {
 
   override get clsName(): string { return 'Network'; }
 
-  /** Run the graph; `observe` sees every step's outputs (per-layer comparison hooks in here). */
+  /**
+   * Run the graph; `observe` sees every step's outputs (per-layer comparison hooks in here). A value is dropped after
+   * its last consumer has run. An inference pass (no gradient, no observer, no Cell in train phase) runs in the
+   * kernels' forward arena: results stay in kernel memory, a value's block is reused once its last consumer has run,
+   * and the graph outputs are copied out at the end.
+   */
   execute(inputs: Tensor[], observe?: (step: Step, outputs: Tensor[]) => void): Tensor[] {
     if (inputs.length !== this.inputNames.length) throw new Error(`network takes ${this.inputNames.length} inputs, got ${inputs.length}`);
     const env = new Map<string, Tensor>();
     this.inputNames.forEach((n, i) => env.set(n, inputs[i]!));
     const keep = new Set(this.outputNames);
     const get = (n: string): Tensor | undefined => (n ? env.get(n) ?? this.constants.get(n) : undefined);
-    this.steps.forEach((step, i) => {
-      const args = step.inputs.map(get);
-      let outs: Tensor[];
-      try {
-        outs = step.run(args);
-      } catch (e) {
-        throw new NodeExecutionError(step.node.name, step.node.opType, e);
+    const arena = !observe && !isGradEnabled() && !this.cellsAndNames().some(([, c]) => c.training) && kernels.beginArena();
+    // a block goes back only when no live value still reads any part of it (Reshape and Identity share data)
+    const drop = (t: Tensor | undefined): void => {
+      const d = t?.data;
+      if (!(d instanceof Float32Array) || !kernels.owns(d)) return;
+      const end = d.byteOffset + d.byteLength;
+      for (const v of env.values()) {
+        const e = v.data;
+        if (e.buffer === d.buffer && e.byteOffset < end && d.byteOffset < e.byteOffset + e.byteLength) return;
       }
-      step.outputs.forEach((n, k) => { if (n && outs[k]) env.set(n, outs[k]!); });
-      observe?.(step, outs);
-      for (const n of step.inputs) if (n && this.lastUse.get(n) === i && !keep.has(n)) env.delete(n);
-    });
-    return this.outputNames.map(n => {
-      const t = get(n);
-      if (!t) throw new Error(`graph output ${n} was not produced`);
-      return t;
-    });
+      kernels.release(d);
+    };
+    try {
+      this.steps.forEach((step, i) => {
+        const args = step.inputs.map(get);
+        let outs: Tensor[];
+        try {
+          outs = step.run(args);
+        } catch (e) {
+          throw new NodeExecutionError(step.node.name, step.node.opType, e);
+        }
+        step.outputs.forEach((n, k) => { if (n && outs[k]) env.set(n, outs[k]!); });
+        observe?.(step, outs);
+        for (const n of step.inputs) {
+          if (!n || this.lastUse.get(n) !== i || keep.has(n) || !env.has(n)) continue;
+          const t = env.get(n);
+          env.delete(n);
+          if (arena) drop(t);
+        }
+        // outputs nobody reads (a training-mode BatchNorm's statistics) go at once
+        if (arena) for (const n of step.outputs) if (n && !this.lastUse.has(n) && !keep.has(n) && env.has(n)) { const t = env.get(n); env.delete(n); drop(t); }
+      });
+      return this.outputNames.map(n => {
+        const t = get(n);
+        if (!t) throw new Error(`graph output ${n} was not produced`);
+        return arena && t.data instanceof Float32Array && kernels.owns(t.data) ? new Tensor(t.data.slice(), t.shape, t.dtype) : t;
+      });
+    } finally {
+      if (arena) kernels.endArena();
+    }
   }
 
   construct(...inputs: Tensor[]): CellOutput {

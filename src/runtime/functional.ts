@@ -80,12 +80,12 @@ export const hardsigmoid = (x: Tensor): Tensor => apply('HardSigmoid', [x], { al
 export const hardswish = (x: Tensor): Tensor => apply('HardSwish', [x]);
 export const clamp = (x: Tensor, min = -Infinity, max = Infinity): Tensor => apply('Clip', [x], { min, max });
 export const cast = (x: Tensor, dtype: DType): Tensor => apply('Cast', [x], { to: dtype });
-/** SiLU / Swish: x · sigmoid(x), composed so its gradient comes from the primitives. */
-export const silu = (x: Tensor): Tensor => mul(x, sigmoid(x));
+/** SiLU / Swish: x · sigmoid(x). */
+export const silu = (x: Tensor): Tensor => apply('SiLU', [x]);
 /** GELU; MindSpore's ops.gelu defaults to the exact (erf) form, nn.GELU to the tanh approximation. */
 export const gelu = (x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor =>
   approximate === 'none'
-    ? mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1))
+    ? apply('GeLU', [x])
     : mul(mul(x, 0.5), add(tanh(mul(add(x, mul(pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1));
 
 export const matmul = (a: Tensor, b: Tensor): Tensor => apply('MatMul', [a, b]);

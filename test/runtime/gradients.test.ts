@@ -43,6 +43,8 @@ const cases: Record<string, Case[]> = {
   Sqrt: [{ inputs: [positive([6], 1)] }],
   Reciprocal: [{ inputs: [positive([6], 1)] }],
   Erf: [{ inputs: [randn([6], 1)] }],
+  GeLU: [{ inputs: [randn([6], 1)] }],
+  SiLU: [{ inputs: [randn([6], 1)] }],
   Softplus: [{ inputs: [randn([6], 1)] }],
   LeakyRelu: [{ inputs: [awayFromZero([6], 1)], attrs: { alpha: 0.2 } }],
   Elu: [{ inputs: [awayFromZero([6], 1)], attrs: { alpha: 1.0 } }],

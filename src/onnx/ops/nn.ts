@@ -237,7 +237,15 @@ function gelu(ctx: BuildCtx): Built {
   return cellStep(ctx, 'torch.nn.GELU', ctx.keepMsDefault('torch.nn.GELU', 'approximate') ? new nn.GELU() : new nn.GELU(approximate === 'tanh'), []);
 }
 
+/** ONNX Swish (opset 24; also what the SiLU scope fusion emits): x·sigmoid(alpha·x), nn.SiLU at alpha 1. */
+function swish(ctx: BuildCtx): Built {
+  const alpha = attr<number>(ctx.node, 'alpha', 1);
+  if (alpha === 1) return cellStep(ctx, 'torch.nn.SiLU', new nn.SiLU(), []);
+  return op('mindspore.ops.mul', ([x]) => ops.mul(x!, ops.sigmoid(ops.mul(x!, alpha))));
+}
+
 export const nnHandlers: OnnxOpHandler[] = [
+  { opType: 'Swish', versions: { 24: swish } },
   { opType: 'Gelu', versions: { 20: gelu } },
   { opType: 'Conv', versions: { 1: conv } },
   { opType: 'Gemm', versions: { 1: gemm } },

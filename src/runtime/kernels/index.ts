@@ -40,8 +40,22 @@ export interface KernelSet {
   softmaxRows(X: Float32Array, rows: number, L: number): Float32Array | null;
   /** erf elementwise, into a new array. */
   erf(X: Float32Array): Float32Array;
+  /** Exact GELU 0.5·x·(1 + erf(x/√2)) elementwise, into a new array. */
+  gelu(X: Float32Array): Float32Array;
+  /** SiLU x·sigmoid(x) elementwise, into a new array. */
+  silu(X: Float32Array): Float32Array;
   /** Max pooling (window elements in row-major order from −∞; v > m or NaN v wins), into a new array. */
   maxPool2d(g: Pool2DGeometry, X: Float32Array): Float32Array;
+  /**
+   * Open a forward arena if the backend has one (true then): until `endArena`, kernel results may be views on the
+   * backend's memory, valid until `release` or `endArena`, so the caller must copy out what it keeps.
+   */
+  beginArena(): boolean;
+  endArena(): void;
+  /** Whether `a` is such a view. */
+  owns(a: Float32Array): boolean;
+  /** The caller is done with the view `a` (and with every other view on the same block). */
+  release(a: Float32Array): void;
 }
 
 function sigmoidJs(X: Float32Array): Float32Array {
@@ -68,7 +82,24 @@ function erfJs(X: Float32Array): Float32Array {
   return O;
 }
 
-export const jsKernels: KernelSet = { gemm: gemmJs, gemmNT: gemmNTJs, conv2d: conv2dJs, sigmoid: sigmoidJs, relu: reluJs, clip: clipJs, erf: erfJs, maxPool2d: maxPool2dJs, softmaxRows: () => null };
+// both round x·½ and x·√½ to float32 as the composed ops did (mul, then erf of a float32 tensor)
+function geluJs(X: Float32Array): Float32Array {
+  const O = new Float32Array(X.length);
+  for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = Math.fround(v * 0.5) * Math.fround(Math.fround(erfFast(Math.fround(v * Math.SQRT1_2))) + 1); }
+  return O;
+}
+
+function siluJs(X: Float32Array): Float32Array {
+  const O = new Float32Array(X.length);
+  for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = v * Math.fround(1 / (1 + Math.exp(-v))); }
+  return O;
+}
+
+export const jsKernels: KernelSet = {
+  gemm: gemmJs, gemmNT: gemmNTJs, conv2d: conv2dJs, sigmoid: sigmoidJs, relu: reluJs, clip: clipJs, erf: erfJs, gelu: geluJs, silu: siluJs,
+  maxPool2d: maxPool2dJs, softmaxRows: () => null,
+  beginArena: () => false, endArena: () => undefined, owns: () => false, release: () => undefined,
+};
 
 const wasm = WasmBackend.load();
 
@@ -116,6 +147,16 @@ function wasmKernels(b: WasmBackend): KernelSet {
       if (X.length < 256 || !b.fits(2 * X.length)) return erfJs(X);
       return b.unary('erf', X);
     },
+    // erf as above, the products in float32: within 1e-6 relative of geluJs away from the erf cancellation at x ≪ 0
+    gelu(X) {
+      if (X.length < 256 || !b.fits(2 * X.length)) return geluJs(X);
+      return b.unary('gelu', X);
+    },
+    // sigmoid as above, the product in float32
+    silu(X) {
+      if (X.length < 256 || !b.fits(2 * X.length)) return siluJs(X);
+      return b.unary('silu', X);
+    },
     // float32 exp (~1 ulp), float64 sum and division: within 3e-7 relative of the all-float64 JS softmax
     softmaxRows(X, rows, L) {
       if (L < 8 || X.length < 1024 || !b.fits(2 * X.length)) return null;
@@ -124,6 +165,10 @@ function wasmKernels(b: WasmBackend): KernelSet {
     maxPool2d(g, X) {
       return (X.length >= 256 && b.fits(X.length + g.planes * g.OH * g.OW) ? b.maxPool2d(g, X) : null) ?? maxPool2dJs(g, X);
     },
+    beginArena() { b.beginArena(); return true; },
+    endArena() { b.endArena(); },
+    owns: a => b.owns(a),
+    release: a => b.release(a),
   };
 }
 

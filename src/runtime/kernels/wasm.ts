@@ -4,7 +4,10 @@
  * transposed, for few output pixels), depthwise convolution, max pooling; sigmoid, relu, clip, erf; row softmax.
  *
  * Operands are copied into one shared WebAssembly.Memory, the kernel runs, and the result is copied out into a fresh
- * Float32Array, so tensors stay ordinary JS arrays and nothing outlives the call. Large kernels are split over
+ * Float32Array, so tensors stay ordinary JS arrays and nothing outlives the call. Inside a forward arena
+ * (`beginArena`/`endArena`, opened by the network executor for an inference pass) results instead stay in the memory
+ * as views, blocks the executor frees at each value's last use, and an operand that already lives there is read in
+ * place: a chain of kernels then copies nothing in or out. Large kernels are split over
  * worker threads that instantiate the same module on the same memory: the split is fixed by the shapes and the thread
  * count, and every output element is computed the same way whichever thread computes it, so results do not depend
  * on the number of threads or on timing.
@@ -46,7 +49,7 @@ interface Exports {
 }
 const FNS = ['gemm', 'conv2d', 'conv2dT', 'depthwise2d', 'unary', 'maxPool2d', 'softmaxRows'] as const;
 /** Elementwise ops of the module's `unary` export. */
-export const UNARY = { sigmoid: 0, relu: 1, clip: 2, erf: 3 } as const;
+export const UNARY = { sigmoid: 0, relu: 1, clip: 2, erf: 3, gelu: 4, silu: 5 } as const;
 type Fn = (typeof FNS)[number];
 
 /** Where the compiled module is: beside this file in dist/, or dist/ seen from src/ (tests run the TypeScript). */
@@ -120,12 +123,89 @@ export class WasmBackend {
   readonly stats = { workerParts: 0, stolenParts: 0, splitCalls: 0 };
   /** bump pointer of the current call's operands */
   private top = 0;
+  /** SharedArrayBuffer objects the memory has handed out (one per size it has had): views on them are in the memory */
+  private readonly ours = new WeakSet<object>();
+  /** forward arena: open depth, its first byte (above every thread's scratch), its end, and its blocks */
+  private arenaDepth = 0;
+  private readonly arenaBase: number;
+  private arenaTop: number;
+  private readonly arenaLive = new Map<number, number>();
+  private arenaFree: { off: number; size: number }[] = [];
 
   private constructor(private readonly module: WasmModule) {
     this.memory = new WA.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
     this.exp = new WA.Instance(module, { env: { memory: this.memory } }).exports as unknown as Exports;
     this.scratchBytes = align(this.exp.gemmScratchBytes());
-    this.f32 = new Float32Array(this.memory.buffer);
+    this.arenaBase = this.arenaTop = BASE + this.scratchBytes * MAX_THREADS;
+    this.f32 = new Float32Array(this.buffer);
+  }
+
+  private get buffer(): SharedArrayBuffer {
+    const b = this.memory.buffer;
+    this.ours.add(b);
+    return b;
+  }
+
+  /** Whether `a` is a view on this memory (an arena result), so a kernel can read it where it is. */
+  owns(a: Float32Array): boolean { return this.ours.has(a.buffer); }
+
+  // ------------------------------------------------------------------ forward arena
+
+  /** Open (or nest into) a forward arena: kernel results stay in the memory until `endArena`. */
+  beginArena(): void { this.arenaDepth++; }
+
+  /** Close the arena; at the outermost level every block is gone, so no view on one may be used after this. */
+  endArena(): void {
+    if (this.arenaDepth === 0) return;
+    if (--this.arenaDepth === 0) {
+      this.arenaLive.clear();
+      this.arenaFree = [];
+      this.arenaTop = this.arenaBase;
+    }
+  }
+
+  get arenaOpen(): boolean { return this.arenaDepth > 0; }
+
+  /** Give back the arena block that starts where `a` starts (the executor calls this at a value's last use). */
+  release(a: Float32Array): void {
+    if (!this.arenaDepth || !this.owns(a)) return;
+    const off = a.byteOffset, size = this.arenaLive.get(off);
+    if (size === undefined) return;
+    this.arenaLive.delete(off);
+    const free = this.arenaFree;
+    let i = 0;
+    while (i < free.length && free[i]!.off < off) i++;
+    free.splice(i, 0, { off, size });
+    // coalesce with the neighbours, and give a free tail back to the top
+    if (i + 1 < free.length && free[i]!.off + free[i]!.size === free[i + 1]!.off) { free[i]!.size += free[i + 1]!.size; free.splice(i + 1, 1); }
+    if (i > 0 && free[i - 1]!.off + free[i - 1]!.size === free[i]!.off) { free[i - 1]!.size += free[i]!.size; free.splice(i, 1); i--; }
+    const last = free[free.length - 1];
+    if (last && last.off + last.size === this.arenaTop) { this.arenaTop = last.off; free.pop(); }
+  }
+
+  /** A result block in the arena (first fit, else at the top), or -1 outside an arena. Call before `begin`. */
+  private arenaOut(floats: number): number {
+    if (!this.arenaDepth) return -1;
+    const size = align(Math.max(floats, 1) * 4);
+    const free = this.arenaFree;
+    for (let i = 0; i < free.length; i++) {
+      const f = free[i]!;
+      if (f.size < size) continue;
+      const off = f.off;
+      if (f.size === size) free.splice(i, 1); else { f.off += size; f.size -= size; }
+      this.arenaLive.set(off, size);
+      return off;
+    }
+    const off = this.arenaTop;
+    this.reserve(off + size);
+    this.arenaTop = off + size;
+    this.arenaLive.set(off, size);
+    return off;
+  }
+
+  /** The result: a view when it is an arena block, else a copy out of the call's region. */
+  private result(out: number, n: number, inArena: boolean): Float32Array {
+    return inArena ? new Float32Array(this.buffer, out, n) : this.f32.slice(out / 4, out / 4 + n);
   }
 
   static load(): WasmBackend | null {
@@ -169,7 +249,7 @@ export class WasmBackend {
 
   /** Start a call: scratch for every thread, then operands. Returns the scratch base. */
   private begin(): number {
-    this.top = BASE + this.scratchBytes * this.threads;
+    this.top = this.arenaTop;
     this.reserve(this.top);
     return BASE;
   }
@@ -188,15 +268,17 @@ export class WasmBackend {
       if (have / PAGE + pages > MAX_PAGES) throw new Error(`kernel operands need ${bytes} bytes, more than WebAssembly memory holds`);
       this.memory.grow(Math.max(pages, Math.min(have / PAGE, MAX_PAGES - have / PAGE)));
     }
-    if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) this.f32 = new Float32Array(this.memory.buffer);
+    if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) this.f32 = new Float32Array(this.buffer);
   }
 
   /** Whether operands of this many floats fit (else the caller keeps the JS kernel). */
   fits(floats: number): boolean {
-    return BASE + this.scratchBytes * MAX_THREADS + floats * 4 + 4096 < MAX_PAGES * PAGE;
+    return this.arenaTop + floats * 4 + 4096 < MAX_PAGES * PAGE;
   }
 
+  /** The operand's address: where it is when it lives in the memory already, else a copy in the call's region. */
   private put(src: Float32Array, off: number, n: number): number {
+    if (this.owns(src)) return src.byteOffset + off * 4;
     const p = this.alloc(n);
     this.f32.set(off === 0 && src.length === n ? src : src.subarray(off, off + n), p / 4);
     return p;
@@ -274,7 +356,9 @@ export class WasmBackend {
     this.begin();
     const aLen = (M - 1) * lda + K, bLen = transB ? (N - 1) * ldb + K : (K - 1) * ldb + N, cLen = (M - 1) * ldc + N;
     const a = this.put(A, aOff, aLen), b = this.put(B, bOff, bLen);
-    const c = accumulate ? this.put(C, cOff, cLen) : this.alloc(cLen);
+    // C is always worked on in the call's region and copied back, even when it lives in the memory
+    const c = this.alloc(cLen);
+    if (accumulate) this.f32.set(C.subarray(cOff, cOff + cLen), c / 4);
     const parts = this.split(M, N, M * N * K).map(([m0, m1, n0, n1]) => [K, a, lda, 0, b, ldb, transB ? 1 : 0, c, ldc, accumulate ? 1 : 0, 0, m0, m1, n0, n1]);
     this.run('gemm', parts);
     if (ldc === N) C.set(this.f32.subarray(c / 4, (c / 4) + cLen), cOff);
@@ -284,8 +368,9 @@ export class WasmBackend {
   /** out = op(X) elementwise for a float32 op of the module's `unary` export, into a new array. */
   unary(op: keyof typeof UNARY, X: Float32Array, p0 = 0, p1 = 0): Float32Array {
     const n = X.length;
+    const outA = this.arenaOut(n);
     this.begin();
-    const x = this.put(X, 0, n), out = this.alloc(n);
+    const x = this.put(X, 0, n), out = outA >= 0 ? outA : this.alloc(n);
     const T = n < SPLIT_ELEMENTS ? 1 : this.threads;
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
@@ -294,13 +379,14 @@ export class WasmBackend {
       if (b > a) parts.push([UNARY[op], x, out, a, b, p0, p1]);
     }
     this.run('unary', parts);
-    return this.f32.slice(out / 4, out / 4 + n);
+    return this.result(out, n, outA >= 0);
   }
 
   /** Softmax over the last axis of a [rows × L] array, into a new array. */
   softmaxRows(X: Float32Array, rows: number, L: number): Float32Array {
+    const outA = this.arenaOut(rows * L);
     this.begin();
-    const x = this.put(X, 0, rows * L), out = this.alloc(rows * L);
+    const x = this.put(X, 0, rows * L), out = outA >= 0 ? outA : this.alloc(rows * L);
     const T = rows * L < SPLIT_ELEMENTS ? 1 : this.threads;
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
@@ -308,15 +394,16 @@ export class WasmBackend {
       if (r1 > r0) parts.push([x, out, L, r0, r1]);
     }
     this.run('softmaxRows', parts);
-    return this.f32.slice(out / 4, out / 4 + rows * L);
+    return this.result(out, rows * L, outA >= 0);
   }
 
   /** Max pooling over planes (see asm maxPool2d), into a new array; null when a plane exceeds the scratch. */
   maxPool2d(g: Pool2DGeometry, X: Float32Array): Float32Array | null {
     const { planes, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW } = g;
     if (this.exp.depthwiseScratchFloats(KH, KW, sh, sw, dh, dw, OH, OW) * 4 > this.scratchBytes) return null;
+    const outA = this.arenaOut(planes * OH * OW);
     this.begin();
-    const x = this.put(X, 0, planes * H * W), out = this.alloc(planes * OH * OW);
+    const x = this.put(X, 0, planes * H * W), out = outA >= 0 ? outA : this.alloc(planes * OH * OW);
     const T = planes * OH * OW * KH * KW < SPLIT_ELEMENTS ? 1 : this.threads;
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
@@ -324,7 +411,7 @@ export class WasmBackend {
       if (p1 > p0) parts.push([x, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, out, p0, p1]);
     }
     this.run('maxPool2d', parts);
-    return this.f32.slice(out / 4, out / 4 + planes * OH * OW);
+    return this.result(out, planes * OH * OW, outA >= 0);
   }
 
   /**
@@ -336,10 +423,11 @@ export class WasmBackend {
     const Cg = C / group, Og = O / group, P = OH * OW;
     const depthwise = Cg === 1 && Og === 1;
     if (depthwise && this.exp.depthwiseScratchFloats(KH, KW, sh, sw, dh, dw, OH, OW) * 4 > this.scratchBytes) return null;
+    const outA = this.arenaOut(N * O * P);
     this.begin();
     const x = this.put(X, 0, N * C * H * W), w = this.put(Wt, 0, O * Cg * KH * KW);
     const b = bias ? this.put(bias, 0, O) : 0;
-    const out = this.alloc(N * O * P);
+    const out = outA >= 0 ? outA : this.alloc(N * O * P);
     if (depthwise) {
       // split planes
       const planes = N * C, T = planes * P * KH * KW < SPLIT_ELEMENTS * 4 ? 1 : this.threads;
@@ -366,7 +454,7 @@ export class WasmBackend {
         [N, group, x, Cg, H, W, w, Og, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, out, b, m0, m1, n0, n1]);
       this.run('conv2d', parts);
     }
-    return this.f32.slice(out / 4, (out / 4) + N * O * P);
+    return this.result(out, N * O * P, outA >= 0);
   }
 }
 

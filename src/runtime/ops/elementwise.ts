@@ -148,6 +148,22 @@ export const Erf = defineOp({
   forward: ([x]) => (isF32(x!) ? new Tensor(kernels.erf(x!.data as Float32Array), x!.shape, x!.dtype) : unaryMap(x!, erfFast)),
   backward: (dy, [x], y) => [mul(dy, binaryMap(x!, y, xv => 1.1283791670955126 * Math.exp(-xv * xv), 'Erf'))],
 });
+/**
+ * MindSpore's GeLU primitive (ops.gelu, approximate='none'): 0.5·x·(1 + erf(x/√2)) in one pass;
+ * d/dx = ½(1 + erf(x/√2)) + x·φ(x), φ the standard normal density.
+ */
+export const GeLU = defineOp({
+  name: 'GeLU',
+  forward: ([x]) => (isF32(x!) ? new Tensor(kernels.gelu(x!.data as Float32Array), x!.shape, x!.dtype)
+    : unaryMap(x!, v => 0.5 * v * (1 + erfFast(v * Math.SQRT1_2)))),
+  backward: (dy, [x]) => [mul(dy, unaryMap(x!, v => 0.5 * (1 + erfFast(v * Math.SQRT1_2)) + v * 0.3989422804014327 * Math.exp(-0.5 * v * v)))],
+});
+/** MindSpore's SiLU primitive: x·sigmoid(x) in one pass; d/dx = s·(1 + x·(1 − s)), s = sigmoid(x). */
+export const SiLU = defineOp({
+  name: 'SiLU',
+  forward: ([x]) => (isF32(x!) ? new Tensor(kernels.silu(x!.data as Float32Array), x!.shape, x!.dtype) : unaryMap(x!, v => v / (1 + Math.exp(-v)))),
+  backward: (dy, [x]) => [mul(dy, unaryMap(x!, v => { const sg = 1 / (1 + Math.exp(-v)); return sg * (1 + v * (1 - sg)); }))],
+});
 export const Floor = unary('Floor', Math.floor, undefined, 'piecewise constant');
 export const Ceil = unary('Ceil', Math.ceil, undefined, 'piecewise constant');
 export const Softplus = unary('Softplus', v => (v > 20 ? v : Math.log1p(Math.exp(v))), x => 1 / (1 + Math.exp(-x)));
@@ -222,6 +238,6 @@ export const Mod = defineOp<{ fmod: boolean }>({
 
 export const elementwiseOps = [Mod, 
   Add, Sub, Mul, Div, Pow, Maximum, Minimum, Equal, Less, Greater,
-  Neg, Abs, Relu, Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Erf, Floor, Ceil, Softplus, Not,
+  Neg, Abs, Relu, Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Erf, GeLU, SiLU, Floor, Ceil, Softplus, Not,
   LeakyRelu, Elu, HardSigmoid, HardSwish, Clip, Where, Cast,
 ];
