@@ -800,3 +800,53 @@ export function softmaxRows(x: usize, out: usize, L: i32, r0: i32, r1: i32): voi
     for (; k < L; k++) store<f32>(orow + (<usize>k << 2), <f32>(<f64>load<f32>(orow + (<usize>k << 2)) / sum));
   }
 }
+
+/**
+ * out[r·len + i] = a[r·len + i] ∘ b[…] for rows r in [r0, r1), i < len; ∘ is 0: +, 1: −, 2: ·, 3: ÷ (b ∘ a when swap).
+ * b is a full operand (bMod = 0, b[r·len + i]) or one value per row (b[r mod bMod]: a scalar, a per-channel
+ * [C, 1, 1], a bias row). float32 +, −, ·, ÷ round exactly as JS's double operation rounded to float32 does (double
+ * rounding is innocuous for these at 53 ≥ 2·24 + 2 bits), so results equal the JS loops bit for bit.
+ */
+export function binary(op: i32, a: usize, b: usize, out: usize, len: i32, bMod: i32, swap: i32, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const ar = a + (<usize>r * <usize>len << 2), orow = out + (<usize>r * <usize>len << 2);
+    const br = bMod ? b + (<usize>(r % bMod) << 2) : b + (<usize>r * <usize>len << 2);
+    const bs = bMod ? f32x4.splat(load<f32>(br)) : f32x4.splat(0);
+    let i = 0;
+    for (; i + 4 <= len; i += 4) {
+      const x = v128.load(ar + (<usize>i << 2));
+      const y = bMod ? bs : v128.load(br + (<usize>i << 2));
+      const p = swap ? y : x, q = swap ? x : y;
+      const v = op == 0 ? f32x4.add(p, q) : op == 1 ? f32x4.sub(p, q) : op == 2 ? f32x4.mul(p, q) : f32x4.div(p, q);
+      v128.store(orow + (<usize>i << 2), v);
+    }
+    for (; i < len; i++) {
+      const x = load<f32>(ar + (<usize>i << 2));
+      const y = bMod ? load<f32>(br) : load<f32>(br + (<usize>i << 2));
+      const p = swap ? y : x, q = swap ? x : y;
+      store<f32>(orow + (<usize>i << 2), op == 0 ? p + q : op == 1 ? p - q : op == 2 ? p * q : p / q);
+    }
+  }
+}
+
+/**
+ * out[r·len + i] = x[r·len + i]·scale[r mod C] + shift[r mod C] for rows r in [r0, r1), in float64 as the JS
+ * BatchNorm loop computes it (scale and shift float64), rounded to float32 on store.
+ */
+export function affineRows(x: usize, scale: usize, shift: usize, C: i32, out: usize, len: i32, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const c = <usize>(r % C);
+    const s = f64x2.splat(load<f64>(scale + (c << 3))), t = f64x2.splat(load<f64>(shift + (c << 3)));
+    const xr = x + (<usize>r * <usize>len << 2), orow = out + (<usize>r * <usize>len << 2);
+    let i = 0;
+    for (; i + 4 <= len; i += 4) {
+      const v = v128.load(xr + (<usize>i << 2));
+      const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), s), t);
+      const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), s), t);
+      v128.store(orow + (<usize>i << 2), v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+    }
+    for (; i < len; i++) {
+      store<f32>(orow + (<usize>i << 2), <f32>(<f64>load<f32>(xr + (<usize>i << 2)) * load<f64>(scale + (c << 3)) + load<f64>(shift + (c << 3))));
+    }
+  }
+}

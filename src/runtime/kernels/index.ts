@@ -47,6 +47,13 @@ export interface KernelSet {
   /** Max pooling (window elements in row-major order from −∞; v > m or NaN v wins), into a new array. */
   maxPool2d(g: Pool2DGeometry, X: Float32Array): Float32Array;
   /**
+   * out = A ∘ B over [rows × len] float32, B full (bMod 0) or one value per row (B[r mod bMod]), B ∘ A when swap,
+   * bit for bit what the JS loops compute; null to have the caller's loop do it.
+   */
+  binary(op: 'add' | 'sub' | 'mul' | 'div', A: Float32Array, B: Float32Array, rows: number, len: number, bMod: number, swap: boolean): Float32Array | null;
+  /** out[r·len + i] = X[r·len + i]·scale[r mod C] + shift[r mod C] in float64, rounded to float32; null for the caller's loop. */
+  affineRows(X: Float32Array, scale: Float64Array, shift: Float64Array, rows: number, len: number): Float32Array | null;
+  /**
    * Open a forward arena if the backend has one (true then): until `endArena`, kernel results may be views on the
    * backend's memory, valid until `release` or `endArena`, so the caller must copy out what it keeps.
    */
@@ -98,6 +105,7 @@ function siluJs(X: Float32Array): Float32Array {
 export const jsKernels: KernelSet = {
   gemm: gemmJs, gemmNT: gemmNTJs, conv2d: conv2dJs, sigmoid: sigmoidJs, relu: reluJs, clip: clipJs, erf: erfJs, gelu: geluJs, silu: siluJs,
   maxPool2d: maxPool2dJs, softmaxRows: () => null,
+  binary: () => null, affineRows: () => null,
   beginArena: () => false, endArena: () => undefined, owns: () => false, release: () => undefined,
 };
 
@@ -164,6 +172,17 @@ function wasmKernels(b: WasmBackend): KernelSet {
     },
     maxPool2d(g, X) {
       return (X.length >= 256 && b.fits(X.length + g.planes * g.OH * g.OW) ? b.maxPool2d(g, X) : null) ?? maxPool2dJs(g, X);
+    },
+    // memory-bound: worth it for the arena (no copy out, the next kernel reads it in place) and the second thread
+    binary(op, A, B, rows, len, bMod, swap) {
+      const n = rows * len;
+      if (n < 4096 || !b.fits(2 * n + (bMod || n))) return null;
+      return b.binary(op, A, B, rows, len, bMod, swap);
+    },
+    affineRows(X, scale, shift, rows, len) {
+      const n = rows * len;
+      if (n < 4096 || !b.fits(2 * n + 4 * scale.length)) return null;
+      return b.affineRows(X, scale, shift, rows, len);
     },
     beginArena() { b.beginArena(); return true; },
     endArena() { b.endArena(); },

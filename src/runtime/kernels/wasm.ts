@@ -46,8 +46,12 @@ interface Exports {
   unary(...args: number[]): void;
   maxPool2d(...args: number[]): void;
   softmaxRows(...args: number[]): void;
+  binary(...args: number[]): void;
+  affineRows(...args: number[]): void;
 }
-const FNS = ['gemm', 'conv2d', 'conv2dT', 'depthwise2d', 'unary', 'maxPool2d', 'softmaxRows'] as const;
+const FNS = ['gemm', 'conv2d', 'conv2dT', 'depthwise2d', 'unary', 'maxPool2d', 'softmaxRows', 'binary', 'affineRows'] as const;
+/** Operators of the module's `binary` export. */
+export const BINARY = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 /** Elementwise ops of the module's `unary` export. */
 export const UNARY = { sigmoid: 0, relu: 1, clip: 2, erf: 3, gelu: 4, silu: 5 } as const;
 type Fn = (typeof FNS)[number];
@@ -379,6 +383,44 @@ export class WasmBackend {
       if (b > a) parts.push([UNARY[op], x, out, a, b, p0, p1]);
     }
     this.run('unary', parts);
+    return this.result(out, n, outA >= 0);
+  }
+
+  /** Split rows [0, rows) of `len` elements into this.threads parts when the work is worth it. */
+  private rowParts(rows: number, len: number, args: (r0: number, r1: number) => number[]): number[][] {
+    const T = rows * len < SPLIT_ELEMENTS ? 1 : Math.min(this.threads, rows);
+    const parts: number[][] = [];
+    for (let t = 0; t < T; t++) {
+      const r0 = Math.round((rows * t) / T), r1 = Math.round((rows * (t + 1)) / T);
+      if (r1 > r0) parts.push(args(r0, r1));
+    }
+    return parts;
+  }
+
+  /**
+   * out = A ∘ B over [rows × len] (see asm binary): B full (bMod 0) or one value per row (B[r mod bMod]); B ∘ A when
+   * swap. Into a new array.
+   */
+  binary(op: keyof typeof BINARY, A: Float32Array, B: Float32Array, rows: number, len: number, bMod: number, swap: boolean): Float32Array {
+    const n = rows * len;
+    const outA = this.arenaOut(n);
+    this.begin();
+    const a = this.put(A, 0, n), b = this.put(B, 0, bMod || n), out = outA >= 0 ? outA : this.alloc(n);
+    this.run('binary', this.rowParts(rows, len, (r0, r1) => [BINARY[op], a, b, out, len, bMod, swap ? 1 : 0, r0, r1]));
+    return this.result(out, n, outA >= 0);
+  }
+
+  /** out[r·len + i] = X[r·len + i]·scale[r mod C] + shift[r mod C] in float64 (see asm affineRows), into a new array. */
+  affineRows(X: Float32Array, scale: Float64Array, shift: Float64Array, rows: number, len: number): Float32Array {
+    const n = rows * len, C = scale.length;
+    const outA = this.arenaOut(n);
+    this.begin();
+    const x = this.put(X, 0, n), out = outA >= 0 ? outA : this.alloc(n);
+    const s = this.alloc(C * 2), t = this.alloc(C * 2);
+    const f64 = new Float64Array(this.buffer);
+    f64.set(scale, s / 8);
+    f64.set(shift, t / 8);
+    this.run('affineRows', this.rowParts(rows, len, (r0, r1) => [x, s, t, C, out, len, r0, r1]));
     return this.result(out, n, outA >= 0);
   }
 

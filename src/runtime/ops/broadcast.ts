@@ -1,5 +1,6 @@
 import { allocData, DType, TypedData } from '../dtype.js';
 import { Shape, shapeSize, Tensor, toInt64 } from '../tensor.js';
+import { kernels } from '../kernels/index.js';
 
 export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] {
   const n = Math.max(a.length, b.length);
@@ -93,9 +94,39 @@ export function unaryMap(x: Tensor, f: (v: number) => number, dtype: DType = x.d
   return new Tensor(out, x.shape, dtype);
 }
 
-export function binaryMap(a: Tensor, b: Tensor, f: (x: number, y: number) => number, name: string, dtype: DType = a.dtype, run?: BinaryRun): Tensor {
+/**
+ * How `small` broadcasts against a full operand of `outShape` when it is one value per row of a [rows × len] view:
+ * its dims are 1 outside one contiguous block of dims it shares with the output (a scalar, [C, 1, 1] against
+ * [N, C, H, W], a bias [N] against [M, N]); then small[r mod bMod] pairs with row r. null for any other pattern.
+ */
+export function rowBroadcast(outShape: Shape, small: Shape): { rows: number; len: number; bMod: number } | null {
+  const n = outShape.length, pad = [...new Array<number>(n - small.length).fill(1), ...small];
+  let first = -1, last = -1;
+  for (let d = 0; d < n; d++) if (pad[d] !== 1) { if (first < 0) first = d; last = d; }
+  if (first < 0) return { rows: 1, len: shapeSize(outShape), bMod: 1 };
+  for (let d = first; d <= last; d++) if (pad[d] !== outShape[d]) return null;
+  return { rows: shapeSize(outShape.slice(0, last + 1)), len: shapeSize(outShape.slice(last + 1)), bMod: shapeSize(pad.slice(first, last + 1)) };
+}
+
+/** A float32 binary op the kernel table runs when its operands take a kernel's layout, else null. */
+function kernelBinary(op: BinaryKernelOp, a: Tensor, b: Tensor, shape: number[], size: number): Float32Array | null {
+  const ad = a.data, bd = b.data;
+  if (!(ad instanceof Float32Array) || !(bd instanceof Float32Array)) return null;
+  if (ad.length === size && bd.length === size) return kernels.binary(op, ad, bd, 1, size, 0, false);
+  if (ad.length === size) { const rb = rowBroadcast(shape, b.shape); return rb ? kernels.binary(op, ad, bd, rb.rows, rb.len, rb.bMod, false) : null; }
+  if (bd.length === size) { const rb = rowBroadcast(shape, a.shape); return rb ? kernels.binary(op, bd, ad, rb.rows, rb.len, rb.bMod, true) : null; }
+  return null;
+}
+export type BinaryKernelOp = 'add' | 'sub' | 'mul' | 'div';
+
+export function binaryMap(a: Tensor, b: Tensor, f: (x: number, y: number) => number, name: string, dtype: DType = a.dtype, run?: BinaryRun, kernelOp?: BinaryKernelOp): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, name);
-  const out = allocData(dtype, shapeSize(shape));
+  const size = shapeSize(shape);
+  if (kernelOp && dtype === 'float32' && a.dtype === 'float32' && b.dtype === 'float32') {
+    const k = kernelBinary(kernelOp, a, b, shape, size);
+    if (k) return new Tensor(k, shape, dtype);
+  }
+  const out = allocData(dtype, size);
   const ad = a.data, bd = b.data;
   if (run && ad instanceof Float32Array && bd instanceof Float32Array && out instanceof Float32Array) {
     if (ad.length === out.length && bd.length === out.length) run(out, 0, ad, 0, 1, bd, 0, 1, out.length);

@@ -5,7 +5,7 @@ import { kernels } from '../kernels/index.js';
 import { erfFast } from '../kernels/erf-js.js';
 
 export { erfFast };
-import { binaryMap, BinaryRun, broadcastShapes, expandTo, sumToShape, unaryMap, UnaryLoop } from './broadcast.js';
+import { binaryMap, BinaryKernelOp, BinaryRun, broadcastShapes, expandTo, sumToShape, unaryMap, UnaryLoop } from './broadcast.js';
 import { defineOp, OpDef } from './registry.js';
 
 /** Result dtype of a binary op: MindSpore promotes int with float to float; otherwise operands must agree. */
@@ -75,21 +75,19 @@ const mul = (a: Tensor, b: Tensor): Tensor => apply('Mul', [a, b]);
 const isF32 = (t: Tensor): boolean => t.data instanceof Float32Array && (t.dtype === 'float32' || t.dtype === 'float16');
 const scalarLike = (v: number, t: Tensor): Tensor => Tensor.scalar(v, t.dtype);
 
-const binary = (name: string, fn: (x: number, y: number) => number, backward: OpDef['backward'], run?: BinaryRun): OpDef =>
-  defineOp({ name, forward: ([a, b]) => binaryMap(a!, b!, fn, name, resultDType(a!, b!, name), run), backward });
-
-
+const binary = (name: string, fn: (x: number, y: number) => number, backward: OpDef['backward'], run?: BinaryRun, kernelOp?: BinaryKernelOp): OpDef =>
+  defineOp({ name, forward: ([a, b]) => binaryMap(a!, b!, fn, name, resultDType(a!, b!, name), run, kernelOp), backward });
 
 const intDiv = (x: number, y: number): number => Math.trunc(x / y);
 
-export const Add = binary('Add', (x, y) => x + y, (dy, [a, b]) => [sumToShape(dy, a!.shape), sumToShape(dy, b!.shape)], addRun);
-export const Sub = binary('Sub', (x, y) => x - y, (dy, [a, b]) => [sumToShape(dy, a!.shape), sumToShape(apply('Neg', [dy]), b!.shape)], subRun);
-export const Mul = binary('Mul', (x, y) => x * y, (dy, [a, b]) => [sumToShape(mul(dy, b!), a!.shape), sumToShape(mul(dy, a!), b!.shape)], mulRun);
+export const Add = binary('Add', (x, y) => x + y, (dy, [a, b]) => [sumToShape(dy, a!.shape), sumToShape(dy, b!.shape)], addRun, 'add');
+export const Sub = binary('Sub', (x, y) => x - y, (dy, [a, b]) => [sumToShape(dy, a!.shape), sumToShape(apply('Neg', [dy]), b!.shape)], subRun, 'sub');
+export const Mul = binary('Mul', (x, y) => x * y, (dy, [a, b]) => [sumToShape(mul(dy, b!), a!.shape), sumToShape(mul(dy, a!), b!.shape)], mulRun, 'mul');
 export const Div = defineOp({
   name: 'Div',
   forward: ([a, b]) => {
     const dt = resultDType(a!, b!, 'Div');
-    return isFloat(dt) ? binaryMap(a!, b!, (x, y) => x / y, 'Div', dt, divRun) : binaryMap(a!, b!, intDiv, 'Div', dt);
+    return isFloat(dt) ? binaryMap(a!, b!, (x, y) => x / y, 'Div', dt, divRun, 'div') : binaryMap(a!, b!, intDiv, 'Div', dt);
   },
   backward: (dy, [a, b], out) => [
     sumToShape(apply('Div', [dy, b!]), a!.shape),

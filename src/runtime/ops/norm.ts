@@ -1,3 +1,4 @@
+import { kernels } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
 import { defineOp } from './registry.js';
 
@@ -10,14 +11,21 @@ export const BatchNormInference = defineOp<{ eps: number }>({
   forward: ([x, gamma, beta, mean, variance], { eps }) => {
     const N = x!.shape[0]!, C = x!.shape[1]!;
     const S = x!.size / (N * C);
-    const X = x!.data as Float32Array, out = new Float32Array(x!.size);
+    const X = x!.data as Float32Array;
     const G = gamma!.data as Float32Array, B = beta!.data as Float32Array, M = mean!.data as Float32Array, V = variance!.data as Float32Array;
+    const scale = new Float64Array(C), shift = new Float64Array(C);
     for (let c = 0; c < C; c++) {
-      const scale = G[c]! / Math.sqrt(V[c]! + eps);
-      const shift = B[c]! - M[c]! * scale;
+      scale[c] = G[c]! / Math.sqrt(V[c]! + eps);
+      shift[c] = B[c]! - M[c]! * scale[c]!;
+    }
+    const k = x!.dtype === 'float32' ? kernels.affineRows(X, scale, shift, N * C, S) : null;
+    if (k) return new Tensor(k, x!.shape, x!.dtype);
+    const out = new Float32Array(x!.size);
+    for (let c = 0; c < C; c++) {
+      const sc = scale[c]!, sh = shift[c]!;
       for (let n = 0; n < N; n++) {
         const off = (n * C + c) * S;
-        for (let i = 0; i < S; i++) out[off + i] = X[off + i]! * scale + shift;
+        for (let i = 0; i < S; i++) out[off + i] = X[off + i]! * sc + sh;
       }
     }
     return new Tensor(out, x!.shape, x!.dtype);
