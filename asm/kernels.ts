@@ -803,26 +803,28 @@ export function softmaxRows(x: usize, out: usize, L: i32, r0: i32, r1: i32): voi
 
 /**
  * out[r·len + i] = a[r·len + i] ∘ b[…] for rows r in [r0, r1), i < len; ∘ is 0: +, 1: −, 2: ·, 3: ÷ (b ∘ a when swap).
- * b is a full operand (bMod = 0, b[r·len + i]) or one value per row (b[r mod bMod]: a scalar, a per-channel
- * [C, 1, 1], a bias row). float32 +, −, ·, ÷ round exactly as JS's double operation rounded to float32 does (double
+ * b is a full operand (bMod = 0, b[r·len + i]), one value per row (b[r mod bMod]: a scalar, a per-channel
+ * [C, 1, 1]) or one row for all rows (bMod = −1, b[i]: a Dense bias). float32 +, −, ·, ÷ round exactly as JS's double operation rounded to float32 does (double
  * rounding is innocuous for these at 53 ≥ 2·24 + 2 bits), so results equal the JS loops bit for bit.
  */
 export function binary(op: i32, a: usize, b: usize, out: usize, len: i32, bMod: i32, swap: i32, r0: i32, r1: i32): void {
+  const perRow = bMod > 0;
   for (let r = r0; r < r1; r++) {
     const ar = a + (<usize>r * <usize>len << 2), orow = out + (<usize>r * <usize>len << 2);
-    const br = bMod ? b + (<usize>(r % bMod) << 2) : b + (<usize>r * <usize>len << 2);
-    const bs = bMod ? f32x4.splat(load<f32>(br)) : f32x4.splat(0);
+    // bMod < 0: b is one row of len values, the same for every row (a bias added to every row of a Dense output)
+    const br = perRow ? b + (<usize>(r % bMod) << 2) : bMod < 0 ? b : b + (<usize>r * <usize>len << 2);
+    const bs = perRow ? f32x4.splat(load<f32>(br)) : f32x4.splat(0);
     let i = 0;
     for (; i + 4 <= len; i += 4) {
       const x = v128.load(ar + (<usize>i << 2));
-      const y = bMod ? bs : v128.load(br + (<usize>i << 2));
+      const y = perRow ? bs : v128.load(br + (<usize>i << 2));
       const p = swap ? y : x, q = swap ? x : y;
       const v = op == 0 ? f32x4.add(p, q) : op == 1 ? f32x4.sub(p, q) : op == 2 ? f32x4.mul(p, q) : f32x4.div(p, q);
       v128.store(orow + (<usize>i << 2), v);
     }
     for (; i < len; i++) {
       const x = load<f32>(ar + (<usize>i << 2));
-      const y = bMod ? load<f32>(br) : load<f32>(br + (<usize>i << 2));
+      const y = perRow ? load<f32>(br) : load<f32>(br + (<usize>i << 2));
       const p = swap ? y : x, q = swap ? x : y;
       store<f32>(orow + (<usize>i << 2), op == 0 ? p + q : op == 1 ? p - q : op == 2 ? p * q : p / q);
     }

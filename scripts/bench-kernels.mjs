@@ -103,7 +103,7 @@ console.log(`maxPool2d: ${poolCases} cases exact; relu, clip exact; sigmoid with
   const { Tensor } = await import('../dist/runtime/tensor.js');
   const ops = await import('../dist/runtime/functional.js');
   const { useKernels } = await import('../dist/runtime/kernels/index.js');
-  const cases = [[[2, 8, 17, 19], [2, 8, 17, 19]], [[2, 8, 17, 19], [1, 8, 1, 1]], [[2, 8, 17, 19], [2, 8, 1, 1]], [[1, 8, 17, 19], []],
+  const cases = [[[2, 8, 17, 19], [2, 8, 17, 19]], [[40, 17, 19], [17, 19]], [[2, 8, 17, 19], [1, 8, 1, 1]], [[2, 8, 17, 19], [2, 8, 1, 1]], [[1, 8, 17, 19], []],
     [[64, 300], [300]], [[8, 1, 1], [4, 8, 33, 33]], [[197, 768], [1]], [[3, 5, 7, 11, 13], [5, 7, 1, 1]]];
   let n = 0;
   for (const [as, bs] of cases) {
@@ -120,6 +120,15 @@ console.log(`maxPool2d: ${poolCases} cases exact; relu, clip exact; sigmoid with
   }
   if (rowBroadcast([2, 3, 4], [3, 1]) !== null ? rowBroadcast([2, 3, 4], [3, 1]).bMod !== 3 : true) fail('rowBroadcast [3, 1] against [2, 3, 4]');
   if (rowBroadcast([2, 3, 4], [2, 1, 4]) !== null) fail('rowBroadcast [2, 1, 4] is not one value per row');
+  if (rowBroadcast([64, 300], [300])?.bMod !== -1) fail('rowBroadcast [300] against [64, 300] is one row for every row');
+  // gemmOut is gemm into a new array: the same kernel and split, so the same bits
+  for (const [M, N, K, transB] of [[197, 300, 64, false], [50, 77, 129, true], [3, 5, 7, false]]) {
+    const A = arr(M * K), B = arr(K * N);
+    const C = new Float32Array(M * N);
+    if (transB) kernels.gemmNT(M, N, K, A, 0, B, 0, C, 0); else kernels.gemm(M, N, K, A, 0, K, B, 0, N, C, 0, N, false);
+    const O = kernels.gemmOut(M, N, K, A, 0, K, B, 0, transB ? K : N, transB);
+    if (O && !identical(O, C)) fail(`gemmOut ${M}×${N}×${K} differs from gemm`);
+  }
   const x = new Tensor(arr(2 * 16 * 23 * 29), [2, 16, 23, 29], 'float32');
   const p = () => new Tensor(arr(16).map(v => v + 1.5), [16], 'float32');
   const [g, bt, m, v] = [p(), p(), p(), p()];

@@ -23,6 +23,11 @@ export interface KernelSet {
        A: Float32Array, aOff: number, lda: number,
        B: Float32Array, bOff: number, ldb: number,
        C: Float32Array, cOff: number, ldc: number, accumulate: boolean): void;
+  /**
+   * A[M×K] · B into a new M×N array, B row-major K×N (ldb) or, when transB, N×K (the Dense layout); null to have the
+   * caller allocate and call gemm/gemmNT.
+   */
+  gemmOut(M: number, N: number, K: number, A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number, transB: boolean): Float32Array | null;
   /** C[M×N] = A[M×K] · B[N×K]ᵀ (row-major B holding N rows of K): the Dense/Linear layout. */
   gemmNT(M: number, N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number): void;
   /** Forward NCHW convolution by [O, C/group, KH, KW] weights (+ bias per output channel), into a new array. */
@@ -47,7 +52,8 @@ export interface KernelSet {
   /** Max pooling (window elements in row-major order from −∞; v > m or NaN v wins), into a new array. */
   maxPool2d(g: Pool2DGeometry, X: Float32Array): Float32Array;
   /**
-   * out = A ∘ B over [rows × len] float32, B full (bMod 0) or one value per row (B[r mod bMod]), B ∘ A when swap,
+   * out = A ∘ B over [rows × len] float32, B full (bMod 0), one value per row (B[r mod bMod]) or one row for every
+   * row (bMod −1, B[i]), B ∘ A when swap,
    * bit for bit what the JS loops compute; null to have the caller's loop do it.
    */
   binary(op: 'add' | 'sub' | 'mul' | 'div', A: Float32Array, B: Float32Array, rows: number, len: number, bMod: number, swap: boolean): Float32Array | null;
@@ -105,7 +111,7 @@ function siluJs(X: Float32Array): Float32Array {
 export const jsKernels: KernelSet = {
   gemm: gemmJs, gemmNT: gemmNTJs, conv2d: conv2dJs, sigmoid: sigmoidJs, relu: reluJs, clip: clipJs, erf: erfJs, gelu: geluJs, silu: siluJs,
   maxPool2d: maxPool2dJs, softmaxRows: () => null,
-  binary: () => null, affineRows: () => null,
+  binary: () => null, affineRows: () => null, gemmOut: () => null,
   beginArena: () => false, endArena: () => undefined, owns: () => false, release: () => undefined,
 };
 
@@ -124,6 +130,12 @@ function wasmKernels(b: WasmBackend): KernelSet {
     gemm(M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate) {
       if (M * N * K < WASM_MIN_MACS || M < 2 || (M < 16 && K * N > WASM_BIG_FLOATS) || !b.fits(M * lda + K * ldb + M * ldc)) return gemmJs(M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
       b.gemm(M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
+    },
+    // as gemm/gemmNT decide, but the result may stay in the arena
+    gemmOut(M, N, K, A, aOff, lda, B, bOff, ldb, transB) {
+      const bFloats = transB ? N * ldb : K * ldb;
+      if (M * N * K < WASM_MIN_MACS || M < 2 || (M < 16 && K * N > WASM_BIG_FLOATS && !b.owns(B)) || !b.fits(M * lda + bFloats + M * N)) return null;
+      return b.gemmOut(M, N, K, A, aOff, lda, B, bOff, ldb, transB);
     },
     gemmNT(M, N, K, A, aOff, B, bOff, C, cOff) {
       // a single row is a matrix-vector product: memory-bound, and copying B in would double its traffic
@@ -176,7 +188,7 @@ function wasmKernels(b: WasmBackend): KernelSet {
     // memory-bound: worth it for the arena (no copy out, the next kernel reads it in place) and the second thread
     binary(op, A, B, rows, len, bMod, swap) {
       const n = rows * len;
-      if (n < 4096 || !b.fits(2 * n + (bMod || n))) return null;
+      if (n < 4096 || !b.fits(3 * n)) return null;
       return b.binary(op, A, B, rows, len, bMod, swap);
     },
     affineRows(X, scale, shift, rows, len) {

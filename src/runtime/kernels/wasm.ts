@@ -369,6 +369,18 @@ export class WasmBackend {
     else for (let i = 0; i < M; i++) C.set(this.f32.subarray((c / 4) + i * ldc, (c / 4) + i * ldc + N), cOff + i * ldc);
   }
 
+  /** A·B (B given N×K when transB) into a new M×N array: an arena block when the arena is open. */
+  gemmOut(M: number, N: number, K: number, A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number, transB: boolean): Float32Array {
+    const outA = this.arenaOut(M * N);
+    this.begin();
+    const aLen = (M - 1) * lda + K, bLen = transB ? (N - 1) * ldb + K : (K - 1) * ldb + N;
+    const a = this.put(A, aOff, aLen), b = this.put(B, bOff, bLen);
+    const c = outA >= 0 ? outA : this.alloc(M * N);
+    const parts = this.split(M, N, M * N * K).map(([m0, m1, n0, n1]) => [K, a, lda, 0, b, ldb, transB ? 1 : 0, c, N, 0, 0, m0, m1, n0, n1]);
+    this.run('gemm', parts);
+    return this.result(c, M * N, outA >= 0);
+  }
+
   /** out = op(X) elementwise for a float32 op of the module's `unary` export, into a new array. */
   unary(op: keyof typeof UNARY, X: Float32Array, p0 = 0, p1 = 0): Float32Array {
     const n = X.length;
@@ -405,7 +417,7 @@ export class WasmBackend {
     const n = rows * len;
     const outA = this.arenaOut(n);
     this.begin();
-    const a = this.put(A, 0, n), b = this.put(B, 0, bMod || n), out = outA >= 0 ? outA : this.alloc(n);
+    const a = this.put(A, 0, n), b = this.put(B, 0, bMod > 0 ? bMod : bMod < 0 ? len : n), out = outA >= 0 ? outA : this.alloc(n);
     this.run('binary', this.rowParts(rows, len, (r0, r1) => [BINARY[op], a, b, out, len, bMod, swap ? 1 : 0, r0, r1]));
     return this.result(out, n, outA >= 0);
   }

@@ -95,9 +95,10 @@ export function unaryMap(x: Tensor, f: (v: number) => number, dtype: DType = x.d
 }
 
 /**
- * How `small` broadcasts against a full operand of `outShape` when it is one value per row of a [rows × len] view:
- * its dims are 1 outside one contiguous block of dims it shares with the output (a scalar, [C, 1, 1] against
- * [N, C, H, W], a bias [N] against [M, N]); then small[r mod bMod] pairs with row r. null for any other pattern.
+ * How `small` broadcasts against a full operand of `outShape` as a [rows × len] view, when its dims are 1 outside
+ * one contiguous block of dims it shares with the output: one value per row (a scalar, [C, 1, 1] against
+ * [N, C, H, W]; small[r mod bMod] pairs with row r), or, when the block runs to the last dim, one row for every row
+ * (a bias [N] against [M, N]; bMod −1, small[i]). null for any other pattern.
  */
 export function rowBroadcast(outShape: Shape, small: Shape): { rows: number; len: number; bMod: number } | null {
   const n = outShape.length, pad = [...new Array<number>(n - small.length).fill(1), ...small];
@@ -105,6 +106,7 @@ export function rowBroadcast(outShape: Shape, small: Shape): { rows: number; len
   for (let d = 0; d < n; d++) if (pad[d] !== 1) { if (first < 0) first = d; last = d; }
   if (first < 0) return { rows: 1, len: shapeSize(outShape), bMod: 1 };
   for (let d = first; d <= last; d++) if (pad[d] !== outShape[d]) return null;
+  if (last === n - 1) return { rows: shapeSize(outShape.slice(0, first)), len: shapeSize(outShape.slice(first)), bMod: -1 };
   return { rows: shapeSize(outShape.slice(0, last + 1)), len: shapeSize(outShape.slice(last + 1)), bMod: shapeSize(pad.slice(first, last + 1)) };
 }
 

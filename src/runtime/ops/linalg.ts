@@ -18,14 +18,17 @@ export const MatMul = defineOp({
     const M = a.shape[a.ndim - 2]!, K = a.shape[a.ndim - 1]!, N = b.shape[b.ndim - 1]!;
     if (b.shape[b.ndim - 2] !== K) throw new Error(`MatMul: inner dimensions differ: [${a0!.shape}] x [${b0!.shape}]`);
     const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'MatMul');
-    const out = new Float32Array(shapeSize(batch) * M * N);
     const A = f32(a, 'MatMul'), B = f32(b, 'MatMul');
     const nb = shapeSize(batch);
     const aBatch = shapeSize(a.shape.slice(0, -2)), bBatch = shapeSize(b.shape.slice(0, -2));
-    if (bBatch === 1 && aBatch === nb) {
-      // one right matrix for every batch: the left batches stack into one (nb·M)×K matrix, a single GEMM
-      kernels.gemm(nb * M, N, K, A, 0, K, B, 0, N, out, 0, N, false);
-    } else for (let i = 0; i < nb; i++) {
+    // one right matrix for every batch: the left batches stack into one (nb·M)×K matrix, a single GEMM
+    const stacked = bBatch === 1 && aBatch === nb;
+    let out = stacked ? kernels.gemmOut(nb * M, N, K, A, 0, K, B, 0, N, false) : null;
+    if (!out) {
+      out = new Float32Array(nb * M * N);
+      if (stacked) kernels.gemm(nb * M, N, K, A, 0, K, B, 0, N, out, 0, N, false);
+    }
+    if (!stacked) for (let i = 0; i < nb; i++) {
       // broadcasting of batch dims: operands with a single batch reuse it, equal batches pair up
       const ai = aBatch === 1 ? 0 : bcIndex(i, batch, a.shape.slice(0, -2));
       const bi = bBatch === 1 ? 0 : bcIndex(i, batch, b.shape.slice(0, -2));
@@ -71,11 +74,14 @@ export const Dense = defineOp({
     const K = x!.shape[x!.ndim - 1]!, N = w!.shape[0]!;
     if (w!.shape[1] !== K) throw new Error(`Dense: input has ${K} features but weight is [${w!.shape}]`);
     const M = x!.size / K;
-    const out = new Float32Array(M * N);
-    kernels.gemmNT(M, N, K, f32(x!, 'Dense'), 0, f32(w!, 'Dense'), 0, out, 0);
+    const X = f32(x!, 'Dense'), W = f32(w!, 'Dense');
+    let out = kernels.gemmOut(M, N, K, X, 0, K, W, 0, K, true);
+    if (!out) { out = new Float32Array(M * N); kernels.gemmNT(M, N, K, X, 0, W, 0, out, 0); }
     if (b) {
+      // the bias after the product, rounded once more, as y = x·Wᵀ then + b
       const bd = f32(b, 'Dense');
-      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) out[i * N + j] += bd[j]!;
+      const withBias = x!.dtype === 'float32' && b.dtype === 'float32' ? kernels.binary('add', out, bd, M, N, -1, false) : null;
+      if (withBias) { kernels.release(out); out = withBias; } else for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) out[i * N + j] += bd[j]!;
     }
     return new Tensor(out, [...x!.shape.slice(0, -1), N], x!.dtype);
   },
