@@ -71,6 +71,9 @@ export function layerNormByAxis(x: Tensor, gamma: Tensor, beta: Tensor, beginNor
   for (const [name, p] of [['gamma', gamma], ['beta', beta]] as const) {
     if (p.shape.join() !== want.join()) throw new Error(`LayerNorm: ${name} has shape [${p.shape}] but input [${x.shape}] from begin_params_axis ${beginParamsAxis} needs [${want}]`);
   }
+  if (bpa === bna && x.dtype === 'float32' && gamma.dtype === 'float32' && beta.dtype === 'float32') {
+    return apply('LayerNorm', [x, gamma, beta], { axis: bna, eps: epsilon });
+  }
   return affine(standardize(x, range(bna, x.ndim), epsilon), gamma, beta);
 }
 
@@ -79,6 +82,10 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
   const k = normalizedShape.length;
   if (k === 0 || x.shape.slice(x.ndim - k).join() !== normalizedShape.join()) {
     throw new Error(`layer_norm: normalized_shape [${normalizedShape}] must be the trailing dims of input [${x.shape}]`);
+  }
+  if (weight && bias && weight.shape.join() === normalizedShape.join() && bias.shape.join() === normalizedShape.join()
+    && x.dtype === 'float32' && weight.dtype === 'float32' && bias.dtype === 'float32') {
+    return apply('LayerNorm', [x, weight, bias], { axis: x.ndim - k, eps });
   }
   return affine(standardize(x, range(x.ndim - k, x.ndim), eps), weight, bias);
 }

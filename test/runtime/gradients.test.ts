@@ -70,6 +70,7 @@ const cases: Record<string, Case[]> = {
   AvgPool2D: [{ inputs: [randn([1, 2, 4, 5], 1)], attrs: { ...pool, countIncludePad: false } }, { inputs: [randn([1, 1, 5, 5], 1)], attrs: { ...pool, countIncludePad: true, ceilMode: true } }],
   AdaptivePool2D: [{ inputs: [randn([1, 2, 5, 7], 1)], attrs: { outputSize: [2, 3], mode: 'avg' } }, { inputs: [spaced([1, 2, 5, 7], 1)], attrs: { outputSize: [3, 2], mode: 'max' } }],
   BatchNormInference: [{ inputs: [randn([2, 3, 2, 2], 1), positive([3], 2), randn([3], 3), randn([3], 4), positive([3], 5)], attrs: { eps: 1e-5 } }],
+  LayerNorm: [{ inputs: [randn([2, 3, 4], 1), randn([3, 4], 2), randn([3, 4], 3)], attrs: { axis: 1, eps: 1e-5 } }, { inputs: [randn([3, 5], 4), randn([5], 5), randn([5], 6)], attrs: { axis: 1, eps: 1e-3 } }],
   ReduceSum: [{ inputs: [randn([2, 3, 4], 1)], attrs: { axes: [1], keepDims: false } }],
   ReduceMean: [{ inputs: [randn([2, 3, 4], 1)], attrs: { axes: [0, 2], keepDims: true } }],
   ReduceMax: [{ inputs: [spaced([2, 3, 4], 1)], attrs: { axes: [2], keepDims: false } }],

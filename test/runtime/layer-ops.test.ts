@@ -181,3 +181,21 @@ describe('OneHot', () => {
     expect(getOp('OneHot').noGrad).toMatch(/integer indices/);
   });
 });
+
+describe('LayerNorm primitive', () => {
+  it('computes the same bits as the composition of primitives it replaces (mean, sub, square, mean, +eps, sqrt, div, ·γ, +β)', () => {
+    const rng = new Rng(11);
+    const rand = (shape: number[], scale = 1, shift = 0): Tensor =>
+      new Tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => shift + scale * (rng.next() * 2 - 1)), shape, 'float32');
+    const cases: [number[], number, number][] = [[[4, 768], 1, 1e-5], [[2, 3, 7, 96], 2, 1e-6], [[1, 197, 768], 1, 1e-6], [[5, 3], 1, 1e-3], [[2, 6, 5], 1, 1e-5]];
+    for (const [shape, begin, eps] of cases) {
+      const x = rand(shape, 3, 0.5), norm = shape.slice(begin);
+      const g = rand(norm, 1, 1), b = rand(norm, 0.5);
+      const axes = Array.from({ length: shape.length - begin }, (_, i) => begin + i);
+      const composed = ops.add(ops.mul(ops.standardize(x, axes, eps), g), b);
+      const fused = ops.layerNormByAxis(x, g, b, begin, begin, eps);
+      expect(Array.from(fused.data)).toEqual(Array.from(composed.data));
+      if (begin === shape.length - 1) expect(Array.from(ops.layerNorm(x, norm, g, b, eps).data)).toEqual(Array.from(composed.data));
+    }
+  });
+});

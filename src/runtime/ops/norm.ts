@@ -1,5 +1,6 @@
 import { kernels } from '../kernels/index.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, shapeSize } from '../tensor.js';
+import { apply } from '../autograd.js';
 import { defineOp } from './registry.js';
 
 /**
@@ -51,4 +52,47 @@ export const BatchNormInference = defineOp<{ eps: number }>({
   },
 });
 
-export const normOps = [BatchNormInference];
+/**
+ * MindSpore's LayerNorm primitive for gamma and beta over exactly the normalised trailing axes (`axis`…R−1):
+ * y = (x − μ)/√(σ² + ε)·γ + β per row, one pass per statistic. It rounds as the composition of primitives it replaces
+ * does (μ and σ² summed in float64 and rounded to float32, then x − μ, its square, σ² + ε, the root, the quotient,
+ * ·γ and +β each rounded to float32), so it computes the same bits; the ops of that composition are its backward:
+ * dx = (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))/σ with ĝ = dy·γ, dγ = Σ dy·x̂, dβ = Σ dy over the rows.
+ */
+export const LayerNorm = defineOp<{ axis: number; eps: number }>({
+  name: 'LayerNorm',
+  forward: ([x, gamma, beta], { axis, eps }) => {
+    const L = shapeSize(x!.shape.slice(axis)), rows = L === 0 ? 0 : x!.size / L;
+    const X = x!.data as Float32Array, G = gamma!.data as Float32Array, B = beta!.data as Float32Array;
+    const out = new Float32Array(x!.size);
+    const e = Math.fround(eps);
+    for (let r = 0; r < rows; r++) {
+      const o = r * L;
+      let s = 0;
+      for (let i = 0; i < L; i++) s += X[o + i]!;
+      const mean = Math.fround(s / L);
+      let q = 0;
+      for (let i = 0; i < L; i++) { const c = Math.fround(X[o + i]! - mean); q += Math.fround(c * c); }
+      const sd = Math.fround(Math.sqrt(Math.fround(Math.fround(q / L) + e)));
+      for (let i = 0; i < L; i++) {
+        const y = Math.fround(Math.fround(X[o + i]! - mean) / sd);
+        out[o + i] = Math.fround(y * G[i]!) + B[i]!;
+      }
+    }
+    return new Tensor(out, x!.shape, x!.dtype);
+  },
+  backward: (dy, [x, gamma], _y, { axis, eps }) => {
+    const axes = Array.from({ length: x!.ndim - axis }, (_, i) => axis + i);
+    const rowAxes = Array.from({ length: axis }, (_, i) => i);
+    const mean = (t: Tensor): Tensor => apply('ReduceMean', [t], { axes, keepDims: true });
+    const xc = apply('Sub', [x!, mean(x!)]);
+    const sd = apply('Sqrt', [apply('Add', [mean(apply('Mul', [xc, xc])), Tensor.scalar(eps, x!.dtype)])]);
+    const xhat = apply('Div', [xc, sd]);
+    const g = apply('Mul', [dy, gamma!]);
+    const inner = apply('Sub', [apply('Sub', [g, mean(g)]), apply('Mul', [xhat, mean(apply('Mul', [g, xhat]))])]);
+    const sumRows = (t: Tensor): Tensor => (rowAxes.length ? apply('ReduceSum', [t], { axes: rowAxes, keepDims: false }) : t);
+    return [apply('Div', [inner, sd]), sumRows(apply('Mul', [dy, xhat])), sumRows(dy)];
+  },
+});
+
+export const normOps = [BatchNormInference, LayerNorm];
