@@ -852,3 +852,37 @@ export function affineRows(x: usize, scale: usize, shift: usize, C: i32, out: us
     }
   }
 }
+
+/**
+ * dst[b][c][r] = src[b][r][c] for batches b in [b0, b1) of R×C matrices: 4×4 blocks transposed in registers,
+ * walked in 32×32 tiles so both sides stay in cache.
+ */
+export function transpose2d(src: usize, dst: usize, R: i32, C: i32, b0: i32, b1: i32): void {
+  const plane = <usize>R * <usize>C << 2;
+  for (let bt = b0; bt < b1; bt++) {
+    const s = src + <usize>bt * plane, d = dst + <usize>bt * plane;
+    for (let r0 = 0; r0 < R; r0 += 32) {
+      const r1 = min(R, r0 + 32);
+      for (let c0 = 0; c0 < C; c0 += 32) {
+        const c1 = min(C, c0 + 32);
+        let r = r0;
+        for (; r + 4 <= r1; r += 4) {
+          let c = c0;
+          for (; c + 4 <= c1; c += 4) {
+            const p = s + ((<usize>r * C + c) << 2), rs = <usize>C << 2;
+            const a0 = v128.load(p), a1 = v128.load(p + rs), a2 = v128.load(p + 2 * rs), a3 = v128.load(p + 3 * rs);
+            const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+            const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+            const q = d + ((<usize>c * R + r) << 2), rd = <usize>R << 2;
+            v128.store(q, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+            v128.store(q + rd, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+            v128.store(q + 2 * rd, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+            v128.store(q + 3 * rd, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+          }
+          for (; c < c1; c++) for (let k = 0; k < 4; k++) store<f32>(d + ((<usize>c * R + r + k) << 2), load<f32>(s + ((<usize>(r + k) * C + c) << 2)));
+        }
+        for (; r < r1; r++) for (let c = c0; c < c1; c++) store<f32>(d + ((<usize>c * R + r) << 2), load<f32>(s + ((<usize>r * C + c) << 2)));
+      }
+    }
+  }
+}

@@ -137,6 +137,15 @@ console.log(`maxPool2d: ${poolCases} cases exact; relu, clip exact; sigmoid with
   const slowBn = ops.batchNormInference(x, g, bt, m, v, 1e-5);
   restore();
   if (!identical(fastBn.data, slowBn.data)) fail('batchNormInference differs from the JS loop');
+  // transposes are copies: the kernel must move every element exactly where the JS tiles do
+  for (const [shape, perm] of [[[768, 3072], [1, 0]], [[2, 96, 56, 56], [0, 2, 3, 1]], [[2, 56, 56, 96], [0, 3, 1, 2]], [[33, 65], [1, 0]], [[3, 7, 129], [0, 2, 1]], [[4, 5, 6, 7], [0, 1, 3, 2]]]) {
+    const t = new Tensor(arr(shape.reduce((p, d) => p * d, 1)), shape, 'float32');
+    const fastT = ops.transpose(t, perm);
+    const restoreT = useKernels({ transpose2d: () => null });
+    const slowT = ops.transpose(t, perm);
+    restoreT();
+    if (!identical(fastT.data, slowT.data) || fastT.shape.join() !== slowT.shape.join()) fail(`transpose [${shape}] by [${perm}] differs from the JS tiles`);
+  }
   console.log(`binary: ${n} cases (add, sub, mul, div; full, per-row, scalar, swapped) and BatchNorm equal the JS loops bit for bit`);
 }
 

@@ -57,6 +57,8 @@ export interface KernelSet {
    * bit for bit what the JS loops compute; null to have the caller's loop do it.
    */
   binary(op: 'add' | 'sub' | 'mul' | 'div', A: Float32Array, B: Float32Array, rows: number, len: number, bMod: number, swap: boolean): Float32Array | null;
+  /** [B, R, C] → [B, C, R] float32 (a copy, so exact), into a new array; null for the caller's loop. */
+  transpose2d(X: Float32Array, B: number, R: number, C: number): Float32Array | null;
   /** out[r·len + i] = X[r·len + i]·scale[r mod C] + shift[r mod C] in float64, rounded to float32; null for the caller's loop. */
   affineRows(X: Float32Array, scale: Float64Array, shift: Float64Array, rows: number, len: number): Float32Array | null;
   /**
@@ -111,7 +113,7 @@ function siluJs(X: Float32Array): Float32Array {
 export const jsKernels: KernelSet = {
   gemm: gemmJs, gemmNT: gemmNTJs, conv2d: conv2dJs, sigmoid: sigmoidJs, relu: reluJs, clip: clipJs, erf: erfJs, gelu: geluJs, silu: siluJs,
   maxPool2d: maxPool2dJs, softmaxRows: () => null,
-  binary: () => null, affineRows: () => null, gemmOut: () => null,
+  binary: () => null, affineRows: () => null, gemmOut: () => null, transpose2d: () => null,
   beginArena: () => false, endArena: () => undefined, owns: () => false, release: () => undefined,
 };
 
@@ -190,6 +192,11 @@ function wasmKernels(b: WasmBackend): KernelSet {
       const n = rows * len;
       if (n < 4096 || !b.fits(3 * n)) return null;
       return b.binary(op, A, B, rows, len, bMod, swap);
+    },
+    transpose2d(X, B, R, C) {
+      const n = B * R * C;
+      if (n < 4096 || !b.fits(2 * n)) return null;
+      return b.transpose2d(X, B, R, C);
     },
     affineRows(X, scale, shift, rows, len) {
       const n = rows * len;

@@ -48,8 +48,9 @@ interface Exports {
   softmaxRows(...args: number[]): void;
   binary(...args: number[]): void;
   affineRows(...args: number[]): void;
+  transpose2d(...args: number[]): void;
 }
-const FNS = ['gemm', 'conv2d', 'conv2dT', 'depthwise2d', 'unary', 'maxPool2d', 'softmaxRows', 'binary', 'affineRows'] as const;
+const FNS = ['gemm', 'conv2d', 'conv2dT', 'depthwise2d', 'unary', 'maxPool2d', 'softmaxRows', 'binary', 'affineRows', 'transpose2d'] as const;
 /** Operators of the module's `binary` export. */
 export const BINARY = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 /** Elementwise ops of the module's `unary` export. */
@@ -419,6 +420,22 @@ export class WasmBackend {
     this.begin();
     const a = this.put(A, 0, n), b = this.put(B, 0, bMod > 0 ? bMod : bMod < 0 ? len : n), out = outA >= 0 ? outA : this.alloc(n);
     this.run('binary', this.rowParts(rows, len, (r0, r1) => [BINARY[op], a, b, out, len, bMod, swap ? 1 : 0, r0, r1]));
+    return this.result(out, n, outA >= 0);
+  }
+
+  /** [B, R, C] → [B, C, R] (see asm transpose2d), into a new array. */
+  transpose2d(X: Float32Array, B: number, R: number, C: number): Float32Array {
+    const n = B * R * C;
+    const outA = this.arenaOut(n);
+    this.begin();
+    const x = this.put(X, 0, n), out = outA >= 0 ? outA : this.alloc(n);
+    const T = n < SPLIT_ELEMENTS || B === 1 ? 1 : Math.min(this.threads, B);
+    const parts: number[][] = [];
+    for (let t = 0; t < T; t++) {
+      const b0 = Math.round((B * t) / T), b1 = Math.round((B * (t + 1)) / T);
+      if (b1 > b0) parts.push([x, out, R, C, b0, b1]);
+    }
+    this.run('transpose2d', parts);
     return this.result(out, n, outA >= 0);
   }
 

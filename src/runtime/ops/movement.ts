@@ -2,6 +2,7 @@ import { allocData, TypedData } from '../dtype.js';
 import { Shape, Tensor, shapeSize } from '../tensor.js';
 import { apply } from '../autograd.js';
 import { expandTo, sumToShape } from './broadcast.js';
+import { kernels } from '../kernels/index.js';
 import { defineOp } from './registry.js';
 
 type AnyArr = { [i: number]: number | bigint; length: number; set(a: ArrayLike<number | bigint>, off?: number): void; subarray(a: number, b: number): AnyArr };
@@ -31,6 +32,16 @@ export function transposeData(x: Tensor, perm: readonly number[]): Tensor {
   let s = 1;
   for (let i = n - 1; i >= 0; i--) { inStrides[i] = s; s *= x.shape[i]!; }
   const st = perm.map(p => inStrides[p]!);
+  if (x.data instanceof Float32Array && x.size > 0) {
+    const m = mergedTranspose(x.shape, perm);
+    // a (batched) matrix transpose, the common case (weights [in, out] → [out, in], NCHW ↔ NHWC), in one kernel
+    const batched = m.perm.length === 3 && m.perm[0] === 0 && m.perm[1] === 2 && m.perm[2] === 1;
+    if ((m.perm.length === 2 && m.perm[0] === 1) || batched) {
+      const [B, R, C] = batched ? m.shape as [number, number, number] : [1, m.shape[0]!, m.shape[1]!];
+      const k = kernels.transpose2d(x.data, B, R, C);
+      if (k) return new Tensor(k, outShape, x.dtype);
+    }
+  }
   const out = allocData(x.dtype, x.size);
   if (x.size === 0) return new Tensor(out, outShape, x.dtype);
   if (x.data instanceof Float32Array && out instanceof Float32Array) {
@@ -58,21 +69,23 @@ export function transposeData(x: Tensor, perm: readonly number[]): Tensor {
  * copied or, when the output's last dim strides through the input, 16×16 tiles between that dim and the output dim
  * that reads the input's last dim keep reads and writes in cache.
  */
-function transposeF32(src: Float32Array, shape0: Shape, perm0: readonly number[], dst: Float32Array): void {
-  // drop size-1 dims
+/** The same transpose with size-1 dims dropped and input dims that stay adjacent in the output merged. */
+function mergedTranspose(shape0: Shape, perm0: readonly number[]): { shape: number[]; perm: number[] } {
   const keep = shape0.map((d, i) => (d !== 1 ? i : -1)).filter(i => i >= 0);
   const remap = new Map(keep.map((a, i) => [a, i]));
-  let shape = keep.map(a => shape0[a]!);
-  let perm = perm0.filter(p => remap.has(p)).map(p => remap.get(p)!);
-  // merge input dims that appear consecutively in the output
+  const kept = keep.map(a => shape0[a]!);
+  const perm = perm0.filter(p => remap.has(p)).map(p => remap.get(p)!);
   const groups: number[][] = [];
   for (const p of perm) {
     const g = groups[groups.length - 1];
     if (g && g[g.length - 1]! + 1 === p) g.push(p); else groups.push([p]);
   }
   const order = [...groups].sort((a, b) => a[0]! - b[0]!);
-  shape = order.map(g => g.reduce((s, a) => s * shape[a]!, 1));
-  perm = groups.map(g => order.indexOf(g));
+  return { shape: order.map(g => g.reduce((s, a) => s * kept[a]!, 1)), perm: groups.map(g => order.indexOf(g)) };
+}
+
+function transposeF32(src: Float32Array, shape0: Shape, perm0: readonly number[], dst: Float32Array): void {
+  const { shape, perm } = mergedTranspose(shape0, perm0);
   const n = perm.length;
   if (n <= 1) { dst.set(src); return; }
   const inStrides: number[] = new Array(n);
