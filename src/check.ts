@@ -5,6 +5,8 @@ import { graphInputsFromFile } from './onnx/skim.js';
 import { importModel } from './onnx/import.js';
 import { loadInputs } from './compare/inputs.js';
 import { OrtRunner, MsportRunner } from './compare/runners.js';
+import { referenceInProcessOfItsOwn } from './compare/ort-process.js';
+import { ModelLoadError } from './errors.js';
 import { compareOutput, errorHistogram, ErrorHistogram, OutputComparison, Tolerance } from './compare/comparator.js';
 import { compareLayers, LayerReport } from './compare/layers.js';
 import { writeRepro, ReproResult } from './compare/repro.js';
@@ -74,31 +76,36 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     return new Map(inputSpecs.map((v, i) => [v.name, inputs[i]!]));
   });
 
-  // onnxruntime runs first, on the file, and is released before msport reads the weights: loading holds two copies
-  // of them at its peak, and this way neither engine's copies overlap the other's. --layers needs both engines at
-  // once, so there the reference runs on msport's copy of the bytes.
+  // onnxruntime runs first, on the file, in a process of its own that has exited before msport reads the weights:
+  // its load holds two copies of them at its peak, and this way neither engine's copies overlap the other's. --layers
+  // needs both engines at once, so there the reference runs in this process on msport's copy of the bytes.
   const together = !!(opts.layers || opts.repro);
   let feeds: Map<string, Tensor>[] = [];
   let refOuts: Map<string, Tensor>[] = [];
   let referenceMs = 0;
   if (!together) {
     feeds = feedsOf(graphInputsFromFile(modelPath));
-    let ref: OrtRunner;
     try {
-      ref = await OrtRunner.create(modelPath, { threads: opts.ortThreads });
+      const child = await referenceInProcessOfItsOwn(modelPath, feeds, opts.ortThreads);
+      if (child) {
+        refOuts = child.outputs;
+        referenceMs = child.ms.reduce((a, b) => a + b, 0);
+      } else {
+        const ref = await OrtRunner.create(modelPath, { threads: opts.ortThreads });
+        try {
+          for (const f of feeds) {
+            const ta = performance.now();
+            refOuts.push(await ref.infer(f));
+            referenceMs += performance.now() - ta;
+          }
+        } finally {
+          await ref.release();
+        }
+      }
     } catch (e) {
       // msport's own reading of the model says more (an unsupported op, a broken tensor) than onnxruntime's refusal
-      importModel(modelFromFile(modelPath));
+      if (e instanceof ModelLoadError) importModel(modelFromFile(modelPath));
       throw e;
-    }
-    try {
-      for (const f of feeds) {
-        const ta = performance.now();
-        refOuts.push(await ref.infer(f));
-        referenceMs += performance.now() - ta;
-      }
-    } finally {
-      await ref.release();
     }
   }
 

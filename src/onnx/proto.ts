@@ -6,7 +6,8 @@ import { fstatSync, realpathSync, statSync, openSync, readSync, closeSync } from
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { DType, float16BitsToNumber } from '../runtime/dtype.js';
-import { Tensor, shapeSize } from '../runtime/tensor.js';
+import { LAZY, Tensor, shapeSize } from '../runtime/tensor.js';
+import type { TypedData } from '../runtime/dtype.js';
 import { ModelLoadError } from '../errors.js';
 
 const { onnx } = onnxProto;
@@ -95,14 +96,39 @@ export function valueInfo(v: ValueInfoMsg): ValueInfo {
 export interface DecodeCtx { baseDir: string | null; what: string }
 
 /** View `bytes` as a typed array of `Ctor` without copying when its offset is aligned; copy otherwise. */
-function viewAs<T extends Float32Array | Int32Array | BigInt64Array | Float64Array>(
-  Ctor: { new (buf: ArrayBufferLike, off: number, len: number): T; new (len: number): T; BYTES_PER_ELEMENT: number }, bytes: Uint8Array, n: number): T {
+type ViewCtor<T> = { new (buf: ArrayBufferLike, off: number, len: number): T; new (len: number): T; BYTES_PER_ELEMENT: number };
+
+/**
+ * raw_data as a Tensor: a view on the file's bytes when they are aligned for the element type, else an
+ * UnalignedTensor that copies them out when read.
+ */
+function rawTensor<T extends Float32Array | Int32Array | BigInt64Array | Float64Array>(Ctor: ViewCtor<T>, bytes: Uint8Array, n: number, dims: number[], dtype: DType): Tensor {
   const need = n * Ctor.BYTES_PER_ELEMENT;
   if (bytes.byteLength !== need) throw new ModelLoadError(`tensor data has ${bytes.byteLength} bytes, expected ${need}`);
-  if (bytes.byteOffset % Ctor.BYTES_PER_ELEMENT === 0) return new Ctor(bytes.buffer, bytes.byteOffset, n);
-  const copy = new Uint8Array(need);
-  copy.set(bytes);
-  return new Ctor(copy.buffer, 0, n);
+  if (bytes.byteOffset % Ctor.BYTES_PER_ELEMENT === 0) return new Tensor(new Ctor(bytes.buffer, bytes.byteOffset, n), dims, dtype);
+  return new UnalignedTensor(() => {
+    const copy = new Uint8Array(need);
+    copy.set(bytes);
+    return new Ctor(copy.buffer, 0, n);
+  }, dims, dtype);
+}
+
+/**
+ * An initializer whose bytes sit at an offset its typed array cannot view: copied out of the file's bytes when read,
+ * the copy held weakly, so a weight read once (transposed into a Dense weight at import) is not kept in memory a
+ * second time; whoever keeps the array (a Parameter) keeps the copy alive, and a later read returns that same copy.
+ */
+export class UnalignedTensor extends Tensor {
+  private copy: WeakRef<TypedData> | null = null;
+  private assigned = false;
+  constructor(private readonly make: () => TypedData, shape: number[], dtype: DType) { super(LAZY, shape, dtype); }
+  override get data(): TypedData {
+    if (this.assigned) return this._data;
+    let d = this.copy?.deref();
+    if (!d) { d = this.make(); this.copy = new WeakRef(d); }
+    return d;
+  }
+  override set data(d: TypedData) { this.assigned = true; this._data = d; }
 }
 
 function externalBytes(t: TensorProtoMsg, ctx: DecodeCtx): Uint8Array {
@@ -143,9 +169,9 @@ export function decodeTensor(t: TensorProtoMsg, ctx: DecodeCtx): Tensor {
   try {
     switch (dtype) {
       case 'float32':
-        return new Tensor(raw ? viewAs(Float32Array, raw, n) : checked(Float32Array.from(t.floatData ?? []), n, name), dims, dtype);
+        return raw ? rawTensor(Float32Array, raw, n, dims, dtype) : new Tensor(checked(Float32Array.from(t.floatData ?? []), n, name), dims, dtype);
       case 'float64':
-        return new Tensor(raw ? viewAs(Float64Array, raw, n) : checked(Float64Array.from(t.doubleData ?? []), n, name), dims, dtype);
+        return raw ? rawTensor(Float64Array, raw, n, dims, dtype) : new Tensor(checked(Float64Array.from(t.doubleData ?? []), n, name), dims, dtype);
       case 'float16': {
         // stored as float32 holding binary16 values; typed data lives in int32_data as bit patterns
         const out = new Float32Array(n);
@@ -154,9 +180,9 @@ export function decodeTensor(t: TensorProtoMsg, ctx: DecodeCtx): Tensor {
         return new Tensor(out, dims, dtype);
       }
       case 'int64':
-        return new Tensor(raw ? viewAs(BigInt64Array, raw, n) : checked(BigInt64Array.from((t.int64Data ?? []).map(v => toBig(v as number | Long))), n, name), dims, dtype);
+        return raw ? rawTensor(BigInt64Array, raw, n, dims, dtype) : new Tensor(checked(BigInt64Array.from((t.int64Data ?? []).map(v => toBig(v as number | Long))), n, name), dims, dtype);
       case 'int32':
-        return new Tensor(raw ? viewAs(Int32Array, raw, n) : checked(Int32Array.from(t.int32Data ?? []), n, name), dims, dtype);
+        return raw ? rawTensor(Int32Array, raw, n, dims, dtype) : new Tensor(checked(Int32Array.from(t.int32Data ?? []), n, name), dims, dtype);
       case 'int8':
         return new Tensor(raw ? new Int8Array(raw.buffer, raw.byteOffset, n) : checked(Int8Array.from(t.int32Data ?? []), n, name), dims, dtype);
       case 'uint8': case 'bool':
