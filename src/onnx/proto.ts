@@ -106,7 +106,7 @@ function rawTensor<T extends Float32Array | Int32Array | BigInt64Array | Float64
   const need = n * Ctor.BYTES_PER_ELEMENT;
   if (bytes.byteLength !== need) throw new ModelLoadError(`tensor data has ${bytes.byteLength} bytes, expected ${need}`);
   if (bytes.byteOffset % Ctor.BYTES_PER_ELEMENT === 0) return new Tensor(new Ctor(bytes.buffer, bytes.byteOffset, n), dims, dtype);
-  return new UnalignedTensor(() => {
+  return new UnalignedTensor(bytes, () => {
     const copy = new Uint8Array(need);
     copy.set(bytes);
     return new Ctor(copy.buffer, 0, n);
@@ -121,7 +121,8 @@ function rawTensor<T extends Float32Array | Int32Array | BigInt64Array | Float64
 export class UnalignedTensor extends Tensor {
   private copy: WeakRef<TypedData> | null = null;
   private assigned = false;
-  constructor(private readonly make: () => TypedData, shape: number[], dtype: DType) { super(LAZY, shape, dtype); }
+  constructor(private readonly bytes: Uint8Array, private readonly make: () => TypedData, shape: number[], dtype: DType) { super(LAZY, shape, dtype); }
+  override get unalignedBytes(): Uint8Array | null { return this.assigned || this.copy?.deref() ? null : this.bytes; }
   override get data(): TypedData {
     if (this.assigned) return this._data;
     let d = this.copy?.deref();

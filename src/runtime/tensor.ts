@@ -91,7 +91,12 @@ export class Tensor {
     return Tensor.full([], value, dtype);
   }
 
-  get size(): number { return this.data.length; }
+  private sizeOf: { shape: Shape; size: number } | null = null;
+  /** Element count, from the shape: reading it does not materialise a lazy or unaligned tensor's data. */
+  get size(): number {
+    if (this.sizeOf?.shape !== this.shape) this.sizeOf = { shape: this.shape, size: shapeSize(this.shape) };
+    return this.sizeOf.size;
+  }
   get ndim(): number { return this.shape.length; }
 
   /** Element i as a JS number (int64 converted; exact below 2^53). */
@@ -119,6 +124,12 @@ export class Tensor {
     };
     return build(0, 0);
   }
+
+  /**
+   * The data's bytes when they are held unaligned and not yet copied into a typed array (a misaligned ONNX
+   * initializer), so a kernel that copies its operand anyway can take them as they are; null for ordinary tensors.
+   */
+  get unalignedBytes(): Uint8Array | null { return null; }
 
   /** A view with another shape over the same data. */
   view(shape: Shape): Tensor {

@@ -4,7 +4,9 @@ import { mkdtempSync, writeFileSync, mkdirSync, symlinkSync, readFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { decodeTensor, modelFromFile, modelFromBytes } from '../../src/onnx/proto.js';
+import { decodeTensor, modelFromFile, modelFromBytes, UnalignedTensor } from '../../src/onnx/proto.js';
+import * as ops from '../../src/runtime/functional.js';
+import { noGrad } from '../../src/runtime/autograd.js';
 import { graphInputsFromFile } from '../../src/onnx/skim.js';
 import { ModelLoadError } from '../../src/errors.js';
 import { numberToFloat16Bits } from '../../src/runtime/dtype.js';
@@ -134,5 +136,25 @@ describe('reading a file', () => {
     writeFileSync(junk, Buffer.from([0x0f, 0xff, 0xff, 0xff]));
     expect(() => graphInputsFromFile(junk)).toThrow(ModelLoadError);
     expect(() => graphInputsFromFile(join(dir, 'missing.onnx'))).toThrow(/model file not found/);
+  });
+});
+
+describe('unaligned initializers', () => {
+  it('are copied only when read, and a transpose takes their bytes without making that copy', () => {
+    const R = 96, C = 80, vals = Float32Array.from({ length: R * C }, (_, i) => i * 0.5 - 7);
+    const file = new Uint8Array(1 + vals.byteLength);
+    file.set(new Uint8Array(vals.buffer), 1);
+    const raw = file.subarray(1);
+    let copies = 0;
+    const t = new UnalignedTensor(raw, () => { copies++; const c = new Uint8Array(raw.byteLength); c.set(raw); return new Float32Array(c.buffer); }, [R, C], 'float32');
+    const tr = noGrad(() => ops.transpose(t, [1, 0]));
+    expect(copies).toBe(0);
+    expect(t.unalignedBytes).toBe(raw);
+    for (const [r, c] of [[0, 0], [3, 7], [95, 79], [20, 1]] as const) expect(tr.data[c * R + r]).toBe(vals[r * C + c]);
+    const d = t.data;
+    expect(copies).toBe(1);
+    expect(Array.from(d)).toEqual(Array.from(vals));
+    expect(t.data).toBe(d);
+    expect(t.unalignedBytes).toBeNull();
   });
 });

@@ -57,8 +57,11 @@ export interface KernelSet {
    * bit for bit what the JS loops compute; null to have the caller's loop do it.
    */
   binary(op: 'add' | 'sub' | 'mul' | 'div', A: Float32Array, B: Float32Array, rows: number, len: number, bMod: number, swap: boolean): Float32Array | null;
-  /** [B, R, C] → [B, C, R] float32 (a copy, so exact), into a new array; null for the caller's loop. */
-  transpose2d(X: Float32Array, B: number, R: number, C: number): Float32Array | null;
+  /**
+   * [B, R, C] → [B, C, R] float32 (a copy, so exact), into a new array; X may be the float32 bytes at any alignment
+   * (Tensor.unalignedBytes); null for the caller's loop.
+   */
+  transpose2d(X: Float32Array | Uint8Array, B: number, R: number, C: number): Float32Array | null;
   /** out[r·len + i] = X[r·len + i]·scale[r mod C] + shift[r mod C] in float64, rounded to float32; null for the caller's loop. */
   affineRows(X: Float32Array, scale: Float64Array, shift: Float64Array, rows: number, len: number): Float32Array | null;
   /**

@@ -282,7 +282,13 @@ export class WasmBackend {
   }
 
   /** The operand's address: where it is when it lives in the memory already, else a copy in the call's region. */
-  private put(src: Float32Array, off: number, n: number): number {
+  private put(src: Float32Array | Uint8Array, off: number, n: number): number {
+    if (src instanceof Uint8Array) {
+      // float32 bytes at any alignment (an unaligned initializer): copied as bytes
+      const p = this.alloc(n);
+      new Uint8Array(this.buffer, p, n * 4).set(src.subarray(off * 4, (off + n) * 4));
+      return p;
+    }
     if (this.owns(src)) return src.byteOffset + off * 4;
     const p = this.alloc(n);
     this.f32.set(off === 0 && src.length === n ? src : src.subarray(off, off + n), p / 4);
@@ -423,8 +429,8 @@ export class WasmBackend {
     return this.result(out, n, outA >= 0);
   }
 
-  /** [B, R, C] → [B, C, R] (see asm transpose2d), into a new array. */
-  transpose2d(X: Float32Array, B: number, R: number, C: number): Float32Array {
+  /** [B, R, C] → [B, C, R] (see asm transpose2d), into a new array; X may be float32 bytes at any alignment. */
+  transpose2d(X: Float32Array | Uint8Array, B: number, R: number, C: number): Float32Array {
     const n = B * R * C;
     const outA = this.arenaOut(n);
     this.begin();

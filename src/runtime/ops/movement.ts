@@ -32,13 +32,15 @@ export function transposeData(x: Tensor, perm: readonly number[]): Tensor {
   let s = 1;
   for (let i = n - 1; i >= 0; i--) { inStrides[i] = s; s *= x.shape[i]!; }
   const st = perm.map(p => inStrides[p]!);
-  if (x.data instanceof Float32Array && x.size > 0) {
+  // an unaligned float32 initializer goes to the kernel as bytes: no typed-array copy of it is made (and kept) first
+  const raw = x.dtype === 'float32' ? x.unalignedBytes : null;
+  if ((raw || x.data instanceof Float32Array) && x.size > 0) {
     const m = mergedTranspose(x.shape, perm);
     // a (batched) matrix transpose, the common case (weights [in, out] → [out, in], NCHW ↔ NHWC), in one kernel
     const batched = m.perm.length === 3 && m.perm[0] === 0 && m.perm[1] === 2 && m.perm[2] === 1;
     if ((m.perm.length === 2 && m.perm[0] === 1) || batched) {
       const [B, R, C] = batched ? m.shape as [number, number, number] : [1, m.shape[0]!, m.shape[1]!];
-      const k = kernels.transpose2d(x.data, B, R, C);
+      const k = kernels.transpose2d(raw ?? (x.data as Float32Array), B, R, C);
       if (k) return new Tensor(k, outShape, x.dtype);
     }
   }
