@@ -41,22 +41,6 @@ export const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** Wall times of `runs` calls after `warmup` calls; `cpu` receives the median process CPU time (all threads) per call. */
-async function timeRuns(runs: number, warmup: number, f: () => unknown, cpu?: (ms: number) => void): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await f();
-  const out: number[] = [], cpus: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const c = process.cpuUsage();
-    const t = performance.now();
-    await f();
-    out.push(performance.now() - t);
-    const d = process.cpuUsage(c);
-    cpus.push((d.user + d.system) / 1000);
-  }
-  cpu?.(median(cpus));
-  return out;
-}
-
 type OrtLike = typeof ortNode;
 
 function feedsFor<T extends OrtLike>(ort: T, names: string[], inputs: Tensor[]): Record<string, InstanceType<T['Tensor']>> {
@@ -69,17 +53,17 @@ function feedsFor<T extends OrtLike>(ort: T, names: string[], inputs: Tensor[]):
   return feeds;
 }
 
-async function ortLatency(ort: OrtLike, bytes: Uint8Array, opts: Record<string, unknown>, names: string[], inputs: Tensor[], o: BenchOptions): Promise<{ times: number[]; outputs: Float32Array[]; cpu: number }> {
+/** An onnxruntime session (node or web build) on the bench inputs, ready to time. */
+async function ortEngine(ort: OrtLike, bytes: Uint8Array, opts: Record<string, unknown>, names: string[], inputs: Tensor[]):
+  Promise<{ run: () => Promise<void>; outputs: () => Float32Array[]; release: () => Promise<void> }> {
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...opts });
   const feeds = feedsFor(ort, names, inputs);
   let outputs: Float32Array[] = [];
-  let cpu = 0;
-  const times = await timeRuns(o.runs, o.warmup, async () => {
-    const out = await session.run(feeds);
-    outputs = session.outputNames.map(n => out[n]!.data as Float32Array);
-  }, c => { cpu = c; });
-  await session.release();
-  return { times, outputs, cpu };
+  return {
+    run: async () => { const out = await session.run(feeds); outputs = session.outputNames.map(n => out[n]!.data as Float32Array); },
+    outputs: () => outputs,
+    release: () => session.release(),
+  };
 }
 
 function profileRun(net: OnnxNetwork, inputs: Tensor[]): { op: string; ms: number; cpuMs: number; calls: number }[] {
@@ -103,6 +87,10 @@ function profileRun(net: OnnxNetwork, inputs: Tensor[]): { op: string; ms: numbe
   return [...acc].map(([op, v]) => ({ op, ...v })).sort((a, b) => b.ms - a.ms);
 }
 
+/**
+ * One model: every engine is built first, then timed in rounds, each round running every engine once in a rotated
+ * order, so load from outside (this VM shares its host) falls on all engines alike and the ratios hold up.
+ */
 export async function benchModel(name: string, path: string, o: BenchOptions): Promise<BenchResult> {
   const model = modelFromFile(path);
   const { network } = importModel(model);
@@ -111,18 +99,65 @@ export async function benchModel(name: string, path: string, o: BenchOptions): P
   const r: BenchResult = { model: name, path, msport1t: null, msport2t: null, ortNode1t: null, ortNode2t: null, ortWeb1t: null, samples: {}, maxAbsDiff: null, kernels: '', cpu: {} };
 
   let msOut: Tensor[] = [];
-  const runMs = (): void => { msOut = noGrad(() => network.execute(inputs)); };
   const prevThreads = kernelInfo().threads;
-  try {
-    for (const t of [1, 2]) {
-      const used = setKernelThreads(t);
-      if (t === 2 && used < 2) { o.log('  msport: one kernel thread only; 2t not measured'); break; }
-      r.kernels = kernelInfo().description;
-      const times = await timeRuns(o.runs, o.warmup, runMs, c => { r.cpu[`msport${t}t`] = c; });
-      r.samples[`msport${t}t`] = times;
-      if (t === 1) r.msport1t = median(times); else r.msport2t = median(times);
-      o.log(`  msport ${t}t: ${times.map(x => x.toFixed(0)).join(' ')} ms (cpu ${r.cpu[`msport${t}t`]!.toFixed(0)} ms)`);
+  const engines: { key: keyof BenchResult & string; label: string; run: () => unknown }[] = [];
+  const msport = (t: number) => (): void => { setKernelThreads(t); msOut = noGrad(() => network.execute(inputs)); };
+  engines.push({ key: 'msport1t', label: 'msport 1t', run: msport(1) });
+  if (setKernelThreads(2) >= 2) engines.push({ key: 'msport2t', label: 'msport 2t', run: msport(2) });
+  else o.log('  msport: one kernel thread only; 2t not measured');
+  r.kernels = kernelInfo().description;
+  const sessions: Awaited<ReturnType<typeof ortEngine>>[] = [];
+  const node1 = await ortEngine(ortNode, model.bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' }, names, inputs);
+  const node2 = await ortEngine(ortNode, model.bytes, { intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential' }, names, inputs);
+  sessions.push(node1, node2);
+  engines.push({ key: 'ortNode1t', label: 'ort-node 1t', run: node1.run }, { key: 'ortNode2t', label: 'ort-node 2t', run: node2.run });
+  if (o.web) {
+    try {
+      const ortWeb = await import('onnxruntime-web');
+      ortWeb.env.wasm.numThreads = 1;
+      ortWeb.env.wasm.simd = true;
+      const web = await ortEngine(ortWeb as unknown as OrtLike, model.bytes, { executionProviders: ['wasm'] }, names, inputs);
+      sessions.push(web);
+      engines.push({ key: 'ortWeb1t', label: 'ort-web 1t', run: web.run });
+    } catch (e) {
+      o.log(`  ort-web failed: ${(e as Error).message.split('\n')[0]}`);
     }
+  }
+
+  try {
+    for (const e of engines) for (let i = 0; i < o.warmup; i++) await e.run();
+    const times = new Map(engines.map(e => [e.key, [] as number[]]));
+    const cpus = new Map(engines.map(e => [e.key, [] as number[]]));
+    for (let round = 0; round < o.runs; round++) {
+      for (let j = 0; j < engines.length; j++) {
+        const e = engines[(round + j) % engines.length]!;
+        if (e.key.startsWith('msport')) setKernelThreads(e.key === 'msport1t' ? 1 : 2);
+        // let the previous engine's spinning threads (onnxruntime's pool, msport's worker) go to sleep first
+        await new Promise(res => setTimeout(res, 15));
+        const c = process.cpuUsage();
+        const t = performance.now();
+        await e.run();
+        times.get(e.key)!.push(performance.now() - t);
+        const d = process.cpuUsage(c);
+        cpus.get(e.key)!.push((d.user + d.system) / 1000);
+      }
+    }
+    for (const e of engines) {
+      const ts = times.get(e.key)!;
+      r.samples[e.key] = ts;
+      r.cpu[e.key] = median(cpus.get(e.key)!);
+      (r as unknown as Record<string, number>)[e.key] = median(ts);
+      o.log(`  ${e.label}: ${ts.map(x => x.toFixed(0)).join(' ')} ms (cpu ${r.cpu[e.key]!.toFixed(0)} ms)`);
+    }
+    // msport's last output (1 or 2 threads: the same bits) against onnxruntime-node's
+    msport(1)();
+    let d = 0;
+    node1.outputs().forEach((ref, k) => {
+      const got = msOut[k]?.data as Float32Array | undefined;
+      if (!got || got.length !== ref.length) { d = Infinity; return; }
+      for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(ref[i]! - got[i]!));
+    });
+    r.maxAbsDiff = d;
     if (o.profile) {
       setKernelThreads(1);
       r.profile = profileRun(network, inputs);
@@ -130,38 +165,7 @@ export async function benchModel(name: string, path: string, o: BenchOptions): P
     }
   } finally {
     setKernelThreads(prevThreads);
-  }
-
-  for (const t of [1, 2]) {
-    const { times, outputs, cpu } = await ortLatency(ortNode, model.bytes, { intraOpNumThreads: t, interOpNumThreads: 1, executionMode: 'sequential' }, names, inputs, o);
-    r.samples[`ortNode${t}t`] = times;
-    r.cpu[`ortNode${t}t`] = cpu;
-    if (t === 1) {
-      r.ortNode1t = median(times);
-      let d = 0;
-      outputs.forEach((ref, k) => {
-        const got = msOut[k]?.data as Float32Array | undefined;
-        if (!got || got.length !== ref.length) { d = Infinity; return; }
-        for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(ref[i]! - got[i]!));
-      });
-      r.maxAbsDiff = d;
-    } else r.ortNode2t = median(times);
-    o.log(`  ort-node ${t}t: ${times.map(x => x.toFixed(0)).join(' ')} ms (cpu ${cpu.toFixed(0)} ms)`);
-  }
-
-  if (o.web) {
-    try {
-      const ortWeb = await import('onnxruntime-web');
-      ortWeb.env.wasm.numThreads = 1;
-      ortWeb.env.wasm.simd = true;
-      const { times, cpu } = await ortLatency(ortWeb as unknown as OrtLike, model.bytes, { executionProviders: ['wasm'] }, names, inputs, o);
-      r.samples.ortWeb1t = times;
-      r.cpu.ortWeb1t = cpu;
-      r.ortWeb1t = median(times);
-      o.log(`  ort-web 1t: ${times.map(x => x.toFixed(0)).join(' ')} ms (cpu ${cpu.toFixed(0)} ms)`);
-    } catch (e) {
-      o.log(`  ort-web failed: ${(e as Error).message.split('\n')[0]}`);
-    }
+    for (const s of sessions) await s.release();
   }
   return r;
 }
