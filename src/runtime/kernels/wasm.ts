@@ -68,48 +68,52 @@ function findWasm(): string | null {
   return candidates.find(p => existsSync(p)) ?? null;
 }
 
-// Control block shared with the workers (Int32 slots): [0] job epoch, [1] workers ready; part p ≥ 1 has slots
-// CTRL_PART + 4(p-1): claimed-epoch, done-epoch, failed-epoch, function index; its arguments are ARGS f64 slots.
-const CTRL_PART = 8, ARGS = 32, MAX_THREADS = 8;
-const CTRL_BYTES = (CTRL_PART + 4 * MAX_THREADS) * 4;
-/** How long a worker spins for the next job, and the caller for a worker to take its part (ms). */
-const SPIN_MS = 0.5, CLAIM_MS = 0.1;
+// Control block shared with the workers (Int32 slots): [0] job epoch, [1] workers ready, [2] claim word (the epoch's
+// low 21 bits above a 10-bit next-part counter), [3] parts done, [4] part count, [5] function index, [6] failed
+// epoch. Each part's arguments are ARGS f64 slots after the block.
+const EPOCH = 0, READY = 1, CLAIM = 2, DONE = 3, NPARTS = 4, FN = 5, FAILED = 6;
+const CTRL_INTS = 8, ARGS = 32, MAX_THREADS = 8, MAX_PARTS = 64;
+const CTRL_BYTES = CTRL_INTS * 4;
+/** How long a worker spins for the next job before sleeping (ms): jobs come in bursts during a forward pass. */
+const SPIN_MS = 1;
 /**
  * Least work (multiply-adds, or element visits for the streaming kernels) worth a second thread: a split costs a
  * wake-up and a wait, tens of microseconds, more when the other core is busy.
  */
 const SPLIT_MACS = 1 << 23, SPLIT_ELEMENTS = 1 << 19;
 
+// Parts are claimed, not assigned: whichever thread is free takes the next one (compare-and-swap on the claim word,
+// which carries the job's epoch so a thread still finishing the last job cannot take a part of the next). A worker
+// that wakes late, or is descheduled, then costs at most the part it holds, and every part is computed the same way
+// whoever runs it.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, ctrl, part, names, args: ARGS, ctrlBytes } = workerData;
+const { module, memory, ctrl, thread, names, ctrlBytes, scratchBase, scratchBytes } = workerData;
 const inst = new WebAssembly.Instance(module, { env: { memory } });
 const fns = names.map(n => inst.exports[n]);
 const I = new Int32Array(ctrl);
 const A = new Float64Array(ctrl, ctrlBytes);
-const base = ${CTRL_PART} + 4 * (part - 1);
-Atomics.add(I, 1, 1);
-Atomics.notify(I, 1);
+const scratch = scratchBase + thread * scratchBytes;
+Atomics.add(I, ${READY}, 1);
+Atomics.notify(I, ${READY});
 let seen = 0;
 for (;;) {
-  // jobs come in bursts during a forward pass: spin a little for the next one before sleeping
-  let e = Atomics.load(I, 0);
+  let e = Atomics.load(I, ${EPOCH});
   if (e === seen) {
     const t0 = performance.now();
-    while ((e = Atomics.load(I, 0)) === seen && performance.now() - t0 < ${SPIN_MS}) {}
-    if (e === seen) { Atomics.wait(I, 0, seen); e = Atomics.load(I, 0); }
+    while ((e = Atomics.load(I, ${EPOCH})) === seen && performance.now() - t0 < ${SPIN_MS}) {}
+    if (e === seen) { Atomics.wait(I, ${EPOCH}, seen); e = Atomics.load(I, ${EPOCH}); }
   }
   seen = e;
-  const old = Atomics.load(I, base);
-  if (old >= e || Atomics.compareExchange(I, base, old, e) !== old) continue;
-  try {
-    const off = part * ARGS;
-    fns[Atomics.load(I, base + 3)](...A.subarray(off + 1, off + 1 + A[off]));
-  } catch (err) {
-    Atomics.store(I, base + 2, e);
+  const tag = e & 0x1fffff, n = Atomics.load(I, ${NPARTS}), f = fns[Atomics.load(I, ${FN})];
+  for (;;) {
+    const v = Atomics.load(I, ${CLAIM});
+    if ((v >>> 10) !== tag || (v & 1023) >= n) break;
+    if (Atomics.compareExchange(I, ${CLAIM}, v, v + 1) !== v) continue;
+    const off = (v & 1023) * ${ARGS};
+    try { f(...A.subarray(off + 1, off + 1 + A[off]), scratch); } catch (err) { Atomics.store(I, ${FAILED}, e); }
+    if (Atomics.add(I, ${DONE}, 1) + 1 === n) Atomics.notify(I, ${DONE});
   }
-  Atomics.store(I, base + 1, e);
-  Atomics.notify(I, base + 1);
 }
 `;
 
@@ -120,12 +124,12 @@ export class WasmBackend {
   private f32: Float32Array;
   private threads = 1;
   private workers: Worker[] = [];
-  private readonly ctrlBuf = new SharedArrayBuffer(CTRL_BYTES + MAX_THREADS * ARGS * 8);
-  private readonly ctrl = new Int32Array(this.ctrlBuf, 0, CTRL_BYTES / 4);
+  private readonly ctrlBuf = new SharedArrayBuffer(CTRL_BYTES + MAX_PARTS * ARGS * 8);
+  private readonly ctrl = new Int32Array(this.ctrlBuf, 0, CTRL_INTS);
   private readonly args = new Float64Array(this.ctrlBuf, CTRL_BYTES);
   private epoch = 0;
-  /** parts run by a worker, parts the calling thread took back (worker not there in time), calls split */
-  readonly stats = { workerParts: 0, stolenParts: 0, splitCalls: 0 };
+  /** parts of split calls run by a worker and by the calling thread, and the calls split */
+  readonly stats = { workerParts: 0, callerParts: 0, splitCalls: 0 };
   /** bump pointer of the current call's operands */
   private top = 0;
   /** SharedArrayBuffer objects the memory has handed out (one per size it has had): views on them are in the memory */
@@ -238,12 +242,12 @@ export class WasmBackend {
 
   private ensureWorkers(): void {
     while (this.workers.length < this.threads - 1) {
-      const part = this.workers.length + 1;
+      const thread = this.workers.length + 1;
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { module: this.module, memory: this.memory, ctrl: this.ctrlBuf, part, names: FNS, args: ARGS, ctrlBytes: CTRL_BYTES },
+        workerData: { module: this.module, memory: this.memory, ctrl: this.ctrlBuf, thread, names: FNS, ctrlBytes: CTRL_BYTES, scratchBase: BASE, scratchBytes: this.scratchBytes },
       });
-      // a worker that dies leaves its parts unclaimed, and the calling thread runs them itself
+      // a worker that dies claims no more parts, and the calling thread runs them itself
       w.on('error', () => undefined);
       w.unref();
       this.workers.push(w);
@@ -297,56 +301,54 @@ export class WasmBackend {
 
   // ------------------------------------------------------------------ running parts on threads
 
-  /** Run `parts` (function + arguments, the last argument the scratch pointer to fill in) over the threads. */
+  /** Run `parts` (function + arguments; the thread's scratch pointer is appended) over the threads. */
   private run(fn: Fn, parts: number[][]): void {
     const f = this.exp[fn];
-    const scratch = (i: number): number => BASE + i * this.scratchBytes;
     if (parts.length === 1 || this.threads === 1) {
-      parts.forEach(p => f(...p, scratch(0)));
+      parts.forEach(p => f(...p, BASE));
       return;
     }
+    if (parts.length > MAX_PARTS) throw new Error(`${parts.length} kernel parts, more than ${MAX_PARTS}`);
     this.ensureWorkers();
     this.stats.splitCalls++;
-    const e = ++this.epoch;
-    const I = this.ctrl;
-    const fnIndex = FNS.indexOf(fn);
-    for (let p = 1; p < parts.length; p++) {
-      const a = [...parts[p]!, scratch(p)];
-      const off = p * ARGS;
-      this.args[off] = a.length;
-      this.args.set(a, off + 1);
-      Atomics.store(I, CTRL_PART + 4 * (p - 1) + 3, fnIndex);
+    const I = this.ctrl, n = parts.length;
+    const e = (this.epoch = (this.epoch + 1) | 0), tag = e & 0x1fffff;
+    parts.forEach((a, p) => { this.args[p * ARGS] = a.length; this.args.set(a, p * ARGS + 1); });
+    Atomics.store(I, NPARTS, n);
+    Atomics.store(I, FN, FNS.indexOf(fn));
+    Atomics.store(I, DONE, 0);
+    Atomics.store(I, CLAIM, tag << 10);
+    Atomics.store(I, EPOCH, e);
+    Atomics.notify(I, EPOCH);
+    let own = 0;
+    for (;;) {
+      const v = Atomics.load(I, CLAIM);
+      if ((v & 1023) >= n) break;
+      if (Atomics.compareExchange(I, CLAIM, v, v + 1) !== v) continue;
+      try { f(...parts[v & 1023]!, BASE); } catch (err) { Atomics.store(I, FAILED, e); }
+      Atomics.add(I, DONE, 1);
+      own++;
     }
-    Atomics.store(I, 0, e);
-    Atomics.notify(I, 0);
-    f(...parts[0]!, scratch(0));
-    for (let p = 1; p < parts.length; p++) {
-      const base = CTRL_PART + 4 * (p - 1);
-      // give the worker a moment to take its part; if it has not (asleep, busy elsewhere, or gone), do it here:
-      // the result is the same whoever runs a part
-      let old = Atomics.load(I, base);
-      if (old < e) {
-        const t0 = performance.now();
-        while ((old = Atomics.load(I, base)) < e && performance.now() - t0 < CLAIM_MS) { /* spin */ }
-        if (old < e && Atomics.compareExchange(I, base, old, e) === old) {
-          f(...parts[p]!, scratch(p));
-          Atomics.store(I, base + 1, e);
-          this.stats.stolenParts++;
-          continue;
-        }
-      }
-      // taken by the worker: spin briefly for it to finish, then sleep on its done slot
-      const t1 = performance.now();
-      while (Atomics.load(I, base + 1) !== e && performance.now() - t1 < SPIN_MS) { /* spin */ }
-      for (let d = Atomics.load(I, base + 1); d !== e; d = Atomics.load(I, base + 1)) Atomics.wait(I, base + 1, d, 1000);
-      if (Atomics.load(I, base + 2) === e) throw new Error(`kernel worker ${p} failed in ${fn}`);
-      this.stats.workerParts++;
-    }
+    // the parts a worker holds: spin briefly for them, then sleep on the done count
+    const t1 = performance.now();
+    while (Atomics.load(I, DONE) !== n && performance.now() - t1 < SPIN_MS) { /* spin */ }
+    for (let d = Atomics.load(I, DONE); d !== n; d = Atomics.load(I, DONE)) Atomics.wait(I, DONE, d, 1000);
+    if (Atomics.load(I, FAILED) === e) throw new Error(`a kernel part failed in ${fn}`);
+    this.stats.workerParts += n - own;
+    this.stats.callerParts += own;
   }
 
-  /** Split [0, M) × [0, N) into this.threads parts along the better dimension, at micro-tile boundaries. */
+  /**
+   * How many parts a call of `work` splits into: one below `min`; else two per thread, so that a thread that comes
+   * late or stalls (this VM shares its cores) holds up at most a quarter of the call, not half.
+   */
+  private partCount(work: number, min: number): number {
+    return work < min || this.threads === 1 ? 1 : this.threads * 2;
+  }
+
+  /** Split [0, M) × [0, N) into partCount parts along the better dimension, at micro-tile boundaries. */
   private split(M: number, N: number, work: number): [number, number, number, number][] {
-    const T = work < SPLIT_MACS ? 1 : this.threads;
+    const T = this.partCount(work, SPLIT_MACS);
     if (T === 1) return [[0, M, 0, N]];
     const byN = N / T >= 64 || N >= M;
     const len = byN ? N : M, unit = byN ? NR : MR;
@@ -394,7 +396,7 @@ export class WasmBackend {
     const outA = this.arenaOut(n);
     this.begin();
     const x = this.put(X, 0, n), out = outA >= 0 ? outA : this.alloc(n);
-    const T = n < SPLIT_ELEMENTS ? 1 : this.threads;
+    const T = this.partCount(n, SPLIT_ELEMENTS);
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
       // split at multiples of 8 so every element takes the same vector path whatever the thread count
@@ -405,9 +407,9 @@ export class WasmBackend {
     return this.result(out, n, outA >= 0);
   }
 
-  /** Split rows [0, rows) of `len` elements into this.threads parts when the work is worth it. */
+  /** Split rows [0, rows) of `len` elements into parts when the work is worth it. */
   private rowParts(rows: number, len: number, args: (r0: number, r1: number) => number[]): number[][] {
-    const T = rows * len < SPLIT_ELEMENTS ? 1 : Math.min(this.threads, rows);
+    const T = Math.min(this.partCount(rows * len, SPLIT_ELEMENTS), rows);
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
       const r0 = Math.round((rows * t) / T), r1 = Math.round((rows * (t + 1)) / T);
@@ -435,7 +437,7 @@ export class WasmBackend {
     const outA = this.arenaOut(n);
     this.begin();
     const x = this.put(X, 0, n), out = outA >= 0 ? outA : this.alloc(n);
-    const T = n < SPLIT_ELEMENTS || B === 1 ? 1 : Math.min(this.threads, B);
+    const T = Math.min(this.partCount(n, SPLIT_ELEMENTS), B);
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
       const b0 = Math.round((B * t) / T), b1 = Math.round((B * (t + 1)) / T);
@@ -464,7 +466,7 @@ export class WasmBackend {
     const outA = this.arenaOut(rows * L);
     this.begin();
     const x = this.put(X, 0, rows * L), out = outA >= 0 ? outA : this.alloc(rows * L);
-    const T = rows * L < SPLIT_ELEMENTS ? 1 : this.threads;
+    const T = this.partCount(rows * L, SPLIT_ELEMENTS);
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
       const r0 = Math.round((rows * t) / T), r1 = Math.round((rows * (t + 1)) / T);
@@ -481,7 +483,7 @@ export class WasmBackend {
     const outA = this.arenaOut(planes * OH * OW);
     this.begin();
     const x = this.put(X, 0, planes * H * W), out = outA >= 0 ? outA : this.alloc(planes * OH * OW);
-    const T = planes * OH * OW * KH * KW < SPLIT_ELEMENTS ? 1 : this.threads;
+    const T = this.partCount(planes * OH * OW * KH * KW, SPLIT_ELEMENTS);
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
       const p0 = Math.round((planes * t) / T), p1 = Math.round((planes * (t + 1)) / T);
@@ -507,7 +509,7 @@ export class WasmBackend {
     const out = outA >= 0 ? outA : this.alloc(N * O * P);
     if (depthwise) {
       // split planes
-      const planes = N * C, T = planes * P * KH * KW < SPLIT_ELEMENTS * 4 ? 1 : this.threads;
+      const planes = N * C, T = this.partCount(planes * P * KH * KW, SPLIT_ELEMENTS * 4);
       const parts: number[][] = [];
       for (let t = 0; t < T; t++) {
         const p0 = Math.round((planes * t) / T), p1 = Math.round((planes * (t + 1)) / T);
@@ -518,7 +520,7 @@ export class WasmBackend {
       // few output pixels, many channels: the transposed GEMM keeps the 8-wide vectors full (channels), where
       // pixels would leave a 49-wide row 7/8 used
       const tmp = this.alloc(P * Og);
-      const T = N * O * P * Cg * KH * KW < SPLIT_MACS ? 1 : this.threads;
+      const T = this.partCount(N * O * P * Cg * KH * KW, SPLIT_MACS);
       const units = Og / 8;
       const parts: number[][] = [];
       for (let t = 0; t < T; t++) {
