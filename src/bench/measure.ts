@@ -4,6 +4,7 @@ import * as ortNode from 'onnxruntime-node';
 import { modelFromFile } from '../onnx/proto.js';
 import { importModel } from '../onnx/import.js';
 import { loadInputs } from '../compare/inputs.js';
+import { ortBytes } from '../compare/runners.js';
 import { noGrad } from '../runtime/autograd.js';
 import { Tensor } from '../runtime/tensor.js';
 import { kernelInfo, setKernelThreads } from '../runtime/kernels/index.js';
@@ -56,7 +57,7 @@ function feedsFor<T extends OrtLike>(ort: T, names: string[], inputs: Tensor[]):
 /** An onnxruntime session (node or web build) on the bench inputs, ready to time. */
 async function ortEngine(ort: OrtLike, bytes: Uint8Array, opts: Record<string, unknown>, names: string[], inputs: Tensor[]):
   Promise<{ run: () => Promise<void>; outputs: () => Float32Array[]; release: () => Promise<void> }> {
-  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', ...opts });
+  const session = await ort.InferenceSession.create(ortBytes(bytes), { graphOptimizationLevel: 'all', ...opts });
   const feeds = feedsFor(ort, names, inputs);
   let outputs: Float32Array[] = [];
   return {

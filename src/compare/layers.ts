@@ -14,7 +14,7 @@ import type { OnnxModel } from '../onnx/proto.js';
 import type { OnnxNetwork, Step } from '../onnx/network.js';
 import { ModelLoadError, NodeExecutionError } from '../errors.js';
 import { compareOutput, errorHistogram, ErrorHistogram, OutputComparison, Tolerance } from './comparator.js';
-import { fromOrt, toOrt } from './runners.js';
+import { fromOrt, toOrt, ortBytes } from './runners.js';
 import { referenceQuirks } from '../onnx/quirks.js';
 import { noiseFloor, noiseRatio, NOISE_FACTOR } from './noise.js';
 
@@ -248,7 +248,7 @@ function withScopes(steps: Step[], entries: LayerComparison[], perTensor: Map<st
 
 async function createSession(bytes: Uint8Array, threads?: number): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
+    return await ort.InferenceSession.create(ortBytes(bytes), { intraOpNumThreads: threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
   } catch (e) {
     throw new ModelLoadError(`onnxruntime cannot load the model with intermediate outputs: ${(e as Error).message.split('\n')[0]}`);
   }

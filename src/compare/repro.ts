@@ -6,6 +6,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { ortBytes } from './runners.js';
 import { Tensor } from '../runtime/tensor.js';
 import { noGrad } from '../runtime/autograd.js';
 import type { OnnxModel } from '../onnx/proto.js';
@@ -41,7 +42,7 @@ export async function writeRepro(dir: string, layer: string, model: OnnxModel, n
   const external = [...new Set(nodes.flatMap(n => n.input ?? []))].filter(n => n && !producedHere.has(n));
   const runtimeInputs = external.filter(n => !network.constants.has(n) && !model.graph.initializers.has(n));
   const needRef = [...runtimeInputs.filter(n => !graphInputs.has(n)), ...step.node.outputs.filter(Boolean)];
-  const session = await ort.InferenceSession.create(exposeIntermediates(model, needRef), { logSeverityLevel: 4 });
+  const session = await ort.InferenceSession.create(ortBytes(exposeIntermediates(model, needRef)), { logSeverityLevel: 4 });
   const f: Record<string, ort.Tensor> = {};
   for (const [k, v] of feeds) f[k] = toOrt(v);
   const out = await session.run(f, needRef);

@@ -33,6 +33,11 @@ export function fromOrt(t: ort.Tensor): Tensor {
   }
 }
 
+/** The bytes as onnxruntime-node takes them: it refuses a view on shared memory (a model read into kernel memory). */
+export function ortBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.buffer instanceof SharedArrayBuffer ? bytes.slice() : bytes;
+}
+
 /** onnxruntime-node on the model's own bytes: what PyTorch computed, as exported. */
 export class OrtRunner implements Runner {
   readonly name = 'onnxruntime';
@@ -41,7 +46,7 @@ export class OrtRunner implements Runner {
   /** From the model's bytes, or its path (onnxruntime then reads the file itself, external data included). */
   static async create(model: Uint8Array | string, opts: { threads?: number } = {}): Promise<OrtRunner> {
     try {
-      const session = await ort.InferenceSession.create(model as Uint8Array, { intraOpNumThreads: opts.threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
+      const session = await ort.InferenceSession.create(typeof model === 'string' ? model as never : ortBytes(model), { intraOpNumThreads: opts.threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
       return new OrtRunner(session);
     } catch (e) {
       throw new ModelLoadError(`onnxruntime cannot load the model: ${firstLine((e as Error).message)}`);

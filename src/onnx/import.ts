@@ -167,6 +167,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
 
   // Materialise bottom-up so auto_prefix gives every Parameter its full path when each child is attached.
   const network = new OnnxNetwork(steps, constants, g.inputs.map(i => i.name), g.outputs.map(o => o.name));
+  network.source = model.bytes;
   const materialise = (t: TreeNode): Cell => {
     if (t.cell) return t.cell;
     const c = new ScopeCell();

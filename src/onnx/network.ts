@@ -44,6 +44,8 @@ export class OnnxNetwork extends Cell {
   readonly inputNames: string[];
   readonly outputNames: string[];
   private readonly lastUse: Map<string, number>;
+  /** The model's bytes: when they sit in kernel memory, holding them keeps the weights there alive with the network. */
+  source: Uint8Array | null = null;
 
   constructor(steps: Step[], constants: Map<string, Tensor>, inputNames: string[], outputNames: string[]) {
     super();

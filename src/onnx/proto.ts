@@ -9,6 +9,7 @@ import { DType, float16BitsToNumber } from '../runtime/dtype.js';
 import { LAZY, Tensor, shapeSize } from '../runtime/tensor.js';
 import type { TypedData } from '../runtime/dtype.js';
 import { ModelLoadError } from '../errors.js';
+import { kernels } from '../runtime/kernels/index.js';
 
 const { onnx } = onnxProto;
 type Long = { low: number; high: number; unsigned?: boolean; toNumber?: () => number };
@@ -93,24 +94,30 @@ export function valueInfo(v: ValueInfoMsg): ValueInfo {
   return { name: v.name ?? '', dtype: ONNX_DTYPES[code] ?? null, dtypeName: ONNX_DTYPE_NAMES[code] ?? String(code), dims };
 }
 
-export interface DecodeCtx { baseDir: string | null; what: string }
+/** `tie` keeps the bytes a view is made on alive as long as the view (bytes resident in kernel memory). */
+export interface DecodeCtx { baseDir: string | null; what: string; tie?: (view: object) => void }
 
-/** View `bytes` as a typed array of `Ctor` without copying when its offset is aligned; copy otherwise. */
 type ViewCtor<T> = { new (buf: ArrayBufferLike, off: number, len: number): T; new (len: number): T; BYTES_PER_ELEMENT: number };
 
 /**
  * raw_data as a Tensor: a view on the file's bytes when they are aligned for the element type, else an
  * UnalignedTensor that copies them out when read.
  */
-function rawTensor<T extends Float32Array | Int32Array | BigInt64Array | Float64Array>(Ctor: ViewCtor<T>, bytes: Uint8Array, n: number, dims: number[], dtype: DType): Tensor {
+function rawTensor<T extends Float32Array | Int32Array | BigInt64Array | Float64Array>(Ctor: ViewCtor<T>, bytes: Uint8Array, n: number, dims: number[], dtype: DType, ctx: DecodeCtx): Tensor {
   const need = n * Ctor.BYTES_PER_ELEMENT;
   if (bytes.byteLength !== need) throw new ModelLoadError(`tensor data has ${bytes.byteLength} bytes, expected ${need}`);
-  if (bytes.byteOffset % Ctor.BYTES_PER_ELEMENT === 0) return new Tensor(new Ctor(bytes.buffer, bytes.byteOffset, n), dims, dtype);
+  ctx.tie?.(bytes);
+  if (bytes.byteOffset % Ctor.BYTES_PER_ELEMENT === 0) return new Tensor(tied(new Ctor(bytes.buffer, bytes.byteOffset, n), ctx), dims, dtype);
   return new UnalignedTensor(bytes, () => {
     const copy = new Uint8Array(need);
     copy.set(bytes);
     return new Ctor(copy.buffer, 0, n);
   }, dims, dtype);
+}
+
+function tied<T extends object>(view: T, ctx: DecodeCtx): T {
+  ctx.tie?.(view);
+  return view;
 }
 
 /**
@@ -170,9 +177,9 @@ export function decodeTensor(t: TensorProtoMsg, ctx: DecodeCtx): Tensor {
   try {
     switch (dtype) {
       case 'float32':
-        return raw ? rawTensor(Float32Array, raw, n, dims, dtype) : new Tensor(checked(Float32Array.from(t.floatData ?? []), n, name), dims, dtype);
+        return raw ? rawTensor(Float32Array, raw, n, dims, dtype, ctx) : new Tensor(checked(Float32Array.from(t.floatData ?? []), n, name), dims, dtype);
       case 'float64':
-        return raw ? rawTensor(Float64Array, raw, n, dims, dtype) : new Tensor(checked(Float64Array.from(t.doubleData ?? []), n, name), dims, dtype);
+        return raw ? rawTensor(Float64Array, raw, n, dims, dtype, ctx) : new Tensor(checked(Float64Array.from(t.doubleData ?? []), n, name), dims, dtype);
       case 'float16': {
         // stored as float32 holding binary16 values; typed data lives in int32_data as bit patterns
         const out = new Float32Array(n);
@@ -181,13 +188,13 @@ export function decodeTensor(t: TensorProtoMsg, ctx: DecodeCtx): Tensor {
         return new Tensor(out, dims, dtype);
       }
       case 'int64':
-        return raw ? rawTensor(BigInt64Array, raw, n, dims, dtype) : new Tensor(checked(BigInt64Array.from((t.int64Data ?? []).map(v => toBig(v as number | Long))), n, name), dims, dtype);
+        return raw ? rawTensor(BigInt64Array, raw, n, dims, dtype, ctx) : new Tensor(checked(BigInt64Array.from((t.int64Data ?? []).map(v => toBig(v as number | Long))), n, name), dims, dtype);
       case 'int32':
-        return raw ? rawTensor(Int32Array, raw, n, dims, dtype) : new Tensor(checked(Int32Array.from(t.int32Data ?? []), n, name), dims, dtype);
+        return raw ? rawTensor(Int32Array, raw, n, dims, dtype, ctx) : new Tensor(checked(Int32Array.from(t.int32Data ?? []), n, name), dims, dtype);
       case 'int8':
-        return new Tensor(raw ? new Int8Array(raw.buffer, raw.byteOffset, n) : checked(Int8Array.from(t.int32Data ?? []), n, name), dims, dtype);
+        return new Tensor(raw ? tied(new Int8Array(raw.buffer, raw.byteOffset, n), ctx) : checked(Int8Array.from(t.int32Data ?? []), n, name), dims, dtype);
       case 'uint8': case 'bool':
-        return new Tensor(raw ? new Uint8Array(raw.buffer, raw.byteOffset, n) : checked(Uint8Array.from(t.int32Data ?? []), n, name), dims, dtype);
+        return new Tensor(raw ? tied(new Uint8Array(raw.buffer, raw.byteOffset, n), ctx) : checked(Uint8Array.from(t.int32Data ?? []), n, name), dims, dtype);
     }
   } catch (e) {
     if (e instanceof ModelLoadError) throw e;
@@ -262,12 +269,13 @@ export function modelFromBytes(bytes: Uint8Array, path: string | null = null): O
   return modelFromProto(decodeProto(bytes, path), bytes, path);
 }
 
-function modelFromProto(m: onnxProto.onnx.ModelProto, bytes: Uint8Array, path: string | null): OnnxModel {
+function modelFromProto(m: onnxProto.onnx.ModelProto, bytes: Uint8Array, path: string | null, tie?: (view: object) => void): OnnxModel {
   if (!m.graph) throw new ModelLoadError(`${path ?? 'model'}: not an ONNX model (no graph)`);
   const opsets = new Map<string, number>();
   for (const o of m.opsetImport ?? []) opsets.set(o.domain === 'ai.onnx' ? '' : o.domain ?? '', toNum(o.version as number | Long));
   if (!opsets.has('')) opsets.set('', 1);
-  const ctx: DecodeCtx = { baseDir: path ? dirname(resolve(path)) : null, what: 'model' };
+  tie?.(bytes);
+  const ctx: DecodeCtx = { baseDir: path ? dirname(resolve(path)) : null, what: 'model', ...(tie ? { tie } : {}) };
   return { path, irVersion: toNum(m.irVersion as number | Long), producer: `${m.producerName ?? ''} ${m.producerVersion ?? ''}`.trim(), opsets, graph: decodeGraph(m.graph, ctx), bytes };
 }
 
@@ -302,12 +310,16 @@ export function modelFromFile(path: string): OnnxModel {
     throw new ModelLoadError(code === 'ENOENT' ? `model file not found: ${path}` : `cannot read ${path}: ${(e as Error).message}`);
   }
   let buf: Buffer, size: number;
+  let tie: ((view: object) => void) | undefined;
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new ModelLoadError(`${path} is a folder, not an .onnx file`);
     size = st.size;
-    // 7 spare bytes to shift into (bestShift); an ArrayBuffer of its own, so views never share Node's pool
-    buf = Buffer.allocUnsafeSlow(size + 7);
+    // 7 spare bytes to shift into (bestShift). In kernel memory when the backend has room, so kernels read the
+    // weights where they are; else an ArrayBuffer of its own, so views never share Node's pool
+    const resident = kernels.residentBytes(size + 7);
+    if (resident) tie = resident.tie;
+    buf = resident ? Buffer.from(resident.bytes.buffer, resident.bytes.byteOffset, size + 7) : Buffer.allocUnsafeSlow(size + 7);
     for (let off = 0; off < size;) {
       const n = readSync(fd, buf, off, Math.min(size - off, 1 << 30), off);
       if (n === 0) throw new ModelLoadError(`cannot read ${path}: file shrank while reading (${off} of ${size} bytes)`);
@@ -328,5 +340,5 @@ export function modelFromFile(path: string): OnnxModel {
     bytes = buf.subarray(shift, shift + size);
     m = decodeProto(bytes, path);
   }
-  return modelFromProto(m, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  return modelFromProto(m, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, tie);
 }

@@ -65,6 +65,12 @@ export interface KernelSet {
   /** out[r·len + i] = X[r·len + i]·scale[r mod C] + shift[r mod C] in float64, rounded to float32; null for the caller's loop. */
   affineRows(X: Float32Array, scale: Float64Array, shift: Float64Array, rows: number, len: number): Float32Array | null;
   /**
+   * `n` bytes of the backend's memory for data that outlives calls (a model file's bytes), so kernels read views on
+   * them in place; the block lives while the returned view or any object passed to `tie` is reachable. null when the
+   * backend has no such memory or no room.
+   */
+  residentBytes(n: number): { bytes: Uint8Array; tie: (view: object) => void } | null;
+  /**
    * Open a forward arena if the backend has one (true then): until `endArena`, kernel results may be views on the
    * backend's memory, valid until `release` or `endArena`, so the caller must copy out what it keeps.
    */
@@ -116,7 +122,7 @@ function siluJs(X: Float32Array): Float32Array {
 export const jsKernels: KernelSet = {
   gemm: gemmJs, gemmNT: gemmNTJs, conv2d: conv2dJs, sigmoid: sigmoidJs, relu: reluJs, clip: clipJs, erf: erfJs, gelu: geluJs, silu: siluJs,
   maxPool2d: maxPool2dJs, softmaxRows: () => null,
-  binary: () => null, affineRows: () => null, gemmOut: () => null, transpose2d: () => null,
+  binary: () => null, affineRows: () => null, gemmOut: () => null, transpose2d: () => null, residentBytes: () => null,
   beginArena: () => false, endArena: () => undefined, owns: () => false, release: () => undefined,
 };
 
@@ -206,6 +212,7 @@ function wasmKernels(b: WasmBackend): KernelSet {
       if (n < 4096 || !b.fits(2 * n + 4 * scale.length)) return null;
       return b.affineRows(X, scale, shift, rows, len);
     },
+    residentBytes: n => b.resident(n),
     beginArena() { b.beginArena(); return true; },
     endArena() { b.endArena(); },
     owns: a => b.owns(a),

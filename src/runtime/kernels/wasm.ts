@@ -134,9 +134,20 @@ export class WasmBackend {
   private top = 0;
   /** SharedArrayBuffer objects the memory has handed out (one per size it has had): views on them are in the memory */
   private readonly ours = new WeakSet<object>();
-  /** forward arena: open depth, its first byte (above every thread's scratch), its end, and its blocks */
+  /**
+   * Resident blocks (data that outlives calls: a model file's bytes) sit above every thread's scratch, from
+   * residentBase to residentTop, first fit; each is freed when its token is garbage collected.
+   */
+  private readonly residentBase: number;
+  private residentTop: number;
+  private residentFree: { off: number; size: number }[] = [];
+  private readonly residentSize = new Map<number, number>();
+  private readonly residentRegistry = new FinalizationRegistry<number>(off => this.freeResident(off));
+  /** views that keep a resident block's token, and so the block, alive */
+  private readonly ties = new WeakMap<object, object>();
+  /** forward arena (above the resident blocks): open depth, its first byte, its end, and its blocks */
   private arenaDepth = 0;
-  private readonly arenaBase: number;
+  private arenaBase: number;
   private arenaTop: number;
   private readonly arenaLive = new Map<number, number>();
   private arenaFree: { off: number; size: number }[] = [];
@@ -145,7 +156,7 @@ export class WasmBackend {
     this.memory = new WA.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
     this.exp = new WA.Instance(module, { env: { memory: this.memory } }).exports as unknown as Exports;
     this.scratchBytes = align(this.exp.gemmScratchBytes());
-    this.arenaBase = this.arenaTop = BASE + this.scratchBytes * MAX_THREADS;
+    this.residentBase = this.residentTop = this.arenaBase = this.arenaTop = BASE + this.scratchBytes * MAX_THREADS;
     this.f32 = new Float32Array(this.buffer);
   }
 
@@ -161,7 +172,9 @@ export class WasmBackend {
   // ------------------------------------------------------------------ forward arena
 
   /** Open (or nest into) a forward arena: kernel results stay in the memory until `endArena`. */
-  beginArena(): void { this.arenaDepth++; }
+  beginArena(): void {
+    if (this.arenaDepth++ === 0) this.arenaBase = this.arenaTop = this.residentTop;
+  }
 
   /** Close the arena; at the outermost level every block is gone, so no view on one may be used after this. */
   endArena(): void {
@@ -169,7 +182,58 @@ export class WasmBackend {
     if (--this.arenaDepth === 0) {
       this.arenaLive.clear();
       this.arenaFree = [];
-      this.arenaTop = this.arenaBase;
+      this.arenaBase = this.arenaTop = this.residentTop;
+    }
+  }
+
+  // ------------------------------------------------------------------ resident blocks
+
+  /**
+   * `bytes` bytes of the memory for data that outlives calls, or null (an arena is open, or it does not fit). The
+   * block lives while the returned view, or any object passed to `tie`, is reachable; kernels then read views on it
+   * in place.
+   */
+  resident(bytes: number): { bytes: Uint8Array; tie: (view: object) => void } | null {
+    if (this.arenaDepth > 0) return null;
+    const size = align(Math.max(bytes, 1));
+    if (this.residentTop + size + 4096 >= MAX_PAGES * PAGE) return null;
+    let off = -1;
+    const free = this.residentFree;
+    for (let i = 0; i < free.length && off < 0; i++) {
+      const f = free[i]!;
+      if (f.size < size) continue;
+      off = f.off;
+      if (f.size === size) free.splice(i, 1); else { f.off += size; f.size -= size; }
+    }
+    if (off < 0) {
+      off = this.residentTop;
+      this.reserve(off + size);
+      this.residentTop = off + size;
+      this.arenaBase = this.arenaTop = this.residentTop;
+    }
+    this.residentSize.set(off, size);
+    const token = {};
+    this.residentRegistry.register(token, off);
+    const view = new Uint8Array(this.buffer, off, bytes);
+    this.ties.set(view, token);
+    return { bytes: view, tie: v => { this.ties.set(v, token); } };
+  }
+
+  private freeResident(off: number): void {
+    const size = this.residentSize.get(off);
+    if (size === undefined) return;
+    this.residentSize.delete(off);
+    const free = this.residentFree;
+    let i = 0;
+    while (i < free.length && free[i]!.off < off) i++;
+    free.splice(i, 0, { off, size });
+    if (i + 1 < free.length && free[i]!.off + free[i]!.size === free[i + 1]!.off) { free[i]!.size += free[i + 1]!.size; free.splice(i + 1, 1); }
+    if (i > 0 && free[i - 1]!.off + free[i - 1]!.size === free[i]!.off) { free[i - 1]!.size += free[i]!.size; free.splice(i, 1); }
+    const last = free[free.length - 1];
+    if (last && last.off + last.size === this.residentTop && this.arenaDepth === 0) {
+      this.residentTop = last.off;
+      free.pop();
+      this.arenaBase = this.arenaTop = this.residentTop;
     }
   }
 
