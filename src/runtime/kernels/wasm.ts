@@ -74,8 +74,11 @@ function findWasm(): string | null {
 const EPOCH = 0, READY = 1, CLAIM = 2, DONE = 3, NPARTS = 4, FN = 5, FAILED = 6;
 const CTRL_INTS = 8, ARGS = 32, MAX_THREADS = 8, MAX_PARTS = 64;
 const CTRL_BYTES = CTRL_INTS * 4;
-/** How long a worker spins for the next job before sleeping (ms): jobs come in bursts during a forward pass. */
-const SPIN_MS = 1;
+/**
+ * How long a worker spins for the next job before sleeping, and the calling thread for the parts a worker holds
+ * (ms): jobs come in bursts during a forward pass, and waking a sleeping thread on a VM can take longer than a part.
+ */
+const SPIN_MS = 1, WAIT_SPIN_MS = 5;
 /**
  * Least work (multiply-adds, or element visits for the streaming kernels) worth a second thread: a split costs a
  * wake-up and a wait, tens of microseconds, more when the other core is busy.
@@ -395,7 +398,7 @@ export class WasmBackend {
     }
     // the parts a worker holds: spin briefly for them, then sleep on the done count
     const t1 = performance.now();
-    while (Atomics.load(I, DONE) !== n && performance.now() - t1 < SPIN_MS) { /* spin */ }
+    while (Atomics.load(I, DONE) !== n && performance.now() - t1 < WAIT_SPIN_MS) { /* spin */ }
     for (let d = Atomics.load(I, DONE); d !== n; d = Atomics.load(I, DONE)) Atomics.wait(I, DONE, d, 1000);
     if (Atomics.load(I, FAILED) === e) throw new Error(`a kernel part failed in ${fn}`);
     this.stats.workerParts += n - own;
