@@ -8,7 +8,7 @@ if (!afterFile) { console.error('usage: node scripts/bench-table.mjs results.jso
 const load = f => JSON.parse(readFileSync(f, 'utf8'));
 const ms = v => (v == null ? '—' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
 const x = (a, b) => (a == null || b == null ? '—' : `${(a / b).toFixed(2)}×`);
-const mb = c => (c ? `${(c.maxRssKiB / 1024).toFixed(0)} MB` : '—');
+const mb = c => (c ? `${(c.maxRssKiB / 1024).toFixed(0)} MiB` : '—');
 
 function table(run) {
   const rows = [

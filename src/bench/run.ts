@@ -46,7 +46,7 @@ function table(results: BenchResult[]): string {
     r.model, ms(r.msport1t), ms(r.msport2t), ms(r.ortNode1t), ms(r.ortNode2t), ms(r.ortWeb1t),
     ratio(r.msport1t, r.ortNode1t), ratio(r.msport2t, r.ortNode2t), ratio(r.msport1t, r.ortWeb1t),
     r.maxAbsDiff === null ? '—' : r.maxAbsDiff.toExponential(1),
-    r.check ? ms(r.check.wallMs) : '—', r.check ? `${(r.check.maxRssKiB / 1024).toFixed(0)} MB` : '—',
+    r.check ? ms(r.check.wallMs) : '—', r.check ? `${(r.check.maxRssKiB / 1024).toFixed(0)} MiB` : '—',
   ]);
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map(r => `| ${r.join(' | ')} |`)].join('\n');
 }
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     }
     results.push(r);
     log(`  msport ${ms(r.msport1t)} (1t) ${ms(r.msport2t)} (2t) · ort-node ${ms(r.ortNode1t)} / ${ms(r.ortNode2t)} · ort-web ${ms(r.ortWeb1t)}` +
-      (r.check ? ` · check ${ms(r.check.wallMs)}, peak RSS ${(r.check.maxRssKiB / 1024).toFixed(0)} MB` : ''));
+      (r.check ? ` · check ${ms(r.check.wallMs)}, peak RSS ${(r.check.maxRssKiB / 1024).toFixed(0)} MiB` : ''));
   }
   if (args.json) process.stdout.write(JSON.stringify({ node: process.version, runs: args.runs, warmup: args.warmup, results }, null, 2) + '\n');
   else log('\n' + table(results));
