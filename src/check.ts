@@ -81,27 +81,11 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   // needs both engines at once, so there the reference runs in this process on msport's copy of the bytes.
   const together = !!(opts.layers || opts.repro);
   let feeds: Map<string, Tensor>[] = [];
-  let refOuts: Map<string, Tensor>[] = [];
-  let referenceMs = 0;
+  let reference: { outputs: Map<string, Tensor>[]; ms: number[] } = { outputs: [], ms: [] };
   if (!together) {
     feeds = feedsOf(graphInputsFromFile(modelPath));
     try {
-      const child = await referenceInProcessOfItsOwn(modelPath, feeds, opts.ortThreads);
-      if (child) {
-        refOuts = child.outputs;
-        referenceMs = child.ms.reduce((a, b) => a + b, 0);
-      } else {
-        const ref = await OrtRunner.create(modelPath, { threads: opts.ortThreads });
-        try {
-          for (const f of feeds) {
-            const ta = performance.now();
-            refOuts.push(await ref.infer(f));
-            referenceMs += performance.now() - ta;
-          }
-        } finally {
-          await ref.release();
-        }
-      }
+      reference = (await referenceInProcessOfItsOwn(modelPath, feeds, opts.ortThreads)) ?? await OrtRunner.runAll(modelPath, feeds, { threads: opts.ortThreads });
     } catch (e) {
       // msport's own reading of the model says more (an unsupported op, a broken tensor) than onnxruntime's refusal
       if (e instanceof ModelLoadError) importModel(modelFromFile(modelPath));
@@ -129,14 +113,9 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
 
   if (together) {
     feeds = feedsOf(model.graph.inputs);
-    const ref = await OrtRunner.create(model.bytes, { threads: opts.ortThreads });
-    for (const f of feeds) {
-      const ta = performance.now();
-      refOuts.push(await ref.infer(f));
-      referenceMs += performance.now() - ta;
-    }
-    await ref.release();
+    reference = await OrtRunner.runAll(model.bytes, feeds, { threads: opts.ortThreads });
   }
+  const refOuts = reference.outputs, referenceMs = reference.ms.reduce((a, b) => a + b, 0);
 
   const msRunner = new MsportRunner(network);
   const perOutput = model.graph.outputs.map(() => ({ cmp: [] as OutputComparison[], extra: [] as { cosine: number; minAtol: number; topk?: { rows: number; top1: number; top5: number } }[], hist: null as ErrorHistogram | null, tol: DEFAULT_TOLERANCE }));

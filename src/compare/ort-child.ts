@@ -20,16 +20,9 @@ process.once('message', (msg: unknown) => {
   const req = msg as ReferenceRequest;
   void (async (): Promise<ReferenceReply> => {
     try {
-      const runner = await OrtRunner.create(req.model, { threads: req.threads });
-      const outputs: [string, WireTensor][][] = [];
-      const ms: number[] = [];
-      for (const feeds of req.samples) {
-        const t = performance.now();
-        const out = await runner.infer(new Map(feeds.map(([k, v]) => [k, unwire(v)])));
-        ms.push(performance.now() - t);
-        outputs.push([...out].map(([k, v]) => [k, wire(v)]));
-      }
-      return { ok: true, outputs, ms, peakKiB: peakKiB() };
+      const samples = req.samples.map(feeds => new Map(feeds.map(([k, v]) => [k, unwire(v)])));
+      const { outputs, ms } = await OrtRunner.runAll(req.model, samples, { threads: req.threads });
+      return { ok: true, outputs: outputs.map(o => [...o].map(([k, v]) => [k, wire(v)])), ms, peakKiB: peakKiB() };
     } catch (e) {
       return { ok: false, message: (e as Error).message, peakKiB: peakKiB() };
     }

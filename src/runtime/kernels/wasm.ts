@@ -138,28 +138,23 @@ export class WasmBackend {
   /** SharedArrayBuffer objects the memory has handed out (one per size it has had): views on them are in the memory */
   private readonly ours = new WeakSet<object>();
   /**
-   * Resident blocks (data that outlives calls: a model file's bytes) sit above every thread's scratch, from
-   * residentBase to residentTop, first fit; each is freed when its token is garbage collected.
+   * Resident blocks (data that outlives calls: a model file's bytes) sit above every thread's scratch; each is freed
+   * when its token is garbage collected.
    */
-  private readonly residentBase: number;
-  private residentTop: number;
-  private residentFree: { off: number; size: number }[] = [];
-  private readonly residentSize = new Map<number, number>();
+  private readonly residents: Blocks;
   private readonly residentRegistry = new FinalizationRegistry<number>(off => this.freeResident(off));
   /** views that keep a resident block's token, and so the block, alive */
   private readonly ties = new WeakMap<object, object>();
-  /** forward arena (above the resident blocks): open depth, its first byte, its end, and its blocks */
+  /** forward arena (above the resident blocks): open depth and its blocks */
   private arenaDepth = 0;
-  private arenaBase: number;
-  private arenaTop: number;
-  private readonly arenaLive = new Map<number, number>();
-  private arenaFree: { off: number; size: number }[] = [];
+  private readonly arena: Blocks;
 
   private constructor(private readonly module: WasmModule) {
     this.memory = new WA.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
     this.exp = new WA.Instance(module, { env: { memory: this.memory } }).exports as unknown as Exports;
     this.scratchBytes = align(this.exp.gemmScratchBytes());
-    this.residentBase = this.residentTop = this.arenaBase = this.arenaTop = BASE + this.scratchBytes * MAX_THREADS;
+    this.residents = new Blocks(BASE + this.scratchBytes * MAX_THREADS);
+    this.arena = new Blocks(this.residents.top);
     this.f32 = new Float32Array(this.buffer);
   }
 
@@ -176,17 +171,28 @@ export class WasmBackend {
 
   /** Open (or nest into) a forward arena: kernel results stay in the memory until `endArena`. */
   beginArena(): void {
-    if (this.arenaDepth++ === 0) this.arenaBase = this.arenaTop = this.residentTop;
+    if (this.arenaDepth++ === 0) this.arena.reset(this.residents.top);
   }
 
   /** Close the arena; at the outermost level every block is gone, so no view on one may be used after this. */
   endArena(): void {
     if (this.arenaDepth === 0) return;
-    if (--this.arenaDepth === 0) {
-      this.arenaLive.clear();
-      this.arenaFree = [];
-      this.arenaBase = this.arenaTop = this.residentTop;
-    }
+    if (--this.arenaDepth === 0) this.arena.reset(this.residents.top);
+  }
+
+  get arenaOpen(): boolean { return this.arenaDepth > 0; }
+
+  /** Give back the arena block that starts where `a` starts (the executor calls this at a value's last use). */
+  release(a: Float32Array): void {
+    if (this.arenaDepth && this.owns(a)) this.arena.give(a.byteOffset);
+  }
+
+  /** A result block in the arena, or -1 outside an arena. Call before `begin`. */
+  private arenaOut(floats: number): number {
+    if (!this.arenaDepth) return -1;
+    const off = this.arena.take(align(Math.max(floats, 1) * 4));
+    this.reserve(this.arena.top);
+    return off;
   }
 
   // ------------------------------------------------------------------ resident blocks
@@ -197,24 +203,11 @@ export class WasmBackend {
    * in place.
    */
   resident(bytes: number): { bytes: Uint8Array; tie: (view: object) => void } | null {
-    if (this.arenaDepth > 0) return null;
     const size = align(Math.max(bytes, 1));
-    if (this.residentTop + size + 4096 >= MAX_PAGES * PAGE) return null;
-    let off = -1;
-    const free = this.residentFree;
-    for (let i = 0; i < free.length && off < 0; i++) {
-      const f = free[i]!;
-      if (f.size < size) continue;
-      off = f.off;
-      if (f.size === size) free.splice(i, 1); else { f.off += size; f.size -= size; }
-    }
-    if (off < 0) {
-      off = this.residentTop;
-      this.reserve(off + size);
-      this.residentTop = off + size;
-      this.arenaBase = this.arenaTop = this.residentTop;
-    }
-    this.residentSize.set(off, size);
+    if (this.arenaDepth > 0 || this.residents.top + size + 4096 >= MAX_PAGES * PAGE) return null;
+    const off = this.residents.take(size);
+    this.reserve(this.residents.top);
+    this.arena.reset(this.residents.top);
     const token = {};
     this.residentRegistry.register(token, off);
     const view = new Uint8Array(this.buffer, off, bytes);
@@ -222,61 +215,9 @@ export class WasmBackend {
     return { bytes: view, tie: v => { this.ties.set(v, token); } };
   }
 
+  // a finalizer runs between tasks, never inside a (synchronous) forward pass, so the arena is closed here
   private freeResident(off: number): void {
-    const size = this.residentSize.get(off);
-    if (size === undefined) return;
-    this.residentSize.delete(off);
-    const free = this.residentFree;
-    let i = 0;
-    while (i < free.length && free[i]!.off < off) i++;
-    free.splice(i, 0, { off, size });
-    if (i + 1 < free.length && free[i]!.off + free[i]!.size === free[i + 1]!.off) { free[i]!.size += free[i + 1]!.size; free.splice(i + 1, 1); }
-    if (i > 0 && free[i - 1]!.off + free[i - 1]!.size === free[i]!.off) { free[i - 1]!.size += free[i]!.size; free.splice(i, 1); }
-    const last = free[free.length - 1];
-    if (last && last.off + last.size === this.residentTop && this.arenaDepth === 0) {
-      this.residentTop = last.off;
-      free.pop();
-      this.arenaBase = this.arenaTop = this.residentTop;
-    }
-  }
-
-  get arenaOpen(): boolean { return this.arenaDepth > 0; }
-
-  /** Give back the arena block that starts where `a` starts (the executor calls this at a value's last use). */
-  release(a: Float32Array): void {
-    if (!this.arenaDepth || !this.owns(a)) return;
-    const off = a.byteOffset, size = this.arenaLive.get(off);
-    if (size === undefined) return;
-    this.arenaLive.delete(off);
-    const free = this.arenaFree;
-    let i = 0;
-    while (i < free.length && free[i]!.off < off) i++;
-    free.splice(i, 0, { off, size });
-    // coalesce with the neighbours, and give a free tail back to the top
-    if (i + 1 < free.length && free[i]!.off + free[i]!.size === free[i + 1]!.off) { free[i]!.size += free[i + 1]!.size; free.splice(i + 1, 1); }
-    if (i > 0 && free[i - 1]!.off + free[i - 1]!.size === free[i]!.off) { free[i - 1]!.size += free[i]!.size; free.splice(i, 1); i--; }
-    const last = free[free.length - 1];
-    if (last && last.off + last.size === this.arenaTop) { this.arenaTop = last.off; free.pop(); }
-  }
-
-  /** A result block in the arena (first fit, else at the top), or -1 outside an arena. Call before `begin`. */
-  private arenaOut(floats: number): number {
-    if (!this.arenaDepth) return -1;
-    const size = align(Math.max(floats, 1) * 4);
-    const free = this.arenaFree;
-    for (let i = 0; i < free.length; i++) {
-      const f = free[i]!;
-      if (f.size < size) continue;
-      const off = f.off;
-      if (f.size === size) free.splice(i, 1); else { f.off += size; f.size -= size; }
-      this.arenaLive.set(off, size);
-      return off;
-    }
-    const off = this.arenaTop;
-    this.reserve(off + size);
-    this.arenaTop = off + size;
-    this.arenaLive.set(off, size);
-    return off;
+    if (this.residents.give(off) && this.arenaDepth === 0) this.arena.reset(this.residents.top);
   }
 
   /** The result: a view when it is an arena block, else a copy out of the call's region. */
@@ -325,7 +266,7 @@ export class WasmBackend {
 
   /** Start a call: scratch for every thread, then operands. Returns the scratch base. */
   private begin(): number {
-    this.top = this.arenaTop;
+    this.top = this.arena.top;
     this.reserve(this.top);
     return BASE;
   }
@@ -349,7 +290,7 @@ export class WasmBackend {
 
   /** Whether operands of this many floats fit (else the caller keeps the JS kernel). */
   fits(floats: number): boolean {
-    return this.arenaTop + floats * 4 + 4096 < MAX_PAGES * PAGE;
+    return this.arena.top + floats * 4 + 4096 < MAX_PAGES * PAGE;
   }
 
   /** The operand's address: where it is when it lives in the memory already, else a copy in the call's region. */
@@ -610,3 +551,53 @@ export interface Conv2DGeometry {
 }
 
 function align(n: number): number { return Math.ceil(n / 64) * 64; }
+
+/**
+ * Blocks of a region that starts at `base`: first fit among the free runs (kept sorted and merged with their
+ * neighbours), else at the top; a free run that reaches the top lowers it. The caller reserves memory up to `top`.
+ */
+class Blocks {
+  top: number;
+  private free: { off: number; size: number }[] = [];
+  private readonly live = new Map<number, number>();
+  constructor(base: number) { this.top = base; }
+
+  take(size: number): number {
+    const free = this.free;
+    for (let i = 0; i < free.length; i++) {
+      const f = free[i]!;
+      if (f.size < size) continue;
+      const off = f.off;
+      if (f.size === size) free.splice(i, 1); else { f.off += size; f.size -= size; }
+      this.live.set(off, size);
+      return off;
+    }
+    const off = this.top;
+    this.top += size;
+    this.live.set(off, size);
+    return off;
+  }
+
+  /** Free the block that starts at `off`; false when none does. */
+  give(off: number): boolean {
+    const size = this.live.get(off);
+    if (size === undefined) return false;
+    this.live.delete(off);
+    const free = this.free;
+    let i = 0;
+    while (i < free.length && free[i]!.off < off) i++;
+    free.splice(i, 0, { off, size });
+    if (i + 1 < free.length && free[i]!.off + free[i]!.size === free[i + 1]!.off) { free[i]!.size += free[i + 1]!.size; free.splice(i + 1, 1); }
+    if (i > 0 && free[i - 1]!.off + free[i - 1]!.size === free[i]!.off) { free[i - 1]!.size += free[i]!.size; free.splice(i, 1); }
+    const last = free[free.length - 1];
+    if (last && last.off + last.size === this.top) { this.top = last.off; free.pop(); }
+    return true;
+  }
+
+  /** Forget every block and start again at `base`. */
+  reset(base: number): void {
+    this.top = base;
+    this.free = [];
+    this.live.clear();
+  }
+}
