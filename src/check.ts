@@ -5,7 +5,7 @@ import { graphInputsFromFile } from './onnx/skim.js';
 import { importModel } from './onnx/import.js';
 import { loadInputs } from './compare/inputs.js';
 import { OrtRunner, MsportRunner } from './compare/runners.js';
-import { referenceInProcessOfItsOwn } from './compare/ort-process.js';
+import { referenceInChildProcess } from './compare/ort-process.js';
 import { ModelLoadError } from './errors.js';
 import { compareOutput, errorHistogram, ErrorHistogram, OutputComparison, Tolerance } from './compare/comparator.js';
 import { compareLayers, LayerReport } from './compare/layers.js';
@@ -85,7 +85,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   if (!together) {
     feeds = feedsOf(graphInputsFromFile(modelPath));
     try {
-      reference = (await referenceInProcessOfItsOwn(modelPath, feeds, opts.ortThreads)) ?? await OrtRunner.runAll(modelPath, feeds, { threads: opts.ortThreads });
+      reference = (await referenceInChildProcess(modelPath, feeds, opts.ortThreads)) ?? await OrtRunner.runAll(modelPath, feeds, { threads: opts.ortThreads });
     } catch (e) {
       // msport's own reading of the model says more (an unsupported op, a broken tensor) than onnxruntime's refusal
       if (e instanceof ModelLoadError) importModel(modelFromFile(modelPath));

@@ -37,7 +37,7 @@ function rssKiB(): number {
  * Run `model` (a path) on every sample's feeds in a child onnxruntime process; null when the child script is not
  * there (then the caller runs onnxruntime in process). Errors are ModelLoadErrors with onnxruntime's first line.
  */
-export async function referenceInProcessOfItsOwn(model: string, samples: Map<string, Tensor>[], threads?: number):
+export async function referenceInChildProcess(model: string, samples: Map<string, Tensor>[], threads?: number):
   Promise<{ outputs: Map<string, Tensor>[]; ms: number[] } | null> {
   const script = childScript();
   if (!script) return null;

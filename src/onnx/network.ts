@@ -72,14 +72,15 @@ export class OnnxNetwork extends Cell {
     const keep = new Set(this.outputNames);
     const get = (n: string): Tensor | undefined => (n ? env.get(n) ?? this.constants.get(n) : undefined);
     const arena = !observe && !isGradEnabled() && !this.cellsAndNames().some(([, c]) => c.training) && kernels.beginArena();
-    // a block goes back only when no live value still reads any part of it (Reshape and Identity share data)
+    // a block goes back only when no live value still reads any part of it (Reshape and Identity share data); views
+    // on kernel memory made at different sizes of it have different buffer objects but the same byte offsets
     const drop = (t: Tensor | undefined): void => {
       const d = t?.data;
       if (!(d instanceof Float32Array) || !kernels.owns(d)) return;
       const end = d.byteOffset + d.byteLength;
       for (const v of env.values()) {
         const e = v.data;
-        if (e.buffer === d.buffer && e.byteOffset < end && d.byteOffset < e.byteOffset + e.byteLength) return;
+        if ((e.buffer === d.buffer || kernels.owns(e as Float32Array)) && e.byteOffset < end && d.byteOffset < e.byteOffset + e.byteLength) return;
       }
       kernels.release(d);
     };

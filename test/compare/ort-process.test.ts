@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { referenceInProcessOfItsOwn, TREE_PEAK } from '../../src/compare/ort-process.js';
+import { referenceInChildProcess, TREE_PEAK } from '../../src/compare/ort-process.js';
 import { OrtRunner } from '../../src/compare/runners.js';
 import { loadInputs } from '../../src/compare/inputs.js';
 import { modelFromFile } from '../../src/onnx/proto.js';
@@ -15,7 +15,7 @@ describe('reference in a child process', () => {
     const file = 'fixtures/models/seed_cnn.bn.onnx';
     const inputs = modelFromFile(file).graph.inputs;
     const feeds = [0, 1].map(seed => new Map(inputs.map((v, i) => [v.name, loadInputs(inputs, { shapes: new Map(), files: new Map(), seed })[i]!])));
-    const child = await referenceInProcessOfItsOwn(file, feeds, 1);
+    const child = await referenceInChildProcess(file, feeds, 1);
     expect(child).not.toBeNull();
     const here = await OrtRunner.create(file, { threads: 1 });
     for (const [s, f] of feeds.entries()) {
@@ -35,7 +35,7 @@ describe('reference in a child process', () => {
     const dir = mkdtempSync(join(tmpdir(), 'msport-ortproc-'));
     const path = join(dir, 'bad.onnx');
     writeFileSync(path, buildModel({ nodes: [{ op: 'NoSuchOp', inputs: ['x'], outputs: ['y'], domain: 'com.example' }], inputs: [{ name: 'x', dims: [2] }], outputs: [{ name: 'y' }] }));
-    const err = await referenceInProcessOfItsOwn(path, [], 1).catch(e => e as Error);
+    const err = await referenceInChildProcess(path, [], 1).catch(e => e as Error);
     expect(err).toBeInstanceOf(ModelLoadError);
     expect((err as Error).message).toMatch(/^onnxruntime cannot load the model: /);
   });
