@@ -70,8 +70,9 @@ function findWasm(): string | null {
 
 // Control block shared with the workers (Int32 slots): [0] job epoch, [1] workers ready, [2] claim word (the epoch's
 // low 21 bits above a 10-bit next-part counter), [3] parts done, [4] part count, [5] function index, [6] failed
-// epoch. Each part's arguments are ARGS f64 slots after the block.
-const EPOCH = 0, READY = 1, CLAIM = 2, DONE = 3, NPARTS = 4, FN = 5, FAILED = 6;
+// epoch, [7] hot: 1 while a forward pass runs, when workers spin instead of sleeping between jobs. Each part's
+// arguments are ARGS f64 slots after the block.
+const EPOCH = 0, READY = 1, CLAIM = 2, DONE = 3, NPARTS = 4, FN = 5, FAILED = 6, HOT = 7;
 const CTRL_INTS = 8, ARGS = 32, MAX_THREADS = 8, MAX_PARTS = 64;
 const CTRL_BYTES = CTRL_INTS * 4;
 /**
@@ -104,7 +105,7 @@ for (;;) {
   let e = Atomics.load(I, ${EPOCH});
   if (e === seen) {
     const t0 = performance.now();
-    while ((e = Atomics.load(I, ${EPOCH})) === seen && performance.now() - t0 < ${SPIN_MS}) {}
+    while ((e = Atomics.load(I, ${EPOCH})) === seen && (Atomics.load(I, ${HOT}) || performance.now() - t0 < ${SPIN_MS})) {}
     if (e === seen) { Atomics.wait(I, ${EPOCH}, seen); e = Atomics.load(I, ${EPOCH}); }
   }
   seen = e;
@@ -169,15 +170,29 @@ export class WasmBackend {
 
   // ------------------------------------------------------------------ forward arena
 
-  /** Open (or nest into) a forward arena: kernel results stay in the memory until `endArena`. */
+  /**
+   * Open (or nest into) a forward arena: kernel results stay in the memory until `endArena`. A forward pass is
+   * about to run, so the workers are woken now and spin until it ends: a worker woken by the first large kernel
+   * instead, on a VM whose idle vCPU the host has lent out, can arrive after the kernel is done.
+   */
   beginArena(): void {
-    if (this.arenaDepth++ === 0) this.arena.reset(this.residents.top);
+    if (this.arenaDepth++ === 0) {
+      this.arena.reset(this.residents.top);
+      if (this.threads > 1) {
+        Atomics.store(this.ctrl, HOT, 1);
+        Atomics.store(this.ctrl, EPOCH, (this.epoch = (this.epoch + 1) | 0));
+        Atomics.notify(this.ctrl, EPOCH);
+      }
+    }
   }
 
   /** Close the arena; at the outermost level every block is gone, so no view on one may be used after this. */
   endArena(): void {
     if (this.arenaDepth === 0) return;
-    if (--this.arenaDepth === 0) this.arena.reset(this.residents.top);
+    if (--this.arenaDepth === 0) {
+      this.arena.reset(this.residents.top);
+      Atomics.store(this.ctrl, HOT, 0);
+    }
   }
 
   get arenaOpen(): boolean { return this.arenaDepth > 0; }
