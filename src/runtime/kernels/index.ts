@@ -137,6 +137,9 @@ const WASM_MIN_MACS = 1 << 14;
 const WASM_BIG_FLOATS = 1 << 25;
 
 function wasmKernels(b: WasmBackend): KernelSet {
+  // an elementwise op of the module's `unary` export, or its JS loop for small arrays
+  const unary = (op: 'sigmoid' | 'relu' | 'erf' | 'gelu' | 'silu', js: (X: Float32Array) => Float32Array) => (X: Float32Array): Float32Array =>
+    (X.length < 256 || !b.fits(2 * X.length) ? js(X) : b.unary(op, X));
   return {
     gemm(M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate) {
       if (M * N * K < WASM_MIN_MACS || M < 2 || (M < 16 && K * N > WASM_BIG_FLOATS) || !b.fits(M * lda + K * ldb + M * ldc)) return gemmJs(M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
@@ -159,35 +162,20 @@ function wasmKernels(b: WasmBackend): KernelSet {
       return b.conv2d(p, X, W, bias) ?? conv2dJs(p, X, W, bias);
     },
     // float32 exp (Cephes polynomial, ~1 ulp) instead of JS's double Math.exp: within 2e-7 relative of sigmoidJs
-    sigmoid(X) {
-      if (X.length < 256 || !b.fits(2 * X.length)) return sigmoidJs(X);
-      return b.unary('sigmoid', X);
-    },
+    sigmoid: unary('sigmoid', sigmoidJs),
     // exact: pmax/pmin compare exactly as the JS ternaries do (NaN and −0 included), without their branch misses
-    relu(X) {
-      if (X.length < 256 || !b.fits(2 * X.length)) return reluJs(X);
-      return b.unary('relu', X);
-    },
+    relu: unary('relu', reluJs),
     clip(X, lo, hi) {
       // bounds that are not float32 values, or lo > hi, keep the JS loop (exactly its comparisons)
       if (X.length < 256 || !(lo <= hi) || Math.fround(lo) !== lo || Math.fround(hi) !== hi || !b.fits(2 * X.length)) return clipJs(X, lo, hi);
       return b.unary('clip', X, lo, hi);
     },
     // float32 rational approximation (Eigen/XLA's): within 5e-7 relative of the double erf
-    erf(X) {
-      if (X.length < 256 || !b.fits(2 * X.length)) return erfJs(X);
-      return b.unary('erf', X);
-    },
+    erf: unary('erf', erfJs),
     // erf as above, the products in float32: within 1e-6 relative of geluJs away from the erf cancellation at x ≪ 0
-    gelu(X) {
-      if (X.length < 256 || !b.fits(2 * X.length)) return geluJs(X);
-      return b.unary('gelu', X);
-    },
+    gelu: unary('gelu', geluJs),
     // sigmoid as above, the product in float32
-    silu(X) {
-      if (X.length < 256 || !b.fits(2 * X.length)) return siluJs(X);
-      return b.unary('silu', X);
-    },
+    silu: unary('silu', siluJs),
     // float32 exp (~1 ulp), float64 sum and division: within 3e-7 relative of the all-float64 JS softmax
     softmaxRows(X, rows, L) {
       if (L < 8 || X.length < 1024 || !b.fits(2 * X.length)) return null;

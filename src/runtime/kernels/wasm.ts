@@ -202,12 +202,19 @@ export class WasmBackend {
     if (this.arenaDepth && this.owns(a)) this.arena.give(a.byteOffset);
   }
 
-  /** A result block in the arena, or -1 outside an arena. Call before `begin`. */
-  private arenaOut(floats: number): number {
-    if (!this.arenaDepth) return -1;
-    const off = this.arena.take(align(Math.max(floats, 1) * 4));
-    this.reserve(this.arena.top);
-    return off;
+  /**
+   * Start a call whose result has `floats` floats: the result's block (in the arena when one is open, else in the
+   * call's region, to be copied out), then the call's region for operands above it.
+   */
+  private start(floats: number): { out: number; inArena: boolean } {
+    if (this.arenaDepth) {
+      const out = this.arena.take(align(Math.max(floats, 1) * 4));
+      this.reserve(this.arena.top);
+      this.begin();
+      return { out, inArena: true };
+    }
+    this.begin();
+    return { out: this.alloc(floats), inArena: false };
   }
 
   // ------------------------------------------------------------------ resident blocks
@@ -236,7 +243,7 @@ export class WasmBackend {
   }
 
   /** The result: a view when it is an arena block, else a copy out of the call's region. */
-  private result(out: number, n: number, inArena: boolean): Float32Array {
+  private result({ out, inArena }: { out: number; inArena: boolean }, n: number): Float32Array {
     return inArena ? new Float32Array(this.buffer, out, n) : this.f32.slice(out / 4, out / 4 + n);
   }
 
@@ -403,22 +410,19 @@ export class WasmBackend {
 
   /** A·B (B given N×K when transB) into a new M×N array: an arena block when the arena is open. */
   gemmOut(M: number, N: number, K: number, A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number, transB: boolean): Float32Array {
-    const outA = this.arenaOut(M * N);
-    this.begin();
+    const o = this.start(M * N), c = o.out;
     const aLen = (M - 1) * lda + K, bLen = transB ? (N - 1) * ldb + K : (K - 1) * ldb + N;
     const a = this.put(A, aOff, aLen), b = this.put(B, bOff, bLen);
-    const c = outA >= 0 ? outA : this.alloc(M * N);
     const parts = this.split(M, N, M * N * K).map(([m0, m1, n0, n1]) => [K, a, lda, 0, b, ldb, transB ? 1 : 0, c, N, 0, 0, m0, m1, n0, n1]);
     this.run('gemm', parts);
-    return this.result(c, M * N, outA >= 0);
+    return this.result(o, M * N);
   }
 
   /** out = op(X) elementwise for a float32 op of the module's `unary` export, into a new array. */
   unary(op: keyof typeof UNARY, X: Float32Array, p0 = 0, p1 = 0): Float32Array {
     const n = X.length;
-    const outA = this.arenaOut(n);
-    this.begin();
-    const x = this.put(X, 0, n), out = outA >= 0 ? outA : this.alloc(n);
+    const o = this.start(n), out = o.out;
+    const x = this.put(X, 0, n);
     const T = this.partCount(n, SPLIT_ELEMENTS);
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
@@ -427,7 +431,7 @@ export class WasmBackend {
       if (b > a) parts.push([UNARY[op], x, out, a, b, p0, p1]);
     }
     this.run('unary', parts);
-    return this.result(out, n, outA >= 0);
+    return this.result(o, n);
   }
 
   /** Split rows [0, rows) of `len` elements into parts when the work is worth it. */
@@ -447,19 +451,17 @@ export class WasmBackend {
    */
   binary(op: keyof typeof BINARY, A: Float32Array, B: Float32Array, rows: number, len: number, bMod: number, swap: boolean): Float32Array {
     const n = rows * len;
-    const outA = this.arenaOut(n);
-    this.begin();
-    const a = this.put(A, 0, n), b = this.put(B, 0, bMod > 0 ? bMod : bMod < 0 ? len : n), out = outA >= 0 ? outA : this.alloc(n);
+    const o = this.start(n), out = o.out;
+    const a = this.put(A, 0, n), b = this.put(B, 0, bMod > 0 ? bMod : bMod < 0 ? len : n);
     this.run('binary', this.rowParts(rows, len, (r0, r1) => [BINARY[op], a, b, out, len, bMod, swap ? 1 : 0, r0, r1]));
-    return this.result(out, n, outA >= 0);
+    return this.result(o, n);
   }
 
   /** [B, R, C] → [B, C, R] (see asm transpose2d), into a new array; X may be float32 bytes at any alignment. */
   transpose2d(X: Float32Array | Uint8Array, B: number, R: number, C: number): Float32Array {
     const n = B * R * C;
-    const outA = this.arenaOut(n);
-    this.begin();
-    const x = this.put(X, 0, n), out = outA >= 0 ? outA : this.alloc(n);
+    const o = this.start(n), out = o.out;
+    const x = this.put(X, 0, n);
     const T = Math.min(this.partCount(n, SPLIT_ELEMENTS), B);
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
@@ -467,28 +469,26 @@ export class WasmBackend {
       if (b1 > b0) parts.push([x, out, R, C, b0, b1]);
     }
     this.run('transpose2d', parts);
-    return this.result(out, n, outA >= 0);
+    return this.result(o, n);
   }
 
   /** out[r·len + i] = X[r·len + i]·scale[r mod C] + shift[r mod C] in float64 (see asm affineRows), into a new array. */
   affineRows(X: Float32Array, scale: Float64Array, shift: Float64Array, rows: number, len: number): Float32Array {
     const n = rows * len, C = scale.length;
-    const outA = this.arenaOut(n);
-    this.begin();
-    const x = this.put(X, 0, n), out = outA >= 0 ? outA : this.alloc(n);
+    const o = this.start(n), out = o.out;
+    const x = this.put(X, 0, n);
     const s = this.alloc(C * 2), t = this.alloc(C * 2);
     const f64 = new Float64Array(this.buffer);
     f64.set(scale, s / 8);
     f64.set(shift, t / 8);
     this.run('affineRows', this.rowParts(rows, len, (r0, r1) => [x, s, t, C, out, len, r0, r1]));
-    return this.result(out, n, outA >= 0);
+    return this.result(o, n);
   }
 
   /** Softmax over the last axis of a [rows × L] array, into a new array. */
   softmaxRows(X: Float32Array, rows: number, L: number): Float32Array {
-    const outA = this.arenaOut(rows * L);
-    this.begin();
-    const x = this.put(X, 0, rows * L), out = outA >= 0 ? outA : this.alloc(rows * L);
+    const o = this.start(rows * L), out = o.out;
+    const x = this.put(X, 0, rows * L);
     const T = this.partCount(rows * L, SPLIT_ELEMENTS);
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
@@ -496,16 +496,15 @@ export class WasmBackend {
       if (r1 > r0) parts.push([x, out, L, r0, r1]);
     }
     this.run('softmaxRows', parts);
-    return this.result(out, rows * L, outA >= 0);
+    return this.result(o, rows * L);
   }
 
   /** Max pooling over planes (see asm maxPool2d), into a new array; null when a plane exceeds the scratch. */
   maxPool2d(g: Pool2DGeometry, X: Float32Array): Float32Array | null {
     const { planes, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW } = g;
     if (this.exp.depthwiseScratchFloats(KH, KW, sh, sw, dh, dw, OH, OW) * 4 > this.scratchBytes) return null;
-    const outA = this.arenaOut(planes * OH * OW);
-    this.begin();
-    const x = this.put(X, 0, planes * H * W), out = outA >= 0 ? outA : this.alloc(planes * OH * OW);
+    const o = this.start(planes * OH * OW), out = o.out;
+    const x = this.put(X, 0, planes * H * W);
     const T = this.partCount(planes * OH * OW * KH * KW, SPLIT_ELEMENTS);
     const parts: number[][] = [];
     for (let t = 0; t < T; t++) {
@@ -513,7 +512,7 @@ export class WasmBackend {
       if (p1 > p0) parts.push([x, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, out, p0, p1]);
     }
     this.run('maxPool2d', parts);
-    return this.result(out, planes * OH * OW, outA >= 0);
+    return this.result(o, planes * OH * OW);
   }
 
   /**
@@ -525,11 +524,9 @@ export class WasmBackend {
     const Cg = C / group, Og = O / group, P = OH * OW;
     const depthwise = Cg === 1 && Og === 1;
     if (depthwise && this.exp.depthwiseScratchFloats(KH, KW, sh, sw, dh, dw, OH, OW) * 4 > this.scratchBytes) return null;
-    const outA = this.arenaOut(N * O * P);
-    this.begin();
+    const o = this.start(N * O * P), out = o.out;
     const x = this.put(X, 0, N * C * H * W), w = this.put(Wt, 0, O * Cg * KH * KW);
     const b = bias ? this.put(bias, 0, O) : 0;
-    const out = outA >= 0 ? outA : this.alloc(N * O * P);
     if (depthwise) {
       // split planes
       const planes = N * C, T = this.partCount(planes * P * KH * KW, SPLIT_ELEMENTS * 4);
@@ -556,7 +553,7 @@ export class WasmBackend {
         [N, group, x, Cg, H, W, w, Og, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, out, b, m0, m1, n0, n1]);
       this.run('conv2d', parts);
     }
-    return this.result(out, N * O * P, outA >= 0);
+    return this.result(o, N * O * P);
   }
 }
 
