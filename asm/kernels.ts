@@ -327,18 +327,21 @@ function gemmCore(K: i32, a: usize, lda: i32, amode: i32, b: usize, ldb: i32, bm
       const kc = min(KC, K - pc);
       const first = pc == 0 && !accumulate;
       const last = pc + kc >= K;
-      packB(bmode, b, ldb, pc, kc, jc, nc, pb);
+      // mode 3: the operand was packed ahead (prepack), every block where the layout puts it
+      const pbk = bmode == 3 ? b + (<usize>pc * ldb + <usize>jc * kc) * 4 : pb;
+      if (bmode != 3) packB(bmode, b, ldb, pc, kc, jc, nc, pb);
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = min(MC, m1 - ic);
-        packA(amode, a, lda, ic, mc, pc, kc, pa);
+        const pak = amode == 3 ? a + (<usize>pc * lda + <usize>ic * kc) * 4 : pa;
+        if (amode != 3) packA(amode, a, lda, ic, mc, pc, kc, pa);
         for (let jr = 0; jr < nc; jr += NR) {
-          const bp = pb + <usize>(jr * kc) * 4;
+          const bp = pbk + <usize>(jr * kc) * 4;
           const cols = min(NR, nc - jr);
           for (let ir = 0; ir < mc; ir += MR) {
             const rb: usize = last && bias ? bias + (<usize>(ic + ir) << 2) : 0;
             const cp = c + (<usize>(ic + ir) * ldc + jc + jr) * 4;
-            if (cols <= 4) micro4(kc, pa + <usize>(ir * kc) * 4, bp, cp, ldc, min(MR, mc - ir), cols, first, rb, tmp);
-            else micro(kc, pa + <usize>(ir * kc) * 4, bp, cp, ldc, min(MR, mc - ir), cols, first, rb, tmp);
+            if (cols <= 4) micro4(kc, pak + <usize>(ir * kc) * 4, bp, cp, ldc, min(MR, mc - ir), cols, first, rb, tmp);
+            else micro(kc, pak + <usize>(ir * kc) * 4, bp, cp, ldc, min(MR, mc - ir), cols, first, rb, tmp);
           }
         }
       }
@@ -348,11 +351,44 @@ function gemmCore(K: i32, a: usize, lda: i32, amode: i32, b: usize, ldb: i32, bm
 
 /**
  * Rows m0..m1 and columns n0..n1 of C[M×N] (+)= op(A)[M×K] · op(B)[K×N] (+ bias[i] per row when bias ≠ 0).
- * transA: A is stored K×M; transB: B is stored N×K (the Dense layout). lda/ldb/ldc are in elements.
+ * transA: A is stored K×M; transB: B is stored N×K (the Dense layout); 3: packed ahead by prepack, with lda (ldb)
+ * the rows (columns) rounded up to the micro-tile. lda/ldb/ldc are in elements.
  */
 export function gemm(K: i32, a: usize, lda: i32, transA: i32, b: usize, ldb: i32, transB: i32,
   c: usize, ldc: i32, accumulate: i32, bias: usize, m0: i32, m1: i32, n0: i32, n1: i32, scratch: usize): void {
   gemmCore(K, a, lda, transA, b, ldb, transB, c, ldc, accumulate != 0, bias, m0, m1, n0, n1, scratch);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Packing ahead. A call split into parts along one dimension would have every part pack the whole of the other
+// operand; instead the parts first pack it once, together (panels p0..p1 each), into the layout mode 3 reads: for
+// the k block at pc (KC wide, kc = min(KC, K − pc)), all panels in order, panel q at (pc·padLen + q·unit·kc) floats,
+// padLen being M (N) rounded up to MR (NR). The panels are the ones packA/packB would have made, so results are the
+// same bits.
+
+function packRange(side: i32, mode: i32, src: usize, ld: i32, padLen: i32, K: i32, dst: usize, p0: i32, p1: i32): void {
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    const d = dst + (<usize>pc * padLen + <usize>p0 * kc) * 4;
+    if (side == 0) packA(mode, src, ld, p0, p1 - p0, pc, kc, d);
+    else packB(mode, src, ld, pc, kc, p0, p1 - p0, d);
+  }
+}
+
+/** Rows p0..p1 of op(A) (side 0, mode 0 or 1) or columns p0..p1 of op(B) (side 1, mode 0 or 1), packed ahead. */
+export function prepack(side: i32, mode: i32, src: usize, ld: i32, padLen: i32, K: i32, dst: usize, p0: i32, p1: i32, scratch: usize): void {
+  packRange(side, mode, src, ld, padLen, K, dst, p0, p1);
+}
+
+/**
+ * The im2col of an NCHW image packed ahead: output pixels p0..p1 as the rows of the transposed patches (side 0,
+ * conv2dT's A) or as the columns of the im2col (side 1, conv2d's B); K = C·KH·KW.
+ */
+export function prepackConv(side: i32, x: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+  dh: i32, dw: i32, OH: i32, OW: i32, padLen: i32, dst: usize, p0: i32, p1: i32, scratch: usize): void {
+  cC = C; cH = H; cW = W; cKH = KH; cKW = KW; cSH = sh; cSW = sw; cPT = pt; cPL = pl; cDH = dh; cDW = dw; cOH = OH; cOW = OW;
+  colBase = scratch + <usize>(MC * KC + KC * NC + MR * NR) * 4;
+  packRange(side, 2, x, 0, padLen, C * KH * KW, dst, p0, p1);
 }
 
 /**
@@ -362,7 +398,7 @@ export function gemm(K: i32, a: usize, lda: i32, transA: i32, b: usize, ldb: i32
  */
 export function conv2d(batch: i32, group: i32, x: usize, C: i32, H: i32, W: i32, w: usize, Og: i32, KH: i32, KW: i32,
   sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, OH: i32, OW: i32, out: usize, bias: usize,
-  m0: i32, m1: i32, n0: i32, n1: i32, scratch: usize): void {
+  m0: i32, m1: i32, n0: i32, n1: i32, wPacked: usize, scratch: usize): void {
   cC = C; cH = H; cW = W; cKH = KH; cKW = KW; cSH = sh; cSW = sw; cPT = pt; cPL = pl; cDH = dh; cDW = dw; cOH = OH; cOW = OW;
   const K = C * KH * KW, P = OH * OW;
   const pointwise = KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W;
@@ -372,7 +408,9 @@ export function conv2d(batch: i32, group: i32, x: usize, C: i32, H: i32, W: i32,
       const wg = w + <usize>(g * Og * K) * 4;
       const og = out + <usize>((n * group + g) * Og * P) * 4;
       const bg: usize = bias ? bias + <usize>(g * Og) * 4 : 0;
-      gemmCore(K, wg, K, 0, xg, pointwise ? P : 0, pointwise ? 0 : 2, og, P, false, bg, m0, m1, n0, n1, scratch);
+      // wPacked: one image, one group, the weights packed ahead (prepack side 0)
+      if (wPacked) gemmCore(K, wPacked, (Og + MR - 1) & ~(MR - 1), 3, xg, pointwise ? P : 0, pointwise ? 0 : 2, og, P, false, bg, m0, m1, n0, n1, scratch);
+      else gemmCore(K, wg, K, 0, xg, pointwise ? P : 0, pointwise ? 0 : 2, og, P, false, bg, m0, m1, n0, n1, scratch);
     }
   }
 }
@@ -384,7 +422,7 @@ export function conv2d(batch: i32, group: i32, x: usize, C: i32, H: i32, W: i32,
  */
 export function conv2dT(batch: i32, group: i32, x: usize, C: i32, H: i32, W: i32, w: usize, Og: i32, KH: i32, KW: i32,
   sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, OH: i32, OW: i32, out: usize, bias: usize,
-  m0: i32, m1: i32, tmp: usize, scratch: usize): void {
+  m0: i32, m1: i32, tmp: usize, xPacked: usize, scratch: usize): void {
   cC = C; cH = H; cW = W; cKH = KH; cKW = KW; cSH = sh; cSW = sw; cPT = pt; cPL = pl; cDH = dh; cDW = dw; cOH = OH; cOW = OW;
   const K = C * KH * KW, P = OH * OW;
   const pointwise = KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W;
@@ -394,8 +432,10 @@ export function conv2dT(batch: i32, group: i32, x: usize, C: i32, H: i32, W: i32
       const wg = w + <usize>(g * Og * K) * 4;
       const og = out + <usize>((n * group + g) * Og * P) * 4;
       const bg: usize = bias ? bias + <usize>(g * Og) * 4 : 0;
-      // A' = patches (P × K): pointwise, Xᵀ read with lda = P; else the transposed im2col. B' = Wᵀ (K × Og).
-      gemmCore(K, xg, pointwise ? P : 0, pointwise ? 1 : 2, wg, K, 1, tmp, Og, false, 0, 0, P, m0, m1, scratch);
+      // A' = patches (P × K): pointwise, Xᵀ read with lda = P; else the transposed im2col; or (one image, one
+      // group) packed ahead by prepackConv side 0. B' = Wᵀ (K × Og).
+      if (xPacked) gemmCore(K, xPacked, (P + MR - 1) & ~(MR - 1), 3, wg, K, 1, tmp, Og, false, 0, 0, P, m0, m1, scratch);
+      else gemmCore(K, xg, pointwise ? P : 0, pointwise ? 1 : 2, wg, K, 1, tmp, Og, false, 0, 0, P, m0, m1, scratch);
       transposeOut(tmp, P, Og, og, bg, m0, m1);
     }
   }

@@ -47,7 +47,11 @@ for (let t = 0; t < 80; t++) {
 }
 // large shapes: threads split the work; few pixels with many channels take the transposed path
 for (const [C, O, H, k, s, g, N, dil] of [[64, 64, 56, 3, 1, 1, 1, 1], [3, 64, 224, 7, 2, 1, 1, 1], [512, 2048, 7, 1, 1, 1, 1, 1],
-  [64, 128, 8, 3, 1, 1, 2, 1], [96, 200, 9, 3, 2, 1, 1, 1], [128, 256, 7, 3, 1, 2, 1, 2], [300, 72, 6, 1, 1, 1, 1, 1], [144, 144, 56, 3, 1, 144, 1, 1], [96, 96, 112, 3, 2, 96, 1, 1]]) {
+  [64, 128, 8, 3, 1, 1, 2, 1], [96, 200, 9, 3, 2, 1, 1, 1], [128, 256, 7, 3, 1, 2, 1, 2], [300, 72, 6, 1, 1, 1, 1, 1], [144, 144, 56, 3, 1, 144, 1, 1], [96, 96, 112, 3, 2, 96, 1, 1],
+  // split calls of one image and group pack the shared operand ahead: the weights (parts split the pixels), the
+  // im2col or the image (parts split the channels), the transposed patches; odd channel and pixel counts
+  [64, 66, 40, 3, 1, 1, 1, 1], [200, 258, 14, 3, 1, 1, 1, 1], [256, 256, 28, 3, 2, 1, 1, 1], [1024, 252, 14, 1, 1, 1, 1, 1],
+  [512, 512, 7, 3, 1, 1, 1, 1], [256, 72, 7, 3, 1, 1, 1, 1]]) {
   const pad = (k - 1) >> 1, OH = Math.floor((H + 2 * pad - dil * (k - 1) - 1) / s) + 1;
   convCase({ N, C, H, W: H, O, KH: k, KW: k, sh: s, sw: s, pt: pad, pl: pad, dh: dil, dw: dil, OH, OW: OH, group: g });
 }

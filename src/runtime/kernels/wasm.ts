@@ -49,8 +49,10 @@ interface Exports {
   binary(...args: number[]): void;
   affineRows(...args: number[]): void;
   transpose2d(...args: number[]): void;
+  prepack(...args: number[]): void;
+  prepackConv(...args: number[]): void;
 }
-const FNS = ['gemm', 'conv2d', 'conv2dT', 'depthwise2d', 'unary', 'maxPool2d', 'softmaxRows', 'binary', 'affineRows', 'transpose2d'] as const;
+const FNS = ['gemm', 'conv2d', 'conv2dT', 'depthwise2d', 'unary', 'maxPool2d', 'softmaxRows', 'binary', 'affineRows', 'transpose2d', 'prepack', 'prepackConv'] as const;
 /** Operators of the module's `binary` export. */
 export const BINARY = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 /** Elementwise ops of the module's `unary` export. */
@@ -376,19 +378,28 @@ export class WasmBackend {
     return work < min || this.threads === 1 ? 1 : this.threads * 2;
   }
 
-  /** Split [0, M) × [0, N) into partCount parts along the better dimension, at micro-tile boundaries. */
-  private split(M: number, N: number, work: number): [number, number, number, number][] {
+  /**
+   * Split [0, M) × [0, N) into partCount parts along the better dimension, at micro-tile boundaries; `byN` says
+   * which (every part then needs all of A, else all of B).
+   */
+  private split(M: number, N: number, work: number): { parts: [number, number, number, number][]; byN: boolean } {
     const T = this.partCount(work, SPLIT_MACS);
-    if (T === 1) return [[0, M, 0, N]];
+    if (T === 1) return { parts: [[0, M, 0, N]], byN: true };
     const byN = N / T >= 64 || N >= M;
-    const len = byN ? N : M, unit = byN ? NR : MR;
-    const parts: [number, number, number, number][] = [];
-    const units = Math.ceil(len / unit);
-    for (let t = 0; t < T; t++) {
-      const a = Math.min(len, Math.round((units * t) / T) * unit), b = Math.min(len, Math.round((units * (t + 1)) / T) * unit);
-      if (b > a) parts.push(byN ? [0, M, a, b] : [a, b, 0, N]);
-    }
-    return parts;
+    const parts = tiles(byN ? N : M, byN ? NR : MR, T).map(([a, b]): [number, number, number, number] => (byN ? [0, M, a, b] : [a, b, 0, N]));
+    return { parts, byN };
+  }
+
+  /**
+   * Pack ahead, once and over the threads, the operand every part of a split call would otherwise pack for itself:
+   * rows (side 0) or columns (side 1) [0, len) of a [len × K] operand, in micro-panels of `unit`, for `parts`
+   * callers. Returns its address in the call's region (the layout gemm's mode 3 reads).
+   */
+  private packAhead(fn: 'prepack' | 'prepackConv', side: 0 | 1, len: number, K: number, parts: number, args: (padLen: number, dst: number, p0: number, p1: number) => number[]): number {
+    const unit = side === 0 ? MR : NR, padLen = Math.ceil(len / unit) * unit;
+    const dst = this.alloc(padLen * K);
+    this.run(fn, tiles(len, unit, parts).map(([p0, p1]) => args(padLen, dst, p0, p1)));
+    return dst;
   }
 
   // ------------------------------------------------------------------ kernels
@@ -402,8 +413,7 @@ export class WasmBackend {
     // C is always worked on in the call's region and copied back, even when it lives in the memory
     const c = this.alloc(cLen);
     if (accumulate) this.f32.set(C.subarray(cOff, cOff + cLen), c / 4);
-    const parts = this.split(M, N, M * N * K).map(([m0, m1, n0, n1]) => [K, a, lda, 0, b, ldb, transB ? 1 : 0, c, ldc, accumulate ? 1 : 0, 0, m0, m1, n0, n1]);
-    this.run('gemm', parts);
+    this.runGemm(M, N, K, a, lda, b, ldb, transB, c, ldc, accumulate);
     if (ldc === N) C.set(this.f32.subarray(c / 4, (c / 4) + cLen), cOff);
     else for (let i = 0; i < M; i++) C.set(this.f32.subarray((c / 4) + i * ldc, (c / 4) + i * ldc + N), cOff + i * ldc);
   }
@@ -413,9 +423,26 @@ export class WasmBackend {
     const o = this.start(M * N), c = o.out;
     const aLen = (M - 1) * lda + K, bLen = transB ? (N - 1) * ldb + K : (K - 1) * ldb + N;
     const a = this.put(A, aOff, aLen), b = this.put(B, bOff, bLen);
-    const parts = this.split(M, N, M * N * K).map(([m0, m1, n0, n1]) => [K, a, lda, 0, b, ldb, transB ? 1 : 0, c, N, 0, 0, m0, m1, n0, n1]);
-    this.run('gemm', parts);
+    this.runGemm(M, N, K, a, lda, b, ldb, transB, c, N, false);
     return this.result(o, M * N);
+  }
+
+  /** The gemm export over the threads: parts split one dimension and share the other operand, packed ahead. */
+  private runGemm(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, transB: boolean, c: number, ldc: number, accumulate: boolean): void {
+    const { parts, byN } = this.split(M, N, M * N * K);
+    let aMode = 0, bMode = transB ? 1 : 0;
+    if (parts.length > 1 && K > 0) {
+      if (byN) {
+        const mode = aMode;
+        a = this.packAhead('prepack', 0, M, K, parts.length, (padLen, dst, p0, p1) => [0, mode, a, lda, padLen, K, dst, p0, p1]);
+        lda = Math.ceil(M / MR) * MR; aMode = 3;
+      } else {
+        const mode = bMode;
+        b = this.packAhead('prepack', 1, N, K, parts.length, (padLen, dst, p0, p1) => [1, mode, b, ldb, padLen, K, dst, p0, p1]);
+        ldb = Math.ceil(N / NR) * NR; bMode = 3;
+      }
+    }
+    this.run('gemm', parts.map(([m0, m1, n0, n1]) => [K, a, lda, aMode, b, ldb, bMode, c, ldc, accumulate ? 1 : 0, 0, m0, m1, n0, n1]));
   }
 
   /** out = op(X) elementwise for a float32 op of the module's `unary` export, into a new array. */
@@ -536,22 +563,39 @@ export class WasmBackend {
         if (p1 > p0) parts.push([x, H, W, w, C, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, out, b, p0, p1]);
       }
       this.run('depthwise2d', parts);
-    } else if (P <= 64 && Og >= 64) {
-      // few output pixels, many channels: the transposed GEMM keeps the 8-wide vectors full (channels), where
-      // pixels would leave a 49-wide row 7/8 used
-      const tmp = this.alloc(P * Og);
-      const T = this.partCount(N * O * P * Cg * KH * KW, SPLIT_MACS);
-      const units = Og / 8;
-      const parts: number[][] = [];
-      for (let t = 0; t < T; t++) {
-        const m0 = Math.min(Og, Math.round((units * t) / T) * 8), m1 = t === T - 1 ? Og : Math.min(Og, Math.round((units * (t + 1)) / T) * 8);
-        if (m1 > m0) parts.push([N, group, x, Cg, H, W, w, Og, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, out, b, m0, m1, tmp]);
-      }
-      this.run('conv2dT', parts);
     } else {
-      const parts = this.split(Og, P, N * O * P * Cg * KH * KW).map(([m0, m1, n0, n1]) =>
-        [N, group, x, Cg, H, W, w, Og, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, out, b, m0, m1, n0, n1]);
-      this.run('conv2d', parts);
+      const K = Cg * KH * KW, geometry = [KH, KW, sh, sw, pt, pl, dh, dw, OH, OW];
+      const pointwise = KH === 1 && KW === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && OH === H && OW === W;
+      // one image, one group: split calls pack the shared operand ahead instead of once per part
+      const single = N === 1 && group === 1;
+      if (P <= 64 && Og >= 64) {
+        // few output pixels, many channels: the transposed GEMM keeps the 8-wide vectors full (channels), where
+        // pixels would leave a 49-wide row 7/8 used; parts split the channels and share the patches
+        const tmp = this.alloc(P * Og);
+        const cols = tiles(Og, NR, this.partCount(N * O * P * K, SPLIT_MACS));
+        const xp = cols.length > 1 && single
+          ? pointwise
+            ? this.packAhead('prepack', 0, P, K, cols.length, (padLen, dst, p0, p1) => [0, 1, x, P, padLen, K, dst, p0, p1])
+            : this.packAhead('prepackConv', 0, P, K, cols.length, (padLen, dst, p0, p1) => [0, x, Cg, H, W, ...geometry, padLen, dst, p0, p1])
+          : 0;
+        this.run('conv2dT', cols.map(([m0, m1]) => [N, group, x, Cg, H, W, w, Og, ...geometry, out, b, m0, m1, tmp, xp]));
+      } else {
+        const { parts, byN } = this.split(Og, P, N * O * P * K);
+        if (parts.length > 1 && single && !byN) {
+          // parts split the channels and share the im2col, packed ahead: a plain GEMM of the weights by it
+          const xp = pointwise
+            ? this.packAhead('prepack', 1, P, K, parts.length, (padLen, dst, p0, p1) => [1, 0, x, P, padLen, K, dst, p0, p1])
+            : this.packAhead('prepackConv', 1, P, K, parts.length, (padLen, dst, p0, p1) => [1, x, Cg, H, W, ...geometry, padLen, dst, p0, p1]);
+          const padN = Math.ceil(P / NR) * NR;
+          this.run('gemm', parts.map(([m0, m1, n0, n1]) => [K, w, K, 0, xp, padN, 3, out, P, 0, b, m0, m1, n0, n1]));
+        } else {
+          // parts split the pixels and share the weights, packed ahead
+          const wp = parts.length > 1 && single
+            ? this.packAhead('prepack', 0, Og, K, parts.length, (padLen, dst, p0, p1) => [0, 0, w, K, padLen, K, dst, p0, p1])
+            : 0;
+          this.run('conv2d', parts.map(([m0, m1, n0, n1]) => [N, group, x, Cg, H, W, w, Og, ...geometry, out, b, m0, m1, n0, n1, wp]));
+        }
+      }
     }
     return this.result(o, N * O * P);
   }
@@ -563,6 +607,16 @@ export interface Conv2DGeometry {
 }
 
 function align(n: number): number { return Math.ceil(n / 64) * 64; }
+
+/** [0, len) in `count` near-equal runs that start and end on multiples of `unit` (the last ends at len). */
+function tiles(len: number, unit: number, count: number): [number, number][] {
+  const units = Math.ceil(len / unit), out: [number, number][] = [];
+  for (let t = 0; t < count; t++) {
+    const a = Math.min(len, Math.round((units * t) / count) * unit), b = Math.min(len, Math.round((units * (t + 1)) / count) * unit);
+    if (b > a) out.push([a, b]);
+  }
+  return out;
+}
 
 /**
  * Blocks of a region that starts at `base`: first fit among the free runs (kept sorted and merged with their
