@@ -4,7 +4,8 @@
 //
 // GEMM follows the Goto/BLIS scheme: B is packed per KC×NC block into NR-column micro-panels, A per MC×KC block
 // into MR-row micro-panels, and a 4×8 register-blocked micro-kernel (8 f32x4 accumulators) sweeps them.
-// Accumulation is float32 multiply then float32 add (no fused multiply-add), in k order within a KC block.
+// Accumulation is in k order within a KC block: fused multiply-add in the relaxed-SIMD build, float32 multiply then
+// add in the plain one (see madd).
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -240,6 +241,15 @@ function storeEdge(tmp: usize, c: usize, ld: usize, rows: i32, cols: i32, first:
   }
 }
 
+// c + a·b. Built twice (package.json build:wasm): with relaxed SIMD it is one fused multiply-add where the CPU has
+// one (x64 FMA3, arm64), else and in the plain build a float32 multiply then add. A fused product is rounded once,
+// so the two builds differ in the last bits; within one build every thread computes every element the same way.
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // C tile (rows × cols ≤ MR × NR, leading dimension ldc floats) = (first ? 0 : C) + A-panel · B-panel (+ bias per row).
 // MR = 4 keeps the 8 accumulators, 2 B vectors and the broadcast A in registers (V8 allocates 15 xmm registers;
 // a 6×8 tile spills).
@@ -250,13 +260,13 @@ function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i32, col
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
     a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
     a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
     a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
     ap += MR * 4; bp += 32;
   }
   const ld = <usize>ldc * 4;
@@ -294,10 +304,10 @@ function micro4(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, rows: i32, co
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(bp);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(ap), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(ap, 4), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(ap, 8), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(ap, 12), b0));
+    c0 = madd(v128.load32_splat(ap), b0, c0);
+    c1 = madd(v128.load32_splat(ap, 4), b0, c1);
+    c2 = madd(v128.load32_splat(ap, 8), b0, c2);
+    c3 = madd(v128.load32_splat(ap, 12), b0, c3);
     ap += MR * 4; bp += 32;
   }
   v128.store(tmp, c0); v128.store(tmp, c1, 32); v128.store(tmp, c2, 64); v128.store(tmp, c3, 96);
@@ -512,20 +522,20 @@ export function depthwise2d(x: usize, H: i32, W: i32, w: usize, C: i32, KH: i32,
             const wv = v128.load32_splat(wr + (<usize>j << 2));
             const s = row + (<usize>(j * dw) << 2);
             if (sw == 1) {
-              a0 = f32x4.add(a0, f32x4.mul(wv, v128.load(s)));
-              a1 = f32x4.add(a1, f32x4.mul(wv, v128.load(s, 16)));
-              a2 = f32x4.add(a2, f32x4.mul(wv, v128.load(s, 32)));
-              a3 = f32x4.add(a3, f32x4.mul(wv, v128.load(s, 48)));
+              a0 = madd(wv, v128.load(s), a0);
+              a1 = madd(wv, v128.load(s, 16), a1);
+              a2 = madd(wv, v128.load(s, 32), a2);
+              a3 = madd(wv, v128.load(s, 48), a3);
             } else if (sw == 2) {
-              a0 = f32x4.add(a0, f32x4.mul(wv, v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6)));
-              a1 = f32x4.add(a1, f32x4.mul(wv, v128.shuffle<f32>(v128.load(s, 32), v128.load(s, 48), 0, 2, 4, 6)));
-              a2 = f32x4.add(a2, f32x4.mul(wv, v128.shuffle<f32>(v128.load(s, 64), v128.load(s, 80), 0, 2, 4, 6)));
-              a3 = f32x4.add(a3, f32x4.mul(wv, v128.shuffle<f32>(v128.load(s, 96), v128.load(s, 112), 0, 2, 4, 6)));
+              a0 = madd(wv, v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6), a0);
+              a1 = madd(wv, v128.shuffle<f32>(v128.load(s, 32), v128.load(s, 48), 0, 2, 4, 6), a1);
+              a2 = madd(wv, v128.shuffle<f32>(v128.load(s, 64), v128.load(s, 80), 0, 2, 4, 6), a2);
+              a3 = madd(wv, v128.shuffle<f32>(v128.load(s, 96), v128.load(s, 112), 0, 2, 4, 6), a3);
             } else {
-              a0 = f32x4.add(a0, f32x4.mul(wv, gather4(s, sw)));
-              a1 = f32x4.add(a1, f32x4.mul(wv, gather4(s + (<usize>(4 * sw) << 2), sw)));
-              a2 = f32x4.add(a2, f32x4.mul(wv, gather4(s + (<usize>(8 * sw) << 2), sw)));
-              a3 = f32x4.add(a3, f32x4.mul(wv, gather4(s + (<usize>(12 * sw) << 2), sw)));
+              a0 = madd(wv, gather4(s, sw), a0);
+              a1 = madd(wv, gather4(s + (<usize>(4 * sw) << 2), sw), a1);
+              a2 = madd(wv, gather4(s + (<usize>(8 * sw) << 2), sw), a2);
+              a3 = madd(wv, gather4(s + (<usize>(12 * sw) << 2), sw), a3);
             }
           }
         }
@@ -541,7 +551,7 @@ export function depthwise2d(x: usize, H: i32, W: i32, w: usize, C: i32, KH: i32,
           for (let j = 0; j < KW; j++) {
             const s = row + (<usize>(j * dw) << 2);
             const xv = sw == 1 ? v128.load(s) : sw == 2 ? v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6) : gather4(s, sw);
-            acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(wr + (<usize>j << 2)), xv));
+            acc = madd(v128.load32_splat(wr + (<usize>j << 2)), xv, acc);
           }
         }
         if (bias) acc = f32x4.add(acc, bv4);
@@ -572,16 +582,16 @@ function depthwise3x3(xp: usize, rowBytes: usize, wp: usize, sh: i32, sw: i32, O
     const r0 = xp + <usize>(oh * sh) * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes;
     for (let ow = 0; ow < OW; ow += 8) {
       const c0 = <usize>(ow * sw) << 2, c1 = c0 + step;
-      let a = f32x4.add(f32x4.splat(0), f32x4.mul(w00, taps4(r0 + c0, sw)));
-      let b = f32x4.add(f32x4.splat(0), f32x4.mul(w00, taps4(r0 + c1, sw)));
-      a = f32x4.add(a, f32x4.mul(w01, taps4(r0 + c0 + 4, sw))); b = f32x4.add(b, f32x4.mul(w01, taps4(r0 + c1 + 4, sw)));
-      a = f32x4.add(a, f32x4.mul(w02, taps4(r0 + c0 + 8, sw))); b = f32x4.add(b, f32x4.mul(w02, taps4(r0 + c1 + 8, sw)));
-      a = f32x4.add(a, f32x4.mul(w10, taps4(r1 + c0, sw))); b = f32x4.add(b, f32x4.mul(w10, taps4(r1 + c1, sw)));
-      a = f32x4.add(a, f32x4.mul(w11, taps4(r1 + c0 + 4, sw))); b = f32x4.add(b, f32x4.mul(w11, taps4(r1 + c1 + 4, sw)));
-      a = f32x4.add(a, f32x4.mul(w12, taps4(r1 + c0 + 8, sw))); b = f32x4.add(b, f32x4.mul(w12, taps4(r1 + c1 + 8, sw)));
-      a = f32x4.add(a, f32x4.mul(w20, taps4(r2 + c0, sw))); b = f32x4.add(b, f32x4.mul(w20, taps4(r2 + c1, sw)));
-      a = f32x4.add(a, f32x4.mul(w21, taps4(r2 + c0 + 4, sw))); b = f32x4.add(b, f32x4.mul(w21, taps4(r2 + c1 + 4, sw)));
-      a = f32x4.add(a, f32x4.mul(w22, taps4(r2 + c0 + 8, sw))); b = f32x4.add(b, f32x4.mul(w22, taps4(r2 + c1 + 8, sw)));
+      let a = madd(w00, taps4(r0 + c0, sw), f32x4.splat(0));
+      let b = madd(w00, taps4(r0 + c1, sw), f32x4.splat(0));
+      a = madd(w01, taps4(r0 + c0 + 4, sw), a); b = madd(w01, taps4(r0 + c1 + 4, sw), b);
+      a = madd(w02, taps4(r0 + c0 + 8, sw), a); b = madd(w02, taps4(r0 + c1 + 8, sw), b);
+      a = madd(w10, taps4(r1 + c0, sw), a); b = madd(w10, taps4(r1 + c1, sw), b);
+      a = madd(w11, taps4(r1 + c0 + 4, sw), a); b = madd(w11, taps4(r1 + c1 + 4, sw), b);
+      a = madd(w12, taps4(r1 + c0 + 8, sw), a); b = madd(w12, taps4(r1 + c1 + 8, sw), b);
+      a = madd(w20, taps4(r2 + c0, sw), a); b = madd(w20, taps4(r2 + c1, sw), b);
+      a = madd(w21, taps4(r2 + c0 + 4, sw), a); b = madd(w21, taps4(r2 + c1 + 4, sw), b);
+      a = madd(w22, taps4(r2 + c0 + 8, sw), a); b = madd(w22, taps4(r2 + c1 + 8, sw), b);
       if (hasBias) { a = f32x4.add(a, bv4); b = f32x4.add(b, bv4); }
       storeOut(o, ow, OW, a, tail);
       storeOut(o, ow + 4, OW, b, tail);

@@ -3,7 +3,8 @@
  * implementation, so a WebAssembly or worker-thread backend can replace an entry without touching callers.
  *
  * The default table is the WebAssembly SIMD backend (./wasm.ts, built from asm/kernels.ts) when its module is
- * present, with plain JS for small problems; MSPORT_KERNELS=js keeps plain JS everywhere. Large kernels use
+ * present (the relaxed-SIMD build, with fused multiply-add, where V8 takes it; MSPORT_KERNELS=simd keeps the plain
+ * SIMD build), with plain JS for small problems; MSPORT_KERNELS=js keeps plain JS everywhere. Large kernels use
  * `setKernelThreads(n)` threads (MSPORT_THREADS; default min(2, cores)), split in a fixed way, so results do not
  * depend on the thread count.
  */
@@ -229,5 +230,5 @@ export function setKernelThreads(n: number): number { return wasm ? wasm.setThre
 
 export function kernelInfo(): { threads: number; description: string; stats: { workerParts: number; callerParts: number; splitCalls: number } } {
   const stats = wasm ? { ...wasm.stats } : { workerParts: 0, callerParts: 0, splitCalls: 0 };
-  return wasm ? { threads: wasm.threadCount, description: `wasm-simd, ${wasm.threadCount} thread(s)`, stats } : { threads: 1, description: 'js', stats };
+  return wasm ? { threads: wasm.threadCount, description: `${wasm.flavor}, ${wasm.threadCount} thread(s)`, stats } : { threads: 1, description: 'js', stats };
 }

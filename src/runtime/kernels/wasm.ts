@@ -1,6 +1,7 @@
 /**
  * WebAssembly SIMD backend of the kernel table, from asm/kernels.ts (AssemblyScript, compiled by `npm run build:wasm`
- * to dist/runtime/kernels/kernels.wasm): packed, register-blocked GEMM; convolution by implicit-im2col GEMM (and
+ * to dist/runtime/kernels/kernels-relaxed.wasm and kernels.wasm, with and without fused multiply-add): packed,
+ * register-blocked GEMM; convolution by implicit-im2col GEMM (and
  * transposed, for few output pixels), depthwise convolution, max pooling; sigmoid, relu, clip, erf; row softmax.
  *
  * Operands are copied into one shared WebAssembly.Memory, the kernel runs, and the result is copied out into a fresh
@@ -14,7 +15,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Pool2DGeometry } from './pool-js.js';
@@ -25,6 +28,7 @@ type WasmModule = object;
 interface WasmApi {
   Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => WasmModule;
+  validate(bytes: Uint8Array): boolean;
   Instance: new (m: WasmModule, imports: object) => { exports: Record<string, unknown> };
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -59,15 +63,30 @@ export const BINARY = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 export const UNARY = { sigmoid: 0, relu: 1, clip: 2, erf: 3, gelu: 4, silu: 5 } as const;
 type Fn = (typeof FNS)[number];
 
-/** Where the compiled module is: beside this file in dist/, or dist/ seen from src/ (tests run the TypeScript). */
-function findWasm(): string | null {
-  const env = process.env.MSPORT_WASM;
-  const candidates = [
-    ...(env ? [env] : []),
-    fileURLToPath(new URL('./kernels.wasm', import.meta.url)),
-    fileURLToPath(new URL('../../../dist/runtime/kernels/kernels.wasm', import.meta.url)),
-  ];
-  return candidates.find(p => existsSync(p)) ?? null;
+/**
+ * The compiled modules, newest first: beside this file in dist/, or dist/ seen from src/ (tests run the TypeScript);
+ * MSPORT_WASM names one file instead. Each build comes as kernels-relaxed.wasm (relaxed SIMD: fused multiply-add in
+ * the GEMM and convolution inner loops) and kernels.wasm (plain SIMD); MSPORT_KERNELS=simd keeps the plain one.
+ */
+function wasmCandidates(): string[] {
+  if (process.env.MSPORT_WASM) return [process.env.MSPORT_WASM];
+  const dirs = [new URL('./', import.meta.url), new URL('../../../dist/runtime/kernels/', import.meta.url)].map(u => fileURLToPath(u));
+  const names = process.env.MSPORT_KERNELS === 'simd' ? ['kernels.wasm'] : ['kernels-relaxed.wasm', 'kernels.wasm'];
+  for (const d of dirs) {
+    const found = names.map(n => join(d, n)).filter(p => existsSync(p));
+    if (found.length > 0) return found;
+  }
+  return [];
+}
+
+/**
+ * Whether this V8 accepts the module. Relaxed SIMD ships enabled from V8 11.4 (Node 22); Node 20's V8 has it complete
+ * behind a flag, which is switched on here before any relaxed module is compiled (it only adds the instructions).
+ */
+function accepts(bytes: Uint8Array): boolean {
+  if (WA.validate(bytes)) return true;
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return WA.validate(bytes);
 }
 
 // Control block shared with the workers (Int32 slots): [0] job epoch, [1] workers ready, [2] claim word (the epoch's
@@ -152,7 +171,11 @@ export class WasmBackend {
   private arenaDepth = 0;
   private readonly arena: Blocks;
 
-  private constructor(private readonly module: WasmModule) {
+  /** which module runs: 'wasm-relaxed-simd' (fused multiply-add) or 'wasm-simd' */
+  readonly flavor: string;
+
+  private constructor(private readonly module: WasmModule, flavor: string) {
+    this.flavor = flavor;
     this.memory = new WA.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
     this.exp = new WA.Instance(module, { env: { memory: this.memory } }).exports as unknown as Exports;
     this.scratchBytes = align(this.exp.gemmScratchBytes());
@@ -251,13 +274,16 @@ export class WasmBackend {
 
   static load(): WasmBackend | null {
     if (process.env.MSPORT_KERNELS === 'js') return null;
-    const file = findWasm();
-    if (!file) return null;
-    try {
-      return new WasmBackend(new WA.Module(readFileSync(file)));
-    } catch {
-      return null;
+    for (const file of wasmCandidates()) {
+      try {
+        const bytes = readFileSync(file);
+        if (!accepts(bytes)) continue;
+        return new WasmBackend(new WA.Module(bytes), basename(file) === 'kernels-relaxed.wasm' ? 'wasm-relaxed-simd' : 'wasm-simd');
+      } catch {
+        // an unreadable or unloadable module: the next one, else plain JS
+      }
     }
+    return null;
   }
 
   get threadCount(): number { return this.threads; }
