@@ -228,7 +228,7 @@ wasm?.setThreads(defaultThreads());
 /** Kernel threads for large kernels (fixed split, same results for any count); returns the count in effect. */
 export function setKernelThreads(n: number): number { return wasm ? wasm.setThreads(n) : 1; }
 
-export function kernelInfo(): { threads: number; description: string; stats: { workerParts: number; callerParts: number; splitCalls: number } } {
-  const stats = wasm ? { ...wasm.stats } : { workerParts: 0, callerParts: 0, splitCalls: 0 };
+export function kernelInfo(): { threads: number; description: string; stats: { workerParts: number; callerParts: number; splitCalls: number; waitMs: number } } {
+  const stats = wasm ? { ...wasm.stats } : { workerParts: 0, callerParts: 0, splitCalls: 0, waitMs: 0 };
   return wasm ? { threads: wasm.threadCount, description: `${wasm.flavor}, ${wasm.threadCount} thread(s)`, stats } : { threads: 1, description: 'js', stats };
 }

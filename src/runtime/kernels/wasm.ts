@@ -153,8 +153,9 @@ export class WasmBackend {
   private readonly ctrl = new Int32Array(this.ctrlBuf, 0, CTRL_INTS);
   private readonly args = new Float64Array(this.ctrlBuf, CTRL_BYTES);
   private epoch = 0;
-  /** parts of split calls run by a worker and by the calling thread, and the calls split */
-  readonly stats = { workerParts: 0, callerParts: 0, splitCalls: 0 };
+  /** parts of split calls run by a worker and by the calling thread, the calls split, and ms the calling thread waited
+   * for parts a worker held after it ran out of parts to take */
+  readonly stats = { workerParts: 0, callerParts: 0, splitCalls: 0, waitMs: 0 };
   /** bump pointer of the current call's operands */
   private top = 0;
   /** SharedArrayBuffer objects the memory has handed out (one per size it has had): views on them are in the memory */
@@ -394,6 +395,7 @@ export class WasmBackend {
     if (Atomics.load(I, FAILED) === e) throw new Error(`a kernel part failed in ${fn}`);
     this.stats.workerParts += n - own;
     this.stats.callerParts += own;
+    this.stats.waitMs += performance.now() - t1;
   }
 
   /**
