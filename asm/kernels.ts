@@ -369,6 +369,57 @@ export function gemm(K: i32, a: usize, lda: i32, transA: i32, b: usize, ldb: i32
   gemmCore(K, a, lda, transA, b, ldb, transB, c, ldc, accumulate != 0, bias, m0, m1, n0, n1, scratch);
 }
 
+/**
+ * A one-row product in the Dense layout: out[n] = Σ_k x[k]·w[n·ldw + k] for rows n0..n1 of w [N × K], computed the
+ * way the GEMM computes every element, so a batch of one gives the same bits as any row of a larger batch: per KC
+ * block a chain of multiply-adds in k order from zero, the blocks' sums added in order. The weight is read once, as
+ * it is: four rows ride in the lanes of a vector (4×4 register transposes turn their k-segments into k-columns), two
+ * such groups at a time so one chain's latency hides behind the other; lanes past n1 repeat the last row and are
+ * not stored.
+ */
+export function gemv(K: i32, x: usize, w: usize, ldw: i32, out: usize, n0: i32, n1: i32, scratch: usize): void {
+  const rs = <usize>ldw * 4, last = n1 - 1;
+  for (let n = n0; n < n1; n += 8) {
+    const a0 = w + <usize>n * rs, a1 = w + <usize>min(n + 1, last) * rs, a2 = w + <usize>min(n + 2, last) * rs, a3 = w + <usize>min(n + 3, last) * rs;
+    const b0 = w + <usize>min(n + 4, last) * rs, b1 = w + <usize>min(n + 5, last) * rs, b2 = w + <usize>min(n + 6, last) * rs, b3 = w + <usize>min(n + 7, last) * rs;
+    let t0 = f32x4.splat(0), t1 = f32x4.splat(0);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kend = min(K, pc + KC);
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      let r0: v128, r1: v128, r2: v128, r3: v128, u0: v128, u1: v128, u2: v128, u3: v128;
+      let k = pc;
+      for (; k + 4 <= kend; k += 4) {
+        const o = <usize>k << 2;
+        const x0 = v128.load32_splat(x + o), x1 = v128.load32_splat(x + o, 4), x2 = v128.load32_splat(x + o, 8), x3 = v128.load32_splat(x + o, 12);
+        r0 = v128.load(a0 + o); r1 = v128.load(a1 + o); r2 = v128.load(a2 + o); r3 = v128.load(a3 + o);
+        u0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); u1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+        u2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); u3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        s0 = madd(x0, v128.shuffle<f32>(u0, u1, 0, 1, 4, 5), s0); s0 = madd(x1, v128.shuffle<f32>(u0, u1, 2, 3, 6, 7), s0);
+        s0 = madd(x2, v128.shuffle<f32>(u2, u3, 0, 1, 4, 5), s0); s0 = madd(x3, v128.shuffle<f32>(u2, u3, 2, 3, 6, 7), s0);
+        r0 = v128.load(b0 + o); r1 = v128.load(b1 + o); r2 = v128.load(b2 + o); r3 = v128.load(b3 + o);
+        u0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); u1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+        u2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); u3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        s1 = madd(x0, v128.shuffle<f32>(u0, u1, 0, 1, 4, 5), s1); s1 = madd(x1, v128.shuffle<f32>(u0, u1, 2, 3, 6, 7), s1);
+        s1 = madd(x2, v128.shuffle<f32>(u2, u3, 0, 1, 4, 5), s1); s1 = madd(x3, v128.shuffle<f32>(u2, u3, 2, 3, 6, 7), s1);
+      }
+      for (; k < kend; k++) {
+        const o = <usize>k << 2;
+        const xk = v128.load32_splat(x + o);
+        let c = f32x4.splat(load<f32>(a0 + o));
+        c = f32x4.replace_lane(c, 1, load<f32>(a1 + o)); c = f32x4.replace_lane(c, 2, load<f32>(a2 + o)); c = f32x4.replace_lane(c, 3, load<f32>(a3 + o));
+        s0 = madd(xk, c, s0);
+        c = f32x4.splat(load<f32>(b0 + o));
+        c = f32x4.replace_lane(c, 1, load<f32>(b1 + o)); c = f32x4.replace_lane(c, 2, load<f32>(b2 + o)); c = f32x4.replace_lane(c, 3, load<f32>(b3 + o));
+        s1 = madd(xk, c, s1);
+      }
+      if (pc == 0) { t0 = s0; t1 = s1; } else { t0 = f32x4.add(t0, s0); t1 = f32x4.add(t1, s1); }
+    }
+    v128.store(scratch, t0); v128.store(scratch, t1, 16);
+    const m = min(8, n1 - n);
+    for (let j = 0; j < m; j++) store<f32>(out + (<usize>(n + j) << 2), load<f32>(scratch + (<usize>j << 2)));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Packing ahead. A call split into parts along one dimension would have every part pack the whole of the other
 // operand; instead the parts first pack it once, together (panels p0..p1 each), into the layout mode 3 reads: for

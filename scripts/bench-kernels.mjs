@@ -133,6 +133,26 @@ console.log(`maxPool2d: ${poolCases} cases exact; relu, clip exact; sigmoid with
     const O = kernels.gemmOut(M, N, K, A, 0, K, B, 0, transB ? K : N, transB);
     if (O && !identical(O, C)) fail(`gemmOut ${M}×${N}×${K} differs from gemm`);
   }
+  // one row by a weight takes the gemv kernel: the same bits as that row in a batch of three (the GEMM), within
+  // float32 rounding of the JS dot products (float64 partial sums), the same bits on 1 and 2 threads (the largest
+  // case splits); the last weight is a JS array, copied in
+  for (const [N, K, resident] of [[1000, 2048, true], [37, 1000, true], [4096, 3001, true], [300, 700, false]]) {
+    const res = resident ? kernels.residentBytes(N * K * 4) : null;
+    if (resident && !res) { fail('no resident block for the gemv weight'); continue; }
+    const B = res ? new Float32Array(res.bytes.buffer, res.bytes.byteOffset, N * K) : new Float32Array(N * K);
+    res?.tie(B);
+    B.set(arr(N * K));
+    const A = arr(K), ref = new Float32Array(N);
+    jsKernels.gemmNT(1, N, K, A, 0, B, 0, ref, 0);
+    const [a, b] = bothThreads(() => kernels.gemmOut(1, N, K, A, 0, K, B, 0, K, true));
+    if (!a || !b) { fail(`gemv ${N}×${K}: not taken`); continue; }
+    const d = maxDiff(ref, a) / Math.sqrt(K);
+    if (d > 2e-6) fail(`gemv ${N}×${K}: max diff ${d.toExponential(2)}·√K`);
+    if (!identical(a, b)) fail(`gemv ${N}×${K}: 1 and 2 threads differ`);
+    const A3 = new Float32Array(3 * K); A3.set(arr(K)); A3.set(A, K); A3.set(arr(K), 2 * K);
+    const batch = kernels.gemmOut(3, N, K, A3, 0, K, B, 0, K, true);
+    if (!batch || !identical(a, batch.subarray(N, 2 * N))) fail(`gemv ${N}×${K}: differs from its row in a batch of three`);
+  }
   const x = new Tensor(arr(2 * 16 * 23 * 29), [2, 16, 23, 29], 'float32');
   const p = () => new Tensor(arr(16).map(v => v + 1.5), [16], 'float32');
   const [g, bt, m, v] = [p(), p(), p(), p()];

@@ -148,6 +148,9 @@ function wasmKernels(b: WasmBackend): KernelSet {
     },
     // as gemm/gemmNT decide, but the result may stay in the arena
     gemmOut(M, N, K, A, aOff, lda, B, bOff, ldb, transB) {
+      // one row (a batch-of-one classifier): the weight is streamed once, from where it is in kernel memory, or
+      // copied in when that is cheaper than the JS dot products and not a lasting hold on memory (see gemm)
+      if (M === 1 && transB && N * K >= WASM_MIN_MACS && (b.owns(B) || (N * ldb <= WASM_BIG_FLOATS && b.fits(N * ldb + K + N)))) return b.gemv(N, K, A, aOff, B, bOff, ldb);
       const bFloats = transB ? N * ldb : K * ldb;
       if (M * N * K < WASM_MIN_MACS || M < 2 || (M < 16 && K * N > WASM_BIG_FLOATS && !b.owns(B)) || !b.fits(M * lda + bFloats + M * N)) return null;
       return b.gemmOut(M, N, K, A, aOff, lda, B, bOff, ldb, transB);

@@ -55,8 +55,9 @@ interface Exports {
   transpose2d(...args: number[]): void;
   prepack(...args: number[]): void;
   prepackConv(...args: number[]): void;
+  gemv(...args: number[]): void;
 }
-const FNS = ['gemm', 'conv2d', 'conv2dT', 'depthwise2d', 'unary', 'maxPool2d', 'softmaxRows', 'binary', 'affineRows', 'transpose2d', 'prepack', 'prepackConv'] as const;
+const FNS = ['gemm', 'conv2d', 'conv2dT', 'depthwise2d', 'unary', 'maxPool2d', 'softmaxRows', 'binary', 'affineRows', 'transpose2d', 'prepack', 'prepackConv', 'gemv'] as const;
 /** Operators of the module's `binary` export. */
 export const BINARY = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 /** Elementwise ops of the module's `unary` export. */
@@ -453,6 +454,14 @@ export class WasmBackend {
     const a = this.put(A, aOff, aLen), b = this.put(B, bOff, bLen);
     this.runGemm(M, N, K, a, lda, b, ldb, transB, c, N, false);
     return this.result(o, M * N);
+  }
+
+  /** x[K] · Bᵀ for B [N × K] (row stride ldb) into a new N-array (see asm gemv): a one-row Dense product. */
+  gemv(N: number, K: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, ldb: number): Float32Array {
+    const o = this.start(N), out = o.out;
+    const x = this.put(A, aOff, K), w = this.put(B, bOff, (N - 1) * ldb + K);
+    this.run('gemv', tiles(N, 1, this.partCount(N * K, SPLIT_MACS)).map(([n0, n1]) => [K, x, w, ldb, out, n0, n1]));
+    return this.result(o, N);
   }
 
   /** The gemm export over the threads: parts split one dimension and share the other operand, packed ahead. */
