@@ -1,8 +1,8 @@
 /**
  * WebAssembly SIMD backend of the kernel table, from asm/kernels.ts (AssemblyScript, compiled by `npm run build:wasm`
  * to dist/runtime/kernels/kernels-relaxed.wasm and kernels.wasm, with and without fused multiply-add): packed,
- * register-blocked GEMM; convolution by implicit-im2col GEMM (and
- * transposed, for few output pixels), depthwise convolution, max pooling; sigmoid, relu, clip, erf; row softmax.
+ * register-blocked GEMM and the one-row product; convolution by implicit-im2col GEMM (and transposed, for few output
+ * pixels), depthwise convolution, max pooling; elementwise ops, BatchNorm's affine, transposes; row softmax.
  *
  * Operands are copied into one shared WebAssembly.Memory, the kernel runs, and the result is copied out into a fresh
  * Float32Array, so tensors stay ordinary JS arrays and nothing outlives the call. Inside a forward arena
@@ -467,19 +467,13 @@ export class WasmBackend {
   /** The gemm export over the threads: parts split one dimension and share the other operand, packed ahead. */
   private runGemm(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, transB: boolean, c: number, ldc: number, accumulate: boolean): void {
     const { parts, byN } = this.split(M, N, M * N * K);
-    let aMode = 0, bMode = transB ? 1 : 0;
+    // A (mode 0 or, packed ahead, 3) and B (0, 1 when stored N×K, or 3) as the gemm export takes them
+    let A = [a, lda, 0], B = [b, ldb, transB ? 1 : 0];
     if (parts.length > 1 && K > 0) {
-      if (byN) {
-        const mode = aMode;
-        a = this.packAhead('prepack', 0, M, K, parts.length, (padLen, dst, p0, p1) => [0, mode, a, lda, padLen, K, dst, p0, p1]);
-        lda = Math.ceil(M / MR) * MR; aMode = 3;
-      } else {
-        const mode = bMode;
-        b = this.packAhead('prepack', 1, N, K, parts.length, (padLen, dst, p0, p1) => [1, mode, b, ldb, padLen, K, dst, p0, p1]);
-        ldb = Math.ceil(N / NR) * NR; bMode = 3;
-      }
+      if (byN) A = [this.packAhead('prepack', 0, M, K, parts.length, (padLen, dst, p0, p1) => [0, 0, a, lda, padLen, K, dst, p0, p1]), Math.ceil(M / MR) * MR, 3];
+      else B = [this.packAhead('prepack', 1, N, K, parts.length, (padLen, dst, p0, p1) => [1, transB ? 1 : 0, b, ldb, padLen, K, dst, p0, p1]), Math.ceil(N / NR) * NR, 3];
     }
-    this.run('gemm', parts.map(([m0, m1, n0, n1]) => [K, a, lda, aMode, b, ldb, bMode, c, ldc, accumulate ? 1 : 0, 0, m0, m1, n0, n1]));
+    this.run('gemm', parts.map(([m0, m1, n0, n1]) => [K, ...A, ...B, c, ldc, accumulate ? 1 : 0, 0, m0, m1, n0, n1]));
   }
 
   /** out = op(X) elementwise for a float32 op of the module's `unary` export, into a new array. */
