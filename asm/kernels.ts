@@ -25,6 +25,13 @@ export function gemmScratchBytes(): i32 {
 let cC: i32 = 0, cH: i32 = 0, cW: i32 = 0, cKH: i32 = 0, cKW: i32 = 0, cSH: i32 = 0, cSW: i32 = 0;
 let cPT: i32 = 0, cPL: i32 = 0, cDH: i32 = 0, cDW: i32 = 0, cOH: i32 = 0, cOW: i32 = 0;
 
+/** Set the geometry the im2col packers read; whether the convolution is a plain 1×1 product (the image is B as is). */
+@inline
+function setGeometry(C: i32, H: i32, W: i32, KH: i32, KW: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, OH: i32, OW: i32): bool {
+  cC = C; cH = H; cW = W; cKH = KH; cKW = KW; cSH = sh; cSW = sw; cPT = pt; cPL = pl; cDH = dh; cDW = dw; cOH = OH; cOW = OW;
+  return KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W;
+}
+
 // Packed B layout: micro-panel p (columns jc+p*NR ..) holds kc rows of NR floats, panel stride kc*NR floats.
 function packB(mode: i32, b: usize, ldb: i32, pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
   if (mode == 0) {
@@ -447,7 +454,7 @@ export function prepack(side: i32, mode: i32, src: usize, ld: i32, padLen: i32, 
  */
 export function prepackConv(side: i32, x: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, sh: i32, sw: i32, pt: i32, pl: i32,
   dh: i32, dw: i32, OH: i32, OW: i32, padLen: i32, dst: usize, p0: i32, p1: i32, scratch: usize): void {
-  cC = C; cH = H; cW = W; cKH = KH; cKW = KW; cSH = sh; cSW = sw; cPT = pt; cPL = pl; cDH = dh; cDW = dw; cOH = OH; cOW = OW;
+  setGeometry(C, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW);
   colBase = scratch + <usize>(MC * KC + KC * NC + MR * NR) * 4;
   packRange(side, 2, x, 0, padLen, C * KH * KW, dst, p0, p1);
 }
@@ -460,9 +467,8 @@ export function prepackConv(side: i32, x: usize, C: i32, H: i32, W: i32, KH: i32
 export function conv2d(batch: i32, group: i32, x: usize, C: i32, H: i32, W: i32, w: usize, Og: i32, KH: i32, KW: i32,
   sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, OH: i32, OW: i32, out: usize, bias: usize,
   m0: i32, m1: i32, n0: i32, n1: i32, wPacked: usize, scratch: usize): void {
-  cC = C; cH = H; cW = W; cKH = KH; cKW = KW; cSH = sh; cSW = sw; cPT = pt; cPL = pl; cDH = dh; cDW = dw; cOH = OH; cOW = OW;
+  const pointwise = setGeometry(C, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW);
   const K = C * KH * KW, P = OH * OW;
-  const pointwise = KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W;
   for (let n = 0; n < batch; n++) {
     for (let g = 0; g < group; g++) {
       const xg = x + <usize>((n * group + g) * C * H * W) * 4;
@@ -484,9 +490,8 @@ export function conv2d(batch: i32, group: i32, x: usize, C: i32, H: i32, W: i32,
 export function conv2dT(batch: i32, group: i32, x: usize, C: i32, H: i32, W: i32, w: usize, Og: i32, KH: i32, KW: i32,
   sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, OH: i32, OW: i32, out: usize, bias: usize,
   m0: i32, m1: i32, tmp: usize, xPacked: usize, scratch: usize): void {
-  cC = C; cH = H; cW = W; cKH = KH; cKW = KW; cSH = sh; cSW = sw; cPT = pt; cPL = pl; cDH = dh; cDW = dw; cOH = OH; cOW = OW;
+  const pointwise = setGeometry(C, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW);
   const K = C * KH * KW, P = OH * OW;
-  const pointwise = KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W;
   for (let n = 0; n < batch; n++) {
     for (let g = 0; g < group; g++) {
       const xg = x + <usize>((n * group + g) * C * H * W) * 4;
