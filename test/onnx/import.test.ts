@@ -7,6 +7,7 @@ import { buildModel } from '../helpers/onnx-builder.js';
 import { modelFromBytes, decodeTensor } from '../../src/onnx/proto.js';
 import { randn } from '../helpers/parity.js';
 import { defaultRng, setSeed } from '../../src/runtime/random.js';
+import { kernels } from '../../src/runtime/kernels/index.js';
 
 const fixture = (f: string) => importModel(modelFromFile(`fixtures/models/${f}`));
 
@@ -80,6 +81,10 @@ describe('mapping rules decide the Cell and its arguments', () => {
     const { network } = importModel(modelFromBytes(bytes));
     const fc = network.cellsAndNames().find(([n]) => n === 'fc')![1] as nn.Dense;
     expect(fc.weight.shape).toEqual([4, 3]);
+    const w = modelFromBytes(bytes).graph.initializers.get('w')!.data as Float32Array;
+    expect(Array.from(fc.weight.data as Float32Array)).toEqual([0, 1, 2, 3].flatMap(o => [0, 1, 2].map(i => w[i * 4 + o]!)));
+    // transposed once at import into kernel memory (where the file's weights are), so products read it in place
+    if (kernels.beginArena()) { kernels.endArena(); expect(kernels.owns(fc.weight.data as Float32Array)).toBe(true); }
   });
 });
 

@@ -4,6 +4,7 @@ import * as ops from '../../runtime/functional.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { OnnxOpHandler, BuildCtx, Built, attr, fail, op } from '../handler.js';
 import { cellStep } from './bind.js';
+import { toKernelMemory } from '../../runtime/kernels/index.js';
 import { shortestFloat32 } from './util.js';
 import { conv3d } from './spatial.js';
 
@@ -53,6 +54,10 @@ function conv(ctx: BuildCtx): Built {
   return cellStep(ctx, api, cell, w1d);
 }
 
+function inKernelMemory(t: Tensor): Tensor {
+  return t.data instanceof Float32Array ? new Tensor(toKernelMemory(t.data), t.shape, t.dtype) : t;
+}
+
 /** Gemm with a constant [out, in] weight (transB=1, the nn.Linear export) is nn.Dense; anything else stays functional. */
 function gemm(ctx: BuildCtx): Built {
   const { node } = ctx;
@@ -61,8 +66,9 @@ function gemm(ctx: BuildCtx): Built {
   const w = ctx.constant(1), c = ctx.hasInput(2) ? ctx.constant(2) : undefined;
   const biasOk = !ctx.hasInput(2) || (c !== undefined && (c.ndim === 1 || (c.ndim === 2 && c.shape[0] === 1)));
   if (w && w.ndim === 2 && transA === 0 && alpha === 1 && (beta === 1 || !ctx.hasInput(2)) && biasOk) {
-    // transB=0 stores the weight as [in, out]; MindSpore Dense keeps [out, in], so transpose once at import
-    const weight = transB ? w : ops.transpose(w, [1, 0]);
+    // transB=0 stores the weight as [in, out]; MindSpore Dense keeps [out, in], so transpose once at import, into
+    // kernel memory beside the file's other weights (else every product would copy it in again)
+    const weight = transB ? w : inKernelMemory(ops.transpose(w, [1, 0]));
     const [outF, inF] = weight.shape as [number, number];
     const cell = new nn.Dense(inF, outF, { hasBias: !!c });
     const weights: [number, string, Tensor?][] = [[1, 'weight', weight]];

@@ -228,6 +228,22 @@ function defaultThreads(): number {
 }
 wasm?.setThreads(defaultThreads());
 
+/**
+ * `data` copied into a resident block of kernel memory (held while the returned view is reachable), so kernels read it
+ * where it is instead of copying it in at every call: for weights derived at import (a transposed Linear weight),
+ * which the model file's bytes in kernel memory do not hold. `data` itself when it is there already, or there is no
+ * such memory or no room.
+ */
+export function toKernelMemory(data: Float32Array): Float32Array {
+  if (kernels.owns(data)) return data;
+  const block = kernels.residentBytes(data.byteLength);
+  if (!block) return data;
+  const view = new Float32Array(block.bytes.buffer, block.bytes.byteOffset, data.length);
+  block.tie(view);
+  view.set(data);
+  return view;
+}
+
 /** Kernel threads for large kernels (fixed split, same results for any count); returns the count in effect. */
 export function setKernelThreads(n: number): number { return wasm ? wasm.setThreads(n) : 1; }
 
