@@ -81,11 +81,14 @@ function wasmCandidates(): string[] {
 }
 
 /**
- * Whether this V8 accepts the module. Relaxed SIMD ships enabled from V8 11.4 (Node 22); Node 20's V8 has it complete
- * behind a flag, which is switched on here before any relaxed module is compiled (it only adds the instructions).
+ * Whether this V8 accepts the module. Relaxed SIMD ships enabled from V8 11.4 (Node 22); Node 20's V8 (11.3) has it
+ * complete behind a flag, which is switched on here before any relaxed module is compiled (it only adds the
+ * instructions). A later V8 that refuses the module was told to by its user's own flag, which stands.
  */
 function accepts(bytes: Uint8Array): boolean {
   if (WA.validate(bytes)) return true;
+  const [major = 0, minor = 0] = process.versions.v8.split('.').map(Number);
+  if (major > 11 || (major === 11 && minor >= 4)) return false;
   setFlagsFromString('--experimental-wasm-relaxed-simd');
   return WA.validate(bytes);
 }
