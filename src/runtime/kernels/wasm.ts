@@ -81,9 +81,9 @@ function wasmCandidates(): string[] {
 }
 
 /**
- * Whether this V8 accepts the module. Relaxed SIMD ships enabled from V8 11.4 (Chrome 114, Node 21); Node 20's V8 (11.3) has it
- * complete behind a flag, which is switched on here before any relaxed module is compiled (it only adds the
- * instructions). A later V8 that refuses the module was told to by its user's own flag, which stands.
+ * Whether this V8 accepts the module. Relaxed SIMD ships enabled from V8 11.4 (Chrome 114, Node 21); Node 20's V8
+ * (11.3) has it complete behind a flag, which is switched on here before any relaxed module is compiled (it only
+ * adds the instructions). A later V8 that refuses the module was told to by its user's own flag, which stands.
  */
 function accepts(bytes: Uint8Array): boolean {
   if (WA.validate(bytes)) return true;
