@@ -462,34 +462,30 @@ export function prepackConv(side: i32, x: usize, C: i32, H: i32, W: i32, KH: i32
 /**
  * Grouped 2-D convolution of `batch` NCHW images by implicit-im2col GEMM: for every image and group, output channels
  * m0..m1 (within the group) at output pixels n0..n1. x: [batch, group*C, H, W], w: [group*Og, C, KH, KW],
- * out: [batch, group*Og, OH, OW], bias: [group*Og] or 0.
+ * out: [batch, group*Og, OH, OW], bias: [group*Og] or 0. wPacked: (one image, one group) the weights packed ahead.
  */
 export function conv2d(batch: i32, group: i32, x: usize, C: i32, H: i32, W: i32, w: usize, Og: i32, KH: i32, KW: i32,
   sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, OH: i32, OW: i32, out: usize, bias: usize,
   m0: i32, m1: i32, n0: i32, n1: i32, wPacked: usize, scratch: usize): void {
-  const pointwise = setGeometry(C, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW);
-  const K = C * KH * KW, P = OH * OW;
-  for (let n = 0; n < batch; n++) {
-    for (let g = 0; g < group; g++) {
-      const xg = x + <usize>((n * group + g) * C * H * W) * 4;
-      const wg = w + <usize>(g * Og * K) * 4;
-      const og = out + <usize>((n * group + g) * Og * P) * 4;
-      const bg: usize = bias ? bias + <usize>(g * Og) * 4 : 0;
-      // wPacked: one image, one group, the weights packed ahead (prepack side 0)
-      if (wPacked) gemmCore(K, wPacked, (Og + MR - 1) & ~(MR - 1), 3, xg, pointwise ? P : 0, pointwise ? 0 : 2, og, P, false, bg, m0, m1, n0, n1, scratch);
-      else gemmCore(K, wg, K, 0, xg, pointwise ? P : 0, pointwise ? 0 : 2, og, P, false, bg, m0, m1, n0, n1, scratch);
-    }
-  }
+  convImages(false, batch, group, x, C, H, W, w, Og, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, out, bias, m0, m1, n0, n1, wPacked, 0, scratch);
 }
 
 /**
  * The same convolution computed transposed, for few output pixels and many channels: per image and group,
  * tmp[P × Og] = patchesᵀ · Wᵀ with the pixels as the GEMM rows, then out[o][p] = tmp[p][o] (+ bias[o]), for output
- * channels m0..m1 of each group (this thread's share). tmp holds P·Og floats.
+ * channels m0..m1 of each group (this thread's share). tmp holds P·Og floats. xPacked: (one image, one group) the
+ * patches packed ahead by prepackConv side 0.
  */
 export function conv2dT(batch: i32, group: i32, x: usize, C: i32, H: i32, W: i32, w: usize, Og: i32, KH: i32, KW: i32,
   sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, OH: i32, OW: i32, out: usize, bias: usize,
   m0: i32, m1: i32, tmp: usize, xPacked: usize, scratch: usize): void {
+  convImages(true, batch, group, x, C, H, W, w, Og, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, out, bias, m0, m1, 0, 0, xPacked, tmp, scratch);
+}
+
+// Both convolutions, image by image and group by group; `packed` is the operand packed ahead (mode 3), if any.
+function convImages(transposed: bool, batch: i32, group: i32, x: usize, C: i32, H: i32, W: i32, w: usize, Og: i32,
+  KH: i32, KW: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, OH: i32, OW: i32, out: usize, bias: usize,
+  m0: i32, m1: i32, n0: i32, n1: i32, packed: usize, tmp: usize, scratch: usize): void {
   const pointwise = setGeometry(C, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW);
   const K = C * KH * KW, P = OH * OW;
   for (let n = 0; n < batch; n++) {
@@ -498,11 +494,15 @@ export function conv2dT(batch: i32, group: i32, x: usize, C: i32, H: i32, W: i32
       const wg = w + <usize>(g * Og * K) * 4;
       const og = out + <usize>((n * group + g) * Og * P) * 4;
       const bg: usize = bias ? bias + <usize>(g * Og) * 4 : 0;
-      // A' = patches (P × K): pointwise, Xᵀ read with lda = P; else the transposed im2col; or (one image, one
-      // group) packed ahead by prepackConv side 0. B' = Wᵀ (K × Og).
-      if (xPacked) gemmCore(K, xPacked, (P + MR - 1) & ~(MR - 1), 3, wg, K, 1, tmp, Og, false, 0, 0, P, m0, m1, scratch);
-      else gemmCore(K, xg, pointwise ? P : 0, pointwise ? 1 : 2, wg, K, 1, tmp, Og, false, 0, 0, P, m0, m1, scratch);
-      transposeOut(tmp, P, Og, og, bg, m0, m1);
+      if (transposed) {
+        // A' = patches (P × K): pointwise, Xᵀ read with lda = P; else the transposed im2col. B' = Wᵀ (K × Og).
+        if (packed) gemmCore(K, packed, (P + MR - 1) & ~(MR - 1), 3, wg, K, 1, tmp, Og, false, 0, 0, P, m0, m1, scratch);
+        else gemmCore(K, xg, pointwise ? P : 0, pointwise ? 1 : 2, wg, K, 1, tmp, Og, false, 0, 0, P, m0, m1, scratch);
+        transposeOut(tmp, P, Og, og, bg, m0, m1);
+      } else {
+        if (packed) gemmCore(K, packed, (Og + MR - 1) & ~(MR - 1), 3, xg, pointwise ? P : 0, pointwise ? 0 : 2, og, P, false, bg, m0, m1, n0, n1, scratch);
+        else gemmCore(K, wg, K, 0, xg, pointwise ? P : 0, pointwise ? 0 : 2, og, P, false, bg, m0, m1, n0, n1, scratch);
+      }
     }
   }
 }
