@@ -3,7 +3,10 @@ import type { MappingRule } from './types.js';
 const DIFF = 'https://www.mindspore.cn/docs/en/r2.4.1/note/api_mapping/pytorch_diff';
 const OPS = 'https://www.mindspore.cn/docs/en/r2.4.1/api_python/ops';
 const TENSOR = 'https://www.mindspore.cn/docs/en/r2.4.1/api_python/mindspore/Tensor';
-const V = '>=2.1 <2.9';
+/** Checked against real MindSpore 2.10.0 by conformance/test_mapping.py (names and defaults from its signatures). */
+const V = '>=2.1 <=2.10';
+/** Entries whose argument names 2.10 spells differently from the r2.4 documents the older rows came from. */
+const V210 = '>=2.10 <=2.10';
 
 const DIM_NONE = 'pass axis explicitly; PyTorch dim=None picks dim 0 for 0-, 1- and 3-D input, else 1';
 
@@ -66,9 +69,9 @@ export const functionalRules = [
     args: [{ torch: 'input', ms: 'input_x' }],
     notSupported: ['alpha other than 1.0', 'inplace'],
     consequence: 'F.elu with alpha ≠ 1.0 has no ops.elu equivalent; write it with ops.' },
-  { torch: 'torch.nn.functional.gelu', ms: 'mindspore.ops.gelu', kind: 'function', versions: V, onnx: ['Gelu', 'Erf'], doc: `${DIFF}/mindspore.ops.gelu.html`,
-    args: [{ torch: 'input', ms: 'input_x' }],
-    notes: ["ops.gelu(input_x, approximate='none') defaults to the exact form like PyTorch; nn.GELU defaults to the tanh approximation."],
+  { torch: 'torch.nn.functional.gelu', ms: 'mindspore.ops.gelu', kind: 'function', versions: V210, onnx: ['Gelu', 'Erf'], doc: `${DIFF}/mindspore.ops.gelu.html`,
+    args: [{ torch: 'input', ms: 'input' }],
+    notes: ["MindSpore 2.10 names the first argument input (the r2.4 documents: input_x).", "ops.gelu(input, approximate='none') defaults to the exact form like PyTorch; nn.GELU defaults to the tanh approximation."],
     consequence: 'None: same default; do not confuse with nn.GELU.' },
   { torch: 'torch.nn.functional.interpolate', ms: 'mindspore.ops.interpolate', kind: 'function', versions: V, onnx: ['Resize'], doc: `${DIFF}/interpolate.html`,
     notSupported: ["scale_factor with a mode other than 'area' (pass size, or recompute_scale_factor=True)"],
@@ -92,16 +95,15 @@ export const functionalRules = [
     notSupported: ["mode='circular'"],
     notes: ['Same padding order (pairs from the last dimension backwards).', 'value=None means 0 in constant mode, as PyTorch\'s value=0.'],
     consequence: "A circular pad has no ops.pad mode; constant, reflect and replicate carry over with the same tuple." },
-  { torch: 'torch.nn.functional.softmax', ms: 'mindspore.ops.softmax', kind: 'function', versions: V, onnx: ['Softmax'], doc: `${DIFF}/softmax.html`,
-    args: [{ torch: 'input', ms: 'x' }, { torch: 'dim', ms: 'axis' }],
+  { torch: 'torch.nn.functional.softmax', ms: 'mindspore.ops.softmax', kind: 'function', versions: V210, onnx: ['Softmax'], doc: `${DIFF}/softmax.html`,
+    args: [{ torch: 'input', ms: 'input' }, { torch: 'dim', ms: 'axis' }],
     defaults: [{ arg: 'axis', torch: null, ms: -1, effect: 'forward', note: DIM_NONE }],
-    notSupported: ['dtype'],
-    notes: ['unverified: the r2.4.1 difference page shows no dtype; later API pages may add a keyword-only dtype.'],
+    notes: ['MindSpore 2.10: ops.softmax(input, axis=-1, *, dtype=None) (the r2.4 documents: x, and no dtype).'],
     consequence: 'A call without dim normalises axis 1 of a 2-D or 4-D input in PyTorch but the last axis in MindSpore.' },
-  { torch: 'torch.permute', ms: 'mindspore.ops.transpose', kind: 'function', versions: V, onnx: ['Transpose'], doc: `${OPS}/mindspore.ops.transpose.html`,
-    args: [{ torch: 'dims', ms: 'input_perm', note: 'a constant tuple' }],
-    notes: ['ops.transpose takes a full permutation; torch.transpose (two axes) is ops.swapaxes.', 'The r2.4.1 mapping table lists mindspore.ops.permute as the consistent equivalent.',
-      'Ascend does not accept negative entries in input_perm (CPU/GPU add the rank).'],
+  { torch: 'torch.permute', ms: 'mindspore.ops.transpose', kind: 'function', versions: V210, onnx: ['Transpose'], doc: `${OPS}/mindspore.ops.transpose.html`,
+    args: [{ torch: 'dims', ms: 'dims', note: 'a constant tuple' }],
+    notes: ['MindSpore 2.10: ops.transpose(input, dims) (the r2.4 documents: input_perm).', 'ops.transpose takes a full permutation; torch.transpose (two axes) is ops.swapaxes.', 'The r2.4.1 mapping table lists mindspore.ops.permute as the consistent equivalent.',
+      'Ascend does not accept negative entries in dims (CPU/GPU add the rank).'],
     consequence: 'A permutation with negative axes fails on Ascend; otherwise none.' },
   { torch: 'torch.pow', ms: 'mindspore.ops.pow', kind: 'function', versions: V, onnx: ['Pow'], doc: `${OPS}/mindspore.ops.pow.html`,
     consequence: 'None: the r2.4.1 mapping table marks it consistent.' },

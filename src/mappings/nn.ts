@@ -3,7 +3,8 @@ import type { MappingRule } from './types.js';
 const DIFF = 'https://www.mindspore.cn/docs/en/r2.4.1/note/api_mapping/pytorch_diff';
 const NN = 'https://www.mindspore.cn/docs/en/r2.4.1/api_python/nn';
 /** Checked against the r2.4.1 docs (difference pages, mapping table, API pages); 2.9+ announces PyTorch-like signatures. */
-const V = '>=2.1 <2.9';
+/** Checked against real MindSpore 2.10.0 by conformance/test_mapping.py (names and defaults from its signatures). */
+const V = '>=2.1 <=2.10';
 
 const INIT_BEFORE_2_1 = "Before r2.1 weight_init defaulted to 'normal' (Normal, sigma 0.01) and bias_init to 'zeros'; from r2.1 on None means HeUniform / Uniform(±1/sqrt(fan_in)) like PyTorch.";
 const SAME_ODD = "pad_mode='same' puts an odd leftover pad at the end (bottom/right), PyTorch padding='same' at the start.";

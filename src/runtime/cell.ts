@@ -5,6 +5,12 @@ import { isFloat, roundToFloat16 } from './dtype.js';
 
 export type CellOutput = Tensor | Tensor[];
 
+/** MindSpore's _addindent: every line after the first gains `n` spaces. */
+function addIndent(s: string, n: number): string {
+  const lines = s.split('\n');
+  return lines.length === 1 ? s : [lines[0], ...lines.slice(1).map(l => ' '.repeat(n) + l)].join('\n');
+}
+
 /**
  * mindspore.nn.Cell. Assigning a Cell or Parameter to an attribute registers it (MindSpore's __setattr__), which is
  * what gives parameters their attribute-path names: with auto_prefix (default), a child assigned as `net` turns its
@@ -212,15 +218,17 @@ export abstract class Cell {
   /** Run in inference without recording gradients. */
   predict(...inputs: Tensor[]): CellOutput { return noGrad(() => this.call(...inputs)); }
 
+  /**
+   * MindSpore 2.10's Cell.__repr__ (checked character for character by conformance/test_cells.py): `Name(extra)` for
+   * a leaf, else the extend_repr lines and `(key): child` lines, each indented two spaces, between `Name(` and `)`.
+   */
   toString(): string {
     const extra = this.extendRepr();
-    let s = `${this.clsName}<`;
-    if (this._cells.size > 0) {
-      let sub = '\n';
-      if (extra) sub += `${extra}\n`;
-      for (const [k, c] of this._cells) sub += `(${k}): ${c.toString()}\n`;
-      s += sub.replace(/\n/g, '\n  ') + '>';
-    } else s += `${extra}>`;
-    return s;
+    const extraLines = extra ? extra.split('\n') : [];
+    const childLines = [...this._cells].map(([k, c]) => `(${k}): ${addIndent(c.toString(), 2)}`);
+    const lines = [...extraLines, ...childLines];
+    let s = `${this.clsName}(`;
+    if (lines.length) s += extraLines.length === 1 && !childLines.length ? extraLines[0] : `\n  ${lines.join('\n  ')}\n`;
+    return `${s})`;
   }
 }

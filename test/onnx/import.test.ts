@@ -36,7 +36,7 @@ describe('import of the seed CNN', () => {
     const { network, boundInitializers } = fixture('seed_cnn.onnx');
     expect(network.parametersAndNames().map(([n]) => n)).toEqual(['layer1.0.weight', 'layer1.0.bias', 'layer2.0.weight', 'layer2.0.bias', 'fc.weight', 'fc.bias']);
     expect([...boundInitializers.keys()].filter(k => k.startsWith('onnx::'))).toHaveLength(4);
-    expect(network.toString()).toContain('(layer1): SequentialCell<');
+    expect(network.toString()).toContain('(layer1): SequentialCell(');
   });
 
   it('raw_data is viewed in place when aligned, copied only when not', () => {

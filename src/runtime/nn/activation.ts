@@ -18,7 +18,6 @@ export class SiLU extends Cell { construct(x: Tensor): Tensor { return ops.silu(
 export class LeakyReLU extends Cell {
   constructor(readonly alpha = 0.2) { super(); }
   construct(x: Tensor): Tensor { return ops.leakyRelu(x, this.alpha); }
-  override extendRepr(): string { return `alpha=${this.alpha}`; }
 }
 
 export class ELU extends Cell {
@@ -30,19 +29,16 @@ export class ELU extends Cell {
 export class GELU extends Cell {
   constructor(readonly approximate = true) { super(); }
   construct(x: Tensor): Tensor { return ops.gelu(x, this.approximate ? 'tanh' : 'none'); }
-  override extendRepr(): string { return `approximate=${this.approximate ? 'True' : 'False'}`; }
 }
 
 export class Softmax extends Cell {
   constructor(readonly axis = -1) { super(); }
   construct(x: Tensor): Tensor { return ops.softmax(x, this.axis); }
-  override extendRepr(): string { return `axis=${this.axis}`; }
 }
 
 export class LogSoftmax extends Cell {
   constructor(readonly axis = -1) { super(); }
   construct(x: Tensor): Tensor { return ops.logSoftmax(x, this.axis); }
-  override extendRepr(): string { return `axis=${this.axis}`; }
 }
 
 /** nn.PReLU(channel=1, w=0.25); its slope Parameter is named `w`. */

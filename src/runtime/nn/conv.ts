@@ -36,6 +36,23 @@ export function samePadding(inSize: number, k: number, stride: number, dilation:
 const fmtTuple = (a: readonly number[]): string => `(${a.join(', ')})`;
 
 /**
+ * How MindSpore 2.10's _Conv.extend_repr prints weight_init / bias_init: a name as given, an Initializer object as
+ * Python's default object repr (the address differs per object; conformance compares it as `0x…`), None as None.
+ * Left as None, weight_init becomes a HeUniform object and bias_init (with a bias) a Uniform object.
+ */
+let fakeAddress = 0x7f0000000000;
+function initRepr(spec: unknown, fallback: string | null): string {
+  if (typeof spec === 'string') return spec;
+  if (typeof spec === 'number') return String(spec);
+  const cls = spec && typeof spec === 'object' ? spec.constructor.name : fallback;
+  if (!cls) return 'None';
+  fakeAddress += 0x40;
+  return `<mindspore.common.initializer.${cls} object at 0x${fakeAddress.toString(16)}>`;
+}
+const initSuffix = (w: unknown, b: unknown, hasBias: boolean, format: string): string =>
+  `, weight_init=${initRepr(w, 'HeUniform')}, bias_init=${initRepr(b, hasBias ? 'Uniform' : null)}, format=${format}`;
+
+/**
  * mindspore.nn.Conv2d with MindSpore's defaults: pad_mode='same', has_bias=False, weight HeUniform(√5), bias Uniform(±1/√fan_in).
  * @example new Conv2d(120, 240, 4, { hasBias: false })
  */
@@ -46,6 +63,8 @@ export class Conv2d extends Cell {
   readonly dilation: [number, number]; readonly group: number; readonly hasBias: boolean;
   weight: Parameter;
   bias: Parameter | null = null;
+  /** weight_init / bias_init / format as MindSpore's repr prints them */
+  private readonly inits: string;
 
   constructor(inChannels: number, outChannels: number, kernelSize: IntOr<2>, opts: ConvOptions = {}) {
     super();
@@ -61,6 +80,7 @@ export class Conv2d extends Cell {
     this.hasBias = opts.hasBias ?? false;
     if (inChannels % this.group || outChannels % this.group) throw new Error(`Conv2d: in_channels ${inChannels} and out_channels ${outChannels} must be divisible by group ${this.group}`);
     const wShape = [outChannels, inChannels / this.group, ...this.kernelSize];
+    this.inits = initSuffix(opts.weightInit, opts.biasInit, this.hasBias, 'NCHW');
     this.weight = new Parameter(initTensor(opts.weightInit ?? defaultWeightInit(), wShape), 'weight');
     const fanIn = (inChannels / this.group) * this.kernelSize[0] * this.kernelSize[1];
     if (this.hasBias) this.bias = new Parameter(initTensor(opts.biasInit ?? biasUniform(fanIn), [outChannels]), 'bias');
@@ -83,7 +103,7 @@ export class Conv2d extends Cell {
   override extendRepr(): string {
     return `input_channels=${this.inChannels}, output_channels=${this.outChannels}, kernel_size=${fmtTuple(this.kernelSize)}, ` +
       `stride=${fmtTuple(this.stride)}, pad_mode=${this.padMode}, padding=${this.padMode === 'pad' ? fmtTuple(this.padding) : 0}, ` +
-      `dilation=${fmtTuple(this.dilation)}, group=${this.group}, has_bias=${this.hasBias ? 'True' : 'False'}`;
+      `dilation=${fmtTuple(this.dilation)}, group=${this.group}, has_bias=${this.hasBias ? 'True' : 'False'}${this.inits}`;
   }
 }
 
@@ -100,6 +120,8 @@ export class Conv1d extends Cell {
   readonly padMode: PadMode; readonly padding: [number, number]; readonly dilation: number; readonly group: number; readonly hasBias: boolean;
   weight: Parameter;
   bias: Parameter | null = null;
+  /** weight_init / bias_init / format as MindSpore's repr prints them */
+  private readonly inits: string;
 
   constructor(inChannels: number, outChannels: number, kernelSize: number, opts: Omit<ConvOptions, 'stride' | 'dilation' | 'padding'> & { stride?: number; dilation?: number; padding?: number | [number, number] } = {}) {
     super();
@@ -109,6 +131,7 @@ export class Conv1d extends Cell {
     this.padding = typeof p === 'number' ? [p, p] : p;
     this.dilation = opts.dilation ?? 1; this.group = opts.group ?? 1; this.hasBias = opts.hasBias ?? false;
     // MindSpore builds Conv1d on the 2-D convolution and stores its kernel 4-D: [out, in/group, 1, kernel_size]
+    this.inits = initSuffix(opts.weightInit, opts.biasInit, this.hasBias, 'NCHW');
     this.weight = new Parameter(initTensor(opts.weightInit ?? defaultWeightInit(), [outChannels, inChannels / this.group, 1, kernelSize]), 'weight');
     if (this.hasBias) this.bias = new Parameter(initTensor(opts.biasInit ?? biasUniform((inChannels / this.group) * kernelSize), [outChannels]), 'bias');
   }
@@ -122,8 +145,10 @@ export class Conv1d extends Cell {
   }
 
   override extendRepr(): string {
-    return `input_channels=${this.inChannels}, output_channels=${this.outChannels}, kernel_size=${this.kernelSize}, stride=${this.stride}, ` +
-      `pad_mode=${this.padMode}, padding=${this.padMode === 'pad' ? fmtTuple(this.padding) : 0}, dilation=${this.dilation}, group=${this.group}, has_bias=${this.hasBias ? 'True' : 'False'}`;
+    // MindSpore's Conv1d is a Conv2d over height 1 and prints that geometry: (1, k), (1, s), (0, 0, left, right), (1, d)
+    const pad = this.padMode === 'pad' ? this.padding : [0, 0];
+    return `input_channels=${this.inChannels}, output_channels=${this.outChannels}, kernel_size=(1, ${this.kernelSize}), stride=(1, ${this.stride}), ` +
+      `pad_mode=${this.padMode}, padding=(0, 0, ${pad[0]}, ${pad[1]}), dilation=(1, ${this.dilation}), group=${this.group}, has_bias=${this.hasBias ? 'True' : 'False'}${this.inits}`;
   }
 }
 
@@ -165,6 +190,8 @@ export class Conv3d extends Cell {
   readonly dilation: V3; readonly group: number; readonly hasBias: boolean;
   weight: Parameter;
   bias: Parameter | null = null;
+  /** weight_init / bias_init / format as MindSpore's repr prints them */
+  private readonly inits: string;
 
   constructor(inChannels: number, outChannels: number, kernelSize: IntOr3, opts: Conv3dOptions = {}) {
     super();
@@ -181,6 +208,7 @@ export class Conv3d extends Cell {
     this.hasBias = opts.hasBias ?? false;
     checkChannels('Conv3d', inChannels, outChannels, this.group);
     const wShape = [outChannels, inChannels / this.group, ...this.kernelSize];
+    this.inits = initSuffix(opts.weightInit, opts.biasInit, this.hasBias, 'NCDHW');
     this.weight = new Parameter(initTensor(opts.weightInit ?? defaultWeightInit(), wShape), 'weight');
     if (this.hasBias) this.bias = new Parameter(initTensor(opts.biasInit ?? biasUniform(fans(wShape)[0]), [outChannels]), 'bias');
   }
@@ -209,7 +237,7 @@ export class Conv3d extends Cell {
   override extendRepr(): string {
     return `input_channels=${this.inChannels}, output_channels=${this.outChannels}, kernel_size=${fmtTuple(this.kernelSize)}, ` +
       `stride=${fmtTuple(this.stride)}, pad_mode=${this.padMode}, padding=${fmtPadding(this.padding)}, ` +
-      `dilation=${fmtTuple(this.dilation)}, group=${this.group}, has_bias=${this.hasBias ? 'True' : 'False'}`;
+      `dilation=${fmtTuple(this.dilation)}, group=${this.group}, has_bias=${this.hasBias ? 'True' : 'False'}${this.inits}`;
   }
 }
 
@@ -234,6 +262,8 @@ export class Conv2dTranspose extends Cell {
   readonly dilation: [number, number]; readonly group: number; readonly hasBias: boolean;
   weight: Parameter;
   bias: Parameter | null = null;
+  /** weight_init / bias_init / format as MindSpore's repr prints them */
+  private readonly inits: string;
 
   constructor(inChannels: number, outChannels: number, kernelSize: IntOr<2>, opts: Conv2dTransposeOptions = {}) {
     super();
@@ -255,6 +285,7 @@ export class Conv2dTranspose extends Cell {
     this.hasBias = opts.hasBias ?? false;
     checkChannels('Conv2dTranspose', inChannels, outChannels, this.group);
     const wShape = [inChannels, outChannels / this.group, ...this.kernelSize];
+    this.inits = initSuffix(opts.weightInit, opts.biasInit, this.hasBias, 'NCHW');
     this.weight = new Parameter(initTensor(opts.weightInit ?? defaultWeightInit(), wShape), 'weight');
     if (this.hasBias) this.bias = new Parameter(initTensor(opts.biasInit ?? biasUniform(fans(wShape)[0]), [outChannels]), 'bias');
   }
@@ -287,6 +318,6 @@ export class Conv2dTranspose extends Cell {
   override extendRepr(): string {
     return `input_channels=${this.inChannels}, output_channels=${this.outChannels}, kernel_size=${fmtTuple(this.kernelSize)}, ` +
       `stride=${fmtTuple(this.stride)}, pad_mode=${this.padMode}, padding=${fmtPadding(this.padding)}, ` +
-      `dilation=${fmtTuple(this.dilation)}, group=${this.group}, has_bias=${this.hasBias ? 'True' : 'False'}`;
+      `dilation=${fmtTuple(this.dilation)}, group=${this.group}, has_bias=${this.hasBias ? 'True' : 'False'}${this.inits}`;
   }
 }

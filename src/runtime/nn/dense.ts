@@ -24,6 +24,6 @@ export class Dense extends Cell {
   construct(x: Tensor): Tensor { return ops.dense(x, this.weight, this.bias); }
 
   override extendRepr(): string {
-    return `input_channels=${this.inChannels}, output_channels=${this.outChannels}, has_bias=${this.hasBias ? 'True' : 'False'}`;
+    return `input_channels=${this.inChannels}, output_channels=${this.outChannels}` + (this.hasBias ? ', has_bias=True' : '');
   }
 }

@@ -23,10 +23,12 @@ const pair = (v: number | number[]): [number, number] => (typeof v === 'number' 
 abstract class Pool2dBase extends Cell {
   readonly kernelSize: [number, number]; readonly stride: [number, number]; readonly padMode: PoolPadMode;
   readonly padding: [number, number]; readonly dilation: [number, number]; readonly ceilMode: boolean;
+  private readonly kernelSizeArg: number | [number, number]; private readonly strideArg: number | [number, number];
 
   constructor(kernelSize: number | [number, number] = 1, stride: number | [number, number] = 1, opts: PoolOptions = {}) {
     super();
     this.kernelSize = pair(kernelSize); this.stride = pair(stride);
+    this.kernelSizeArg = kernelSize; this.strideArg = stride;
     this.padMode = opts.padMode ?? 'valid';
     this.padding = pair(opts.padding ?? 0);
     this.dilation = pair(opts.dilation ?? 1);
@@ -44,9 +46,10 @@ abstract class Pool2dBase extends Cell {
     return { kernel: this.kernelSize, stride: this.stride, padding, dilation: this.dilation, ceilMode: this.ceilMode };
   }
 
+  /** MindSpore 2.10 prints kernel_size and stride as given and the pad mode upper-cased; padding is not shown. */
   override extendRepr(): string {
-    return `kernel_size=(${this.kernelSize.join(', ')}), stride=(${this.stride.join(', ')}), pad_mode=${this.padMode.toUpperCase()}` +
-      (this.padMode === 'pad' ? `, padding=(${this.padding.join(', ')}), ceil_mode=${this.ceilMode ? 'True' : 'False'}` : '');
+    const asGiven = (v: number | [number, number]): string => (typeof v === 'number' ? `${v}` : `(${v.join(', ')})`);
+    return `kernel_size=${asGiven(this.kernelSizeArg)}, stride=${asGiven(this.strideArg)}, pad_mode=${this.padMode.toUpperCase()}`;
   }
 }
 
@@ -67,12 +70,10 @@ export class AdaptiveAvgPool2d extends Cell {
   readonly outputSize: [number, number];
   constructor(outputSize: number | [number, number]) { super(); this.outputSize = pair(outputSize); }
   construct(x: Tensor): Tensor { return ops.adaptiveAvgPool2d(x, this.outputSize); }
-  override extendRepr(): string { return `output_size=(${this.outputSize.join(', ')})`; }
 }
 
 export class AdaptiveMaxPool2d extends Cell {
   readonly outputSize: [number, number];
   constructor(outputSize: number | [number, number]) { super(); this.outputSize = pair(outputSize); }
   construct(x: Tensor): Tensor { return ops.adaptiveMaxPool2d(x, this.outputSize); }
-  override extendRepr(): string { return `output_size=(${this.outputSize.join(', ')})`; }
 }

@@ -187,8 +187,17 @@ abstract class RNNBase extends Cell {
     return [output, stackStates(hn), isLstm ? stackStates(cn) : null];
   }
 
-  /** MindSpore's own repr shows only its internal `rnn` / `dropout_op` children; msport prints the arguments instead. */
-  override extendRepr(): string {
+  /**
+   * MindSpore 2.10 on CPU prints only its internal children, `rnn` (_DynamicLSTMCPUGPU / _DynamicGRUCPUGPU) and
+   * `dropout_op`; print(net) shows exactly that. The arguments stay available from `describe()`.
+   */
+  override toString(): string {
+    const kind = this.gateCount === 4 ? 'LSTM' : 'GRU';
+    return `${this.clsName}(\n  (rnn): _Dynamic${kind}CPUGPU()\n  (dropout_op): Dropout(p=${pyFloat(this.dropout)})\n)`;
+  }
+
+  /** The constructor arguments, as msport's inspect shows them. */
+  describe(): string {
     return `input_size=${this.inputSize}, hidden_size=${this.hiddenSize}, num_layers=${this.numLayers}, has_bias=${pyBool(this.hasBias)}, ` +
       `batch_first=${pyBool(this.batchFirst)}, dropout=${pyFloat(this.dropout)}, bidirectional=${pyBool(this.bidirectional)}`;
   }

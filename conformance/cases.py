@@ -1,0 +1,363 @@
+"""Every conformance case, defined once as data: run by MindSpore (msbridge) and by msport (src/bridge).
+
+Budgets (see msbridge/compare.py) are set per family from how the results are computed, not from what was measured:
+  EXACT   ops whose result is one correctly rounded float32 operation per element (IEEE add/mul/div/sqrt, max,
+          comparisons, data movement) — any difference is a bug.
+  MATH    elementwise transcendental functions (exp, tanh, erf, sigmoid and the activations built on them): each
+          library is within ~1-2 ulp of the true value, so two libraries may differ by 4 ulp; below 2^-20 in
+          magnitude the floor counts differences against 2^-20 (values that cancel to ~0, e.g. GELU of large
+          negative x, have no meaningful relative error).
+  SUM(K)  results that sum K products (Dense, convolutions, matmul, reductions, normalisation statistics) in an
+          order each library chooses: the float32 error bound is gamma_K * sum|terms| (Higham 3.1), so each side
+          is within ~K ulp of the magnitude of the largest output; two sides within 2K.
+"""
+import math
+
+EXACT = {'kind': 'exact'}
+MATH = {'kind': 'ulp', 'n': 4, 'floor': 2.0 ** -20}
+# GELU is x/2 * (1 + erf(x/sqrt 2)) (or 1 + tanh(...)) in both libraries: the sum cancels for negative x, so the
+# result is accurate to ulps of |x| rather than of itself; inputs here are |x| < 12, hence ulps of 8.
+GELU = {'kind': 'ulp', 'n': 4, 'floor': 8.0}
+
+
+def SUM(k, floor=0.0):
+    return {'kind': 'norm', 'n': 2 * k, 'floor': floor}
+
+
+# MindSpore 2.10's CPU kernels for these functions are not correctly rounded (tanh is off by up to ~1300 ulp of the
+# true value, 7.6e-5 absolute). For them both sides are measured against the float64 function ("truth" budget):
+# msport must be within 1 ulp (2^-20 floor), its gradients within 8 ulp of max(|truth|, 1); MindSpore's measured
+# distance is recorded below per case and must not grow. Recorded on MindSpore 2.10.0, CPU, x86-64.
+MS_MEASURED = {  # MindSpore's largest distance from float64 truth, in ulp, +5%
+    'nn.ELU()': 20.9,
+    'nn.ELU() grad': 4.55,
+    'nn.ELU(edge)': 6.07,
+    'nn.SiLU()': 14.7,
+    'nn.SiLU() grad': 1.78,
+    'nn.SiLU(edge)': 7.73,
+    'nn.Sigmoid()': 18.7,
+    'nn.Sigmoid() grad': 2.87,
+    'nn.Sigmoid(edge)': 7.73,
+    'nn.Tanh()': 1080.0,
+    'nn.Tanh() grad': 746.0,
+    'nn.Tanh(edge)': 0.29,
+    'ops.elu': 19.9,
+    'ops.elu grad': 4.46,
+    'ops.elu(edge)': 6.07,
+    'ops.erf': 0.58,
+    'ops.erf grad': 5.44,
+    'ops.erf(edge)': 0.39,
+    'ops.exp': 32.9,
+    'ops.exp grad': 9.66,
+    'ops.exp(edge)': 81.5,
+    'ops.log': 26.4,
+    'ops.log grad': 0.5,
+    'ops.log(edge)': 562000.0,
+    'ops.sigmoid': 22.9,
+    'ops.sigmoid grad': 0.99,
+    'ops.sigmoid(edge)': 0.88,
+    'ops.silu': 29.1,
+    'ops.silu grad': 2.06,
+    'ops.silu(edge)': 7.73,
+    'ops.softplus': 16.5,
+    'ops.softplus grad': 5.85,
+    'ops.softplus(edge)': 0.5,
+    'ops.tanh': 1330.0,
+    'ops.tanh grad': 1980.0,
+    'ops.tanh(edge)': 0.29,
+}
+
+
+def TRUTHB(fn, case_key):
+    return {'kind': 'truth', 'fn': fn, 'n': 1, 'floor': 2.0 ** -20, 'ms': MS_MEASURED.get(case_key, 1e12)}
+
+
+def TRUTHG(fn, case_key):
+    return {'kind': 'truth', 'fn': fn, 'n': 8, 'floor': 1.0, 'ms': MS_MEASURED.get(case_key + ' grad', 1e12)}
+
+
+def GRAD(b):
+    """The budget of a backward pass, from its forward's: the backward of an elementwise op is 2-4 more roundings
+    (and of a reduction the same K-term sums), and is measured against the incoming gradient's scale (sensitivities
+    are standard-normal draws, so floor 1.0) because d/dx of a saturating function cancels to ~0 where its input is
+    large."""
+    if b['kind'] == 'norm':
+        return {**b, 'floor': max(b.get('floor', 0.0), 1.0)}
+    return {'kind': 'norm', 'n': 2 if b['kind'] == 'exact' else 8, 'floor': 1.0}
+
+
+def cell(cls, *args, **kwargs):
+    spec = {'cls': cls}
+    if args:
+        spec['args'] = list(args)
+    if kwargs:
+        spec['kwargs'] = kwargs
+    return spec
+
+
+def c(x):
+    """A Cell as an argument value."""
+    return {'cell': x}
+
+
+def randn(*shape, **kw):
+    return {'randn': list(shape), **kw}
+
+
+def edge(*shape):
+    return {'edge': list(shape)}
+
+
+def randint(lo, hi, *shape, dtype='int32'):
+    return {'randint': [lo, hi, list(shape)], 'dtype': dtype}
+
+
+CASES = []
+
+
+def add(kind, id, **spec):
+    spec.setdefault('seed', len(CASES))
+    CASES.append({'id': id, 'kind': kind, **spec})
+
+
+def cell_case(id, spec, inputs, budget, grad=True, grad_budget=None, train=False, forward=True, truth=None, **more):
+    if truth:
+        budget, grad_budget = TRUTHB(truth, f'nn.{id}'), TRUTHG(truth, f'nn.{id}') if TRUTH_GRAD.get(truth) else GRAD(MATH)
+    else:
+        grad_budget = GRAD(grad_budget or budget)
+    add('cell', f'nn.{id}', cell=spec, input_specs=inputs, budget=budget, grad=grad,
+        grad_budget=grad_budget, train=train, forward=forward, **more)
+
+
+TRUTH_GRAD = {'tanh': True, 'exp': True, 'log': True, 'sigmoid': True, 'silu': True, 'softplus': True, 'elu': True,
+              'erf': True, 'gelu': True, 'gelu_tanh': False}
+
+
+# ---- 1. nn Cells: outputs, gradients, parameter names and shapes, reprs ----------------------------------------
+x4 = [randn(2, 3, 9, 9)]
+cell_case('Dense()', cell('Dense', 4, 3), [randn(2, 4)], SUM(4), grad_budget=SUM(4))
+cell_case('Dense(has_bias=False)', cell('Dense', 6, 5, has_bias=False), [randn(3, 6)], SUM(6))
+cell_case('Dense(3d input)', cell('Dense', 6, 5), [randn(2, 3, 6)], SUM(6))
+cell_case('Conv2d()', cell('Conv2d', 3, 8, 3), x4, SUM(27), grad_budget=SUM(162))
+cell_case('Conv2d(pad,bias)', cell('Conv2d', 3, 8, 3, pad_mode='pad', padding=1, has_bias=True), x4, SUM(27), grad_budget=SUM(162))
+cell_case('Conv2d(pad 4-tuple)', cell('Conv2d', 3, 4, 3, pad_mode='pad', padding=[1, 0, 2, 1]), x4, SUM(27), grad_budget=SUM(162))
+cell_case('Conv2d(valid,stride2)', cell('Conv2d', 3, 4, [3, 2], stride=2, pad_mode='valid'), x4, SUM(18), grad_budget=SUM(162))
+cell_case('Conv2d(same,stride2)', cell('Conv2d', 3, 4, 4, stride=2), x4, SUM(48), grad_budget=SUM(162))
+cell_case('Conv2d(dilation2)', cell('Conv2d', 3, 4, 3, dilation=2, pad_mode='pad', padding=2), x4, SUM(27), grad_budget=SUM(162))
+cell_case('Conv2d(group)', cell('Conv2d', 4, 8, 3, group=2, has_bias=True), [randn(2, 4, 7, 7)], SUM(18), grad_budget=SUM(98))
+cell_case('Conv1d()', cell('Conv1d', 3, 4, 3), [randn(2, 3, 10)], SUM(9), grad_budget=SUM(20))
+cell_case('Conv1d(pad,bias)', cell('Conv1d', 3, 4, 3, pad_mode='pad', padding=1, has_bias=True), [randn(2, 3, 10)], SUM(9), grad_budget=SUM(20))
+cell_case('Conv3d()', cell('Conv3d', 2, 4, 3), [randn(1, 2, 5, 5, 5)], SUM(54), grad_budget=SUM(125))
+cell_case('Conv2dTranspose()', cell('Conv2dTranspose', 4, 3, 3), [randn(2, 4, 5, 5)], SUM(36), grad_budget=SUM(75))
+cell_case('Conv2dTranspose(pad,stride2)', cell('Conv2dTranspose', 4, 3, 3, stride=2, pad_mode='pad', padding=1, has_bias=True), [randn(2, 4, 5, 5)], SUM(36), grad_budget=SUM(75))
+cell_case('BatchNorm2d()', cell('BatchNorm2d', 4), [randn(2, 4, 3, 3)], SUM(18))
+cell_case('BatchNorm2d(train)', cell('BatchNorm2d', 4), [randn(3, 4, 3, 3)], SUM(27), train=True)
+cell_case('BatchNorm1d()', cell('BatchNorm1d', 4), [randn(3, 4)], SUM(3))
+cell_case('BatchNorm1d(train)', cell('BatchNorm1d', 4, momentum=0.8), [randn(5, 4)], SUM(5), train=True)
+cell_case('LayerNorm()', cell('LayerNorm', [5]), [randn(3, 5)], SUM(5))
+cell_case('LayerNorm(2 axes)', cell('LayerNorm', [3, 5], begin_norm_axis=1, begin_params_axis=1), [randn(2, 3, 5)], SUM(15))
+# MindSpore 2.10's LayerNorm primitive takes begin_norm_axis in [-1, rank): -len(normalized_shape) is refused
+cell_case('LayerNorm(begin_norm_axis=-2)', cell('LayerNorm', [3, 5], begin_norm_axis=-2, begin_params_axis=-2), [randn(2, 3, 5)],
+          SUM(15), ms_error="'begin_norm_axis' value should be in the range [-1, 3)", msport_refuses=True)
+cell_case('GroupNorm()', cell('GroupNorm', 2, 4), [randn(2, 4, 3, 3)], SUM(18))
+cell_case('InstanceNorm2d()', cell('InstanceNorm2d', 4), [randn(2, 4, 3, 3)], SUM(9), ms_error='Unsupported op [InstanceNorm] on CPU')
+cell_case('Embedding()', cell('Embedding', 10, 4), [randint(0, 10, 2, 3)], EXACT, grad_budget=SUM(6))
+cell_case('Embedding(use_one_hot)', cell('Embedding', 10, 4, use_one_hot=True), [randint(0, 10, 2, 3)], SUM(10), grad_budget=SUM(6))
+cell_case('Embedding(padding_idx)', cell('Embedding', 10, 4, padding_idx=0), [randint(0, 10, 2, 3)], EXACT, grad_budget=SUM(6))
+cell_case('LSTM()', cell('LSTM', 4, 5), [randn(3, 2, 4)], SUM(40), grad_budget=SUM(60))
+cell_case('LSTM(2 layers,bidirectional,batch_first)', cell('LSTM', 4, 5, num_layers=2, bidirectional=True, batch_first=True), [randn(2, 3, 4)], SUM(80), grad_budget=SUM(120))
+cell_case('GRU()', cell('GRU', 4, 5), [randn(3, 2, 4)], SUM(40), grad_budget=SUM(60))
+for act in ['ReLU', 'ReLU6', 'HSigmoid', 'HSwish']:
+    cell_case(f'{act}()', cell(act), [randn(4, 5, scale=4.0)], EXACT if act in ('ReLU', 'ReLU6') else MATH)
+    cell_case(f'{act}(edge)', cell(act), [edge(20)], EXACT if act in ('ReLU', 'ReLU6') else MATH, grad=False)
+for act, fn in [('Sigmoid', 'sigmoid'), ('Tanh', 'tanh'), ('SiLU', 'silu'), ('ELU', 'elu')]:
+    cell_case(f'{act}()', cell(act), [randn(4, 5, scale=3.0)], MATH, truth=fn)
+    cell_case(f'{act}(edge)', cell(act), [edge(20)], MATH, grad=False, truth=fn)
+cell_case('GELU()', cell('GELU'), [randn(4, 5, scale=3.0)], GELU)
+cell_case('GELU(edge)', cell('GELU'), [edge(20)], GELU, grad=False)
+cell_case('GELU(approximate=False)', cell('GELU', approximate=False), [randn(4, 5, scale=3.0)], GELU)
+cell_case('LeakyReLU()', cell('LeakyReLU'), [randn(4, 5)], EXACT)
+cell_case('LeakyReLU(alpha=0.01)', cell('LeakyReLU', alpha=0.01), [randn(4, 5)], EXACT)
+cell_case('LeakyReLU(edge)', cell('LeakyReLU'), [edge(20)], EXACT, grad=False)
+cell_case('ELU(alpha=0.5)', cell('ELU', alpha=0.5), [randn(4, 5)], MATH, ms_error='alpha must be 1.0', msport_refuses=True)
+cell_case('Softmax()', cell('Softmax'), [randn(3, 6, scale=3.0)], SUM(6))
+cell_case('Softmax(axis=0)', cell('Softmax', axis=0), [randn(3, 6, scale=3.0)], SUM(3))
+cell_case('LogSoftmax()', cell('LogSoftmax'), [randn(3, 6, scale=3.0)], SUM(6))
+cell_case('PReLU()', cell('PReLU'), [randn(2, 3, 4)], EXACT, grad_budget=SUM(24))
+cell_case('PReLU(channel=3,w=0.1)', cell('PReLU', 3, 0.1), [randn(2, 3, 4)], EXACT, grad_budget=SUM(8))
+cell_case('MaxPool2d()', cell('MaxPool2d'), [randn(2, 3, 6, 6)], EXACT)
+cell_case('MaxPool2d(2,2)', cell('MaxPool2d', 2, 2), [randn(2, 3, 6, 6)], EXACT)
+cell_case('MaxPool2d(3,2,pad)', cell('MaxPool2d', 3, 2, pad_mode='pad', padding=1), [randn(2, 3, 7, 7)], EXACT)
+cell_case('MaxPool2d(3,2,same)', cell('MaxPool2d', 3, 2, pad_mode='same'), [randn(2, 3, 7, 7)], EXACT)
+cell_case('MaxPool2d(3,2,pad,ceil_mode)', cell('MaxPool2d', 3, 2, pad_mode='pad', padding=1, ceil_mode=True), [randn(2, 3, 8, 8)], EXACT)
+cell_case('AvgPool2d(2,2)', cell('AvgPool2d', 2, 2), [randn(2, 3, 6, 6)], SUM(4))
+cell_case('AvgPool2d(3,2,pad,count_include_pad=False)', cell('AvgPool2d', 3, 2, pad_mode='pad', padding=1, count_include_pad=False), [randn(2, 3, 7, 7)], SUM(9))
+cell_case('AdaptiveAvgPool2d((2,3))', cell('AdaptiveAvgPool2d', [2, 3]), [randn(2, 3, 7, 8)], SUM(16))
+cell_case('AdaptiveMaxPool2d(2)', cell('AdaptiveMaxPool2d', 2), [randn(2, 3, 7, 8)], EXACT)
+cell_case('Flatten()', cell('Flatten'), [randn(2, 3, 4)], EXACT)
+cell_case('Flatten(0,1)', cell('Flatten', 0, 1), [randn(2, 3, 4)], EXACT)
+cell_case('Identity()', cell('Identity'), [randn(2, 3)], EXACT)
+cell_case('Dropout()', cell('Dropout'), [randn(2, 3)], EXACT)
+cell_case('Dropout(p=0.3)', cell('Dropout', p=0.3), [randn(2, 3)], EXACT)
+cell_case('MSELoss()', cell('MSELoss'), [randn(3, 4), randn(3, 4)], SUM(12))
+cell_case('MSELoss(sum)', cell('MSELoss', reduction='sum'), [randn(3, 4), randn(3, 4)], SUM(12))
+cell_case('BCEWithLogitsLoss()', cell('BCEWithLogitsLoss'), [randn(3, 4), {'uniform': [0, 1, [3, 4]]}], SUM(12))
+cell_case('SoftmaxCrossEntropyWithLogits(sparse,mean)', cell('SoftmaxCrossEntropyWithLogits', sparse=True, reduction='mean'), [randn(3, 5), randint(0, 5, 3)], SUM(15))
+cell_case('SoftmaxCrossEntropyWithLogits()', cell('SoftmaxCrossEntropyWithLogits'), [randn(3, 5), {'uniform': [0, 1, [3, 5]]}], SUM(15))
+cell_case('CrossEntropyLoss()', cell('CrossEntropyLoss'), [randn(3, 5), randint(0, 5, 3)], SUM(15))
+cell_case('CrossEntropyLoss(label_smoothing)', cell('CrossEntropyLoss', label_smoothing=0.1), [randn(3, 5), randint(0, 5, 3)], SUM(15))
+# containers and auto_prefix names
+seq = cell('SequentialCell', [c(cell('Conv2d', 3, 4, 3, has_bias=True)), c(cell('BatchNorm2d', 4)), c(cell('ReLU')),
+                              c(cell('Flatten')), c(cell('Dense', 4 * 9 * 9, 5))])
+cell_case('SequentialCell(conv,bn,relu,flatten,dense)', seq, x4, SUM(324), grad_budget=SUM(324))
+cell_case('SequentialCell(train)', seq, x4, SUM(324), grad_budget=SUM(324), train=True)
+nested = cell('Custom', children={
+    'features': cell('SequentialCell', [c(cell('Conv2d', 3, 4, 3)), c(cell('BatchNorm2d', 4)), c(cell('ReLU'))]),
+    'pool': cell('AdaptiveAvgPool2d', 1), 'flat': cell('Flatten'),
+    'head': cell('Custom', children={'fc': cell('Dense', 4, 3), 'act': cell('LeakyReLU')})})
+cell_case('Custom(nested)', nested, x4, SUM(324), grad_budget=SUM(324))
+cell_case('CellList(names)', cell('CellList', [c(cell('Dense', 2, 3)), c(cell('LayerNorm', [3])), c(cell('Embedding', 4, 2))]), [], EXACT, forward=False)
+
+# ---- functional ops ------------------------------------------------------------------------------------------
+def op_case(name, args, budget, grad=True, kwargs=None, inputs=None, id=None, truth=None, **more):
+    key = f'ops.{id or name}'
+    gb = GRAD(budget)
+    if truth:
+        budget, gb = TRUTHB(truth, key), TRUTHG(truth, key) if TRUTH_GRAD.get(truth) else GRAD(MATH)
+    add('op', key, op=name, args=args, kwargs=kwargs or {}, input_specs=inputs or [], budget=budget,
+        grad=grad, grad_budget=gb, **more)
+
+
+T = [{'tensor': 'input/0'}, {'tensor': 'input/1'}, {'tensor': 'input/2'}]
+for name, b in [('relu', EXACT), ('relu6', EXACT), ('abs', EXACT), ('neg', EXACT), ('floor', EXACT), ('ceil', EXACT),
+                ('sigmoid', 'sigmoid'), ('tanh', 'tanh'), ('exp', 'exp'), ('erf', 'erf'), ('silu', 'silu'), ('gelu', GELU),
+                ('softplus', 'softplus'), ('elu', 'elu'), ('hardsigmoid', MATH), ('hardswish', MATH), ('leaky_relu', EXACT)]:
+    fn = b if isinstance(b, str) else None
+    b = MATH if fn else b
+    op_case(name, [T[0]], b, inputs=[randn(3, 7, scale=3.0)], grad=name not in ('floor', 'ceil'), truth=fn)
+    op_case(name, [T[0]], b, inputs=[edge(20)], id=f'{name}(edge)', grad=False, truth=fn)
+op_case('log', [T[0]], MATH, inputs=[{'uniform': [0.01, 10, [3, 7]]}], truth='log')
+op_case('elu', [T[0], 0.5], MATH, inputs=[randn(3, 4)], id='elu(alpha=0.5)', ms_error='alpha must be 1.0', msport_refuses=True)
+op_case('sqrt', [T[0]], EXACT, inputs=[{'uniform': [0.01, 10, [3, 7]]}])
+op_case('reciprocal', [T[0]], EXACT, inputs=[randn(3, 7)])
+op_case('log', [T[0]], MATH, inputs=[edge(20)], id='log(edge)', grad=False, truth='log')
+op_case('sqrt', [T[0]], EXACT, inputs=[edge(20)], id='sqrt(edge)', grad=False)
+op_case('gelu', [T[0]], GELU, kwargs={'approximate': 'tanh'}, inputs=[randn(3, 7, scale=3.0)], id='gelu(tanh)')
+op_case('leaky_relu', [T[0], 0.1], EXACT, inputs=[randn(3, 7)], id='leaky_relu(0.1)')
+for name in ['add', 'sub', 'mul', 'div', 'maximum', 'minimum']:
+    op_case(name, T[:2], EXACT, inputs=[randn(3, 4), randn(4)])
+    op_case(name, T[:2], EXACT, inputs=[edge(20), edge(20)], id=f'{name}(edge)', grad=False)
+op_case('pow', T[:2], MATH, inputs=[{'uniform': [0.1, 3, [3, 4]]}, randn(3, 4)])
+op_case('remainder', T[:2], EXACT, inputs=[randn(3, 4, scale=5.0), {'uniform': [0.5, 2, [3, 4]]}], grad=False)
+op_case('fmod', T[:2], EXACT, inputs=[randn(3, 4, scale=5.0), {'uniform': [0.5, 2, [3, 4]]}], grad=False)
+op_case('matmul', T[:2], SUM(8), inputs=[randn(3, 8), randn(8, 5)])
+op_case('matmul', T[:2], SUM(8), inputs=[randn(2, 3, 8), randn(2, 8, 5)], id='matmul(batched)')
+op_case('dense', T[:3], SUM(8), inputs=[randn(3, 8), randn(5, 8), randn(5)])
+op_case('softmax', [T[0]], SUM(7), inputs=[randn(3, 7, scale=3.0)])
+op_case('softmax', [T[0]], SUM(7), inputs=[edge(4, 5)], id='softmax(edge)', grad=False)
+op_case('log_softmax', [T[0]], SUM(7), inputs=[randn(3, 7, scale=3.0)])
+op_case('sum', [T[0]], SUM(21), inputs=[randn(3, 7)])
+op_case('sum', [T[0], 1, True], SUM(7), inputs=[randn(3, 7)], id='sum(dim=1,keepdim)')
+op_case('mean', [T[0], [0, 2]], SUM(12), inputs=[randn(3, 5, 4)], id='mean(axis=(0,2))')
+op_case('mean', [T[0]], SUM(60), inputs=[randn(3, 5, 4)])
+op_case('amax', [T[0], 1], EXACT, inputs=[randn(3, 5, 4)], id='amax(axis=1)', grad=False)
+op_case('argmax', [T[0], 1], EXACT, inputs=[randn(3, 5, 4)], id='argmax(dim=1)', grad=False)
+op_case('reshape', [T[0], [4, 3]], EXACT, inputs=[randn(2, 6)])
+op_case('transpose', [T[0], [2, 0, 1]], EXACT, inputs=[randn(2, 3, 4)])
+op_case('swapaxes', [T[0], 0, 2], EXACT, inputs=[randn(2, 3, 4)])
+op_case('concat', [[T[0], T[1]], 1], EXACT, inputs=[randn(2, 3), randn(2, 4)])
+op_case('stack', [[T[0], T[1]], 1], EXACT, inputs=[randn(2, 3), randn(2, 3)])
+op_case('split', [T[0], 2, 1], EXACT, inputs=[randn(2, 5)], grad=False)
+op_case('split', [T[0], [1, 4], 1], EXACT, inputs=[randn(2, 5)], id='split(sections)', grad=False)
+op_case('gather', [T[0], T[1], 0], EXACT, inputs=[randn(5, 3), randint(0, 5, 4)])
+op_case('gather_elements', [T[0], 1, T[1]], EXACT, inputs=[randn(3, 4), randint(0, 4, 3, 2, dtype='int64')])
+op_case('clamp', [T[0], -0.5, 0.7], EXACT, inputs=[randn(3, 4)])
+op_case('where', T[:3], EXACT, inputs=[{'bool': [3, 4]}, randn(3, 4), randn(3, 4)])
+op_case('equal', T[:2], EXACT, inputs=[randint(0, 3, 3, 4), randint(0, 3, 3, 4)], grad=False)
+op_case('greater', T[:2], EXACT, inputs=[randn(3, 4), randn(3, 4)], grad=False)
+op_case('logical_not', [T[0]], EXACT, inputs=[{'bool': [3, 4]}], grad=False)
+op_case('flatten', [T[0]], EXACT, inputs=[randn(2, 3, 4)])
+op_case('squeeze', [T[0]], EXACT, inputs=[randn(2, 1, 4, 1)])
+op_case('unsqueeze', [T[0], 1], EXACT, inputs=[randn(2, 4)])
+op_case('tile', [T[0], [2, 3]], EXACT, inputs=[randn(2, 4)])
+op_case('pad', [T[0], [1, 2]], EXACT, inputs=[randn(2, 3, 4)])
+op_case('pad', [T[0], [1, 1, 2, 0]], EXACT, kwargs={'mode': 'reflect'}, inputs=[randn(1, 2, 4, 5)], id='pad(reflect)')
+op_case('cast', [T[0], {'dtype': 'int32'}], EXACT, inputs=[randn(3, 4, scale=5.0)], grad=False)
+op_case('conv2d', T[:3], SUM(27), kwargs={'pad_mode': 'pad', 'padding': 1}, inputs=[randn(2, 3, 6, 6), randn(4, 3, 3, 3), randn(4)])
+op_case('max_pool2d', [T[0], 2], EXACT, inputs=[randn(2, 3, 6, 6)])
+op_case('avg_pool2d', [T[0], 2, 2], SUM(4), inputs=[randn(2, 3, 6, 6)])
+op_case('adaptive_avg_pool2d', [T[0], [2, 2]], SUM(12), inputs=[randn(2, 3, 6, 7)])
+op_case('layer_norm', [T[0], [5], T[1], T[2]], SUM(5), inputs=[randn(3, 5), randn(5), randn(5)], ms_error='Create kernelmod for op LayerNormExt failed')
+op_case('group_norm', [T[0], 2, T[1], T[2]], SUM(18), inputs=[randn(2, 4, 3, 3), randn(4), randn(4)])
+op_case('mse_loss', T[:2], SUM(12), inputs=[randn(3, 4), randn(3, 4)])
+op_case('binary_cross_entropy_with_logits', T[:2], SUM(12), inputs=[randn(3, 4), {'uniform': [0, 1, [3, 4]]}])
+op_case('cross_entropy', T[:2], SUM(15), inputs=[randn(3, 5), randint(0, 5, 3)])
+op_case('nll_loss', T[:2], SUM(15), inputs=[randn(3, 5), randint(0, 5, 3)])
+op_case('one_hot', [T[0], 5, 1.0, 0.0], EXACT, inputs=[randint(0, 5, 4)], grad=False)
+op_case('einsum', ['ij,jk->ik', T[0], T[1]], SUM(6), inputs=[randn(3, 6), randn(6, 2)], ms_error='Unsupported op [Einsum] on CPU')
+
+# ---- 2. gradient APIs ---------------------------------------------------------------------------------------
+def program(name, named, budget):
+    add('program', f'grad.{name}', program=name, named_inputs=named, budget=budget)
+
+
+program('grad_positions', {'x': randn(3, 4), 'y': randn(3, 4)}, MATH)
+program('value_and_grad_weights', {'x': randn(5, 4), 'w': randn(4, 3), 'b': randn(3)}, SUM(20))
+program('has_aux', {'x': randn(5, 4), 'w': randn(4, 3)}, SUM(20))
+program('grad_operation', {'x': randn(5, 4), 'w': randn(4, 3), 'b': randn(3), 'sens': randn(5, 3)}, SUM(20))
+program('stop_gradient', {'x': randn(3, 4), 'y': randn(3, 4)}, EXACT)
+program('custom_bprop', {'x': randn(3, 4), 'y': randn(3, 4)}, EXACT)
+program('dense_train_grad', {'x': randn(5, 4), 'w': randn(3, 4), 'b': randn(3)}, SUM(20))
+
+# ---- 3. initializers and each Cell's default weight_init / bias_init --------------------------------------------
+SHAPE = [128, 256]
+for name, args in [('Normal', []), ('Normal', [0.02, 1.0]), ('Uniform', []), ('Uniform', [0.5]), ('TruncatedNormal', []),
+                   ('TruncatedNormal', [0.5]), ('HeUniform', []), ('HeUniform', [math.sqrt(5)]), ('HeNormal', []),
+                   ('HeNormal', [0, 'fan_out', 'relu']), ('XavierUniform', []), ('XavierNormal', []), ('XavierUniform', [2.0]),
+                   ('Constant', [0.5]), ('Zero', []), ('One', [])]:
+    add('init', f'init.{name}({", ".join(map(repr, args))})', init={'init': name, 'args': args}, shape=SHAPE)
+for alias in ['zeros', 'ones', 'normal', 'uniform', 'he_uniform', 'xavier_uniform', 'TruncatedNormal', 'HeNormal']:
+    add('init', f'init.{alias!r}', init=alias, shape=SHAPE)
+add('init', "init.Identity()", init={'init': 'Identity'}, shape=[6, 6])
+for id, spec in [('Conv2d(64,64,3,has_bias=True)', cell('Conv2d', 64, 64, 3, has_bias=True)),
+                 ('Conv1d(32,64,5,has_bias=True)', cell('Conv1d', 32, 64, 5, has_bias=True)),
+                 ('Conv2dTranspose(64,32,3,has_bias=True)', cell('Conv2dTranspose', 64, 32, 3, has_bias=True)),
+                 ('Dense(256,128)', cell('Dense', 256, 128)), ('Embedding(1000,64)', cell('Embedding', 1000, 64)),
+                 ('LSTM(32,64)', cell('LSTM', 32, 64)), ('GRU(32,64)', cell('GRU', 32, 64)),
+                 ('BatchNorm2d(64)', cell('BatchNorm2d', 64)), ('LayerNorm((64,))', cell('LayerNorm', [64])),
+                 ('PReLU(64)', cell('PReLU', 64)), ('GroupNorm(4,64)', cell('GroupNorm', 4, 64))]:
+    add('init', f'default_init.{id}', cell=spec)
+
+# ---- 4. checkpoints -------------------------------------------------------------------------------------------
+ckpt_net = cell('SequentialCell', [c(cell('Conv2d', 3, 4, 3, has_bias=True)), c(cell('BatchNorm2d', 4)),
+                                   c(cell('Flatten')), c(cell('Dense', 36, 5)), c(cell('LayerNorm', [5])),
+                                   c(cell('Embedding', 7, 3)), c(cell('LSTM', 3, 4))])
+for fmt in ['ckpt', 'safetensors']:
+    add('ckpt_write', f'ckpt.msport_writes.{fmt}', cell=ckpt_net, format=fmt)
+dtypes = ['float32', 'float16', 'float64', 'int64', 'int32', 'int8', 'uint8', 'bool']
+
+
+def entry(name, dtype, shape):
+    value = {'bool': shape} if dtype == 'bool' else randint(-100, 100, *shape, dtype=dtype) if dtype.startswith('int') else \
+        randint(0, 255, *shape, dtype=dtype) if dtype == 'uint8' else randn(*shape, dtype=dtype)
+    return {'name': name, 'value': value}
+
+
+for fmt, ext in [('ckpt', 'ckpt'), ('safetensors', 'safetensors')]:
+    ents = [entry(f'layer.{d}', d, [3, 5]) for d in dtypes]
+    ents += [entry('scalar', 'float32', []), entry('big.weight', 'float32', [1024, 4096]), entry('vector', 'float32', [7])]
+    add('ckpt_read', f'ckpt.mindspore_writes.{fmt}', entries=ents, format=fmt, file=f'mindspore-written.{ext}')
+
+# ---- 6. optimizers and TrainOneStepCell -------------------------------------------------------------------------
+mlp = cell('SequentialCell', [c(cell('Dense', 4, 8)), c(cell('ReLU')), c(cell('Dense', 8, 3))])
+data = [randn(6, 4), randn(6, 3)]
+for name, kwargs in [('SGD', {'learning_rate': 0.1}), ('SGD', {'learning_rate': 0.05, 'momentum': 0.9}),
+                     ('SGD', {'learning_rate': 0.05, 'momentum': 0.9, 'nesterov': True}),
+                     ('SGD', {'learning_rate': 0.05, 'weight_decay': 0.01}),
+                     ('Momentum', {'learning_rate': 0.05, 'momentum': 0.9}),
+                     ('Momentum', {'learning_rate': 0.05, 'momentum': 0.9, 'use_nesterov': True}),
+                     ('Adam', {'learning_rate': 0.01}), ('Adam', {'learning_rate': 0.01, 'weight_decay': 0.01}),
+                     ('Adam', {})]:
+    kw = ','.join(f'{k}={v}' for k, v in kwargs.items())
+    add('train', f'train.{name}({kw})', cell=mlp, loss=cell('MSELoss'), optimizer={'cls': name, 'kwargs': kwargs},
+        steps=10, record=[1, 10], input_specs=data, budget=SUM(64))

@@ -1,0 +1,83 @@
+"""Helpers shared by the test modules: load both sides' results and compare them with a recorded verdict."""
+import re
+
+import pytest
+
+from . import exchange, report
+from .compare import within, within_truth
+
+ADDR = re.compile(r' at 0x[0-9a-fA-F]+>')
+
+
+def sides(work, case_id):
+    case = work[case_id]
+    ms_res, ms_t = exchange.load_result(case.dir, 'mindspore')
+    our_res, our_t = exchange.load_result(case.dir, 'msport')
+    return case, ms_res, ms_t, our_res, our_t
+
+
+def require_ran(case_id, aspect, ms_res, our_res, spec=None):
+    """Both sides ran; or, for a case MindSpore is known to refuse, it refused as recorded (and msport too when the
+    refusal is part of MindSpore's API rather than a missing CPU kernel) — then the test ends here (returns True)."""
+    expect = (spec or {}).get('ms_error')
+    if expect:
+        got = ms_res.get('error') or ''
+        ok = expect in got + ms_res.get('traceback', '')
+        must = (spec or {}).get('msport_refuses')
+        ours = our_res.get('error')
+        ok = ok and (ours is not None if must else True)
+        note = f"MindSpore refuses: {expect}" + (f"; msport refuses: {ours}" if must else '; msport computes it')
+        if not ok:
+            note = f"expected MindSpore to refuse ({expect}), got {got or 'a result'}; msport: {ours or 'a result'}"
+        report.record(case_id, aspect, ok, note=note)
+        assert ok, note
+        return True
+    if ms_res.get('error'):
+        report.record(case_id, aspect, False, note=f"MindSpore raised {ms_res['error']}")
+        pytest.fail(f"MindSpore raised {ms_res['error']}\n{ms_res.get('traceback', '')}")
+    if our_res.get('error'):
+        report.record(case_id, aspect, False, note=f"msport raised {our_res['error']}")
+        pytest.fail(f"msport raised {our_res['error']}")
+
+
+def tensors(case_id, aspect, ms_t, our_t, prefix, budget, case=None):
+    """Compare every tensor whose key starts with prefix; one recorded row for the lot (worst measurement)."""
+    keys = sorted(k for k in ms_t if k.startswith(prefix))
+    if not keys:
+        pytest.skip(f'no {prefix} tensors in this case')
+    missing = [k for k in keys if k not in our_t]
+    extra = [k for k in our_t if k.startswith(prefix) and k not in ms_t]
+    if missing or extra:
+        report.record(case_id, aspect, False, note=f'msport lacks {missing}, has extra {extra}')
+        pytest.fail(f'msport lacks {missing}, has extra {extra}')
+    worst, bad = None, []
+    for k in keys:
+        if budget['kind'] == 'truth':  # elementwise math on input 0: forward, or its gradient times sens/0
+            sens = case.tensors['sens/0'] if k.startswith('grad_in/') else None
+            ok, m = within_truth(ms_t[k], our_t[k], budget, case.tensors['input/0'], sens)
+        else:
+            ok, m = within(ms_t[k], our_t[k], budget)
+        if not ok:
+            bad.append((k, m))
+        if worst is None or (m.get('max_ulp') or 0) > (worst.get('max_ulp') or 0) or 'problem' in m or \
+                m.get('ms_ulp_from_truth', 0) > worst.get('ms_ulp_from_truth', 0):
+            worst = m
+        if m.get('bitwise') is False and worst.get('bitwise') is not False:
+            worst = {**worst, 'bitwise': False}
+    note = '; '.join(f"{k}: {m.get('problem', '')} max ulp {m.get('max_ulp')} max abs {m.get('max_abs')}" for k, m in bad[:3])
+    if budget['kind'] == 'truth' and worst:
+        note = (f"from float64 truth: msport {worst.get('msport_ulp_from_truth', 0):.3g} ulp, MindSpore "
+                f"{worst.get('ms_ulp_from_truth', 0):.3g} ulp" + ('; ' + note if note else ''))
+    report.record(case_id, aspect, not bad, worst, budget, note)
+    assert not bad, note
+
+
+def exact(case_id, aspect, ms_val, our_val, normalise=None):
+    a, b = (normalise(ms_val), normalise(our_val)) if normalise else (ms_val, our_val)
+    ok = a == b
+    report.record(case_id, aspect, ok, note='' if ok else f'MindSpore: {a!r} | msport: {b!r}')
+    assert ok, f'\nMindSpore: {a!r}\nmsport:    {b!r}'
+
+
+def norm_repr(s):
+    return ADDR.sub(' at 0x…>', s)
