@@ -34,7 +34,7 @@ describe('renderApiEntry', () => {
   it('shows everything about BatchNorm2d', () => {
     const out = renderApiEntry(rule('torch.nn.BatchNorm2d'));
     expect(out.split('\n')[0]).toBe('torch.nn.BatchNorm2d → mindspore.nn.BatchNorm2d');
-    expect(out).toContain('cell · MindSpore >=2.1 <2.9');
+    expect(out).toContain('cell · MindSpore >=2.1 <=2.10');
     expect(out).toContain('track_running_stats → use_batch_statistics');
     expect(out).toMatch(/momentum\s*│\s*0\.1\s*│\s*0\.9\s*│\s*training/);
     expect(out).toContain('running_var → moving_variance');

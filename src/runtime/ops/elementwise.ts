@@ -167,11 +167,11 @@ export const Ceil = unary('Ceil', Math.ceil, undefined, 'piecewise constant');
 export const Softplus = unary('Softplus', v => (v > 20 ? v : Math.log1p(Math.exp(v))), x => 1 / (1 + Math.exp(-x)));
 export const Not = unary('Not', v => (v ? 0 : 1), undefined, 'boolean');
 
+/** alpha is a float32 attribute in MindSpore: x·float32(alpha), rounded once (conformance: nn.LeakyReLU, ops.leaky_relu). */
 export const LeakyRelu = defineOp<{ alpha: number }>({
   name: 'LeakyRelu',
-  forward: ([x], { alpha }) => unaryMap(x!, v => (v >= 0 ? v : alpha * v), x!.dtype,
-    leakyReluLoop, alpha),
-  backward: (dy, [x], _y, { alpha }) => [mul(dy, unaryMap(x!, v => (v >= 0 ? 1 : alpha)))],
+  forward: ([x], { alpha }) => { const a = Math.fround(alpha); return unaryMap(x!, v => (v >= 0 ? v : a * v), x!.dtype, leakyReluLoop, a); },
+  backward: (dy, [x], _y, { alpha }) => { const a = Math.fround(alpha); return [mul(dy, unaryMap(x!, v => (v >= 0 ? 1 : a)))]; },
 });
 export const Elu = defineOp<{ alpha: number }>({
   name: 'Elu',
