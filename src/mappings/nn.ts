@@ -166,8 +166,8 @@ export const nnRules = [
     args: [{ torch: 'eps', ms: 'epsilon' }, { torch: 'normalized_shape', ms: 'normalized_shape', note: 'must be a tuple or list; wrap a PyTorch int' }],
     defaults: [
       { arg: 'epsilon', torch: 1e-5, ms: 1e-7, effect: 'forward', note: 'pass epsilon=1e-5' },
-      { arg: 'begin_norm_axis', torch: '-len(normalized_shape)', ms: -1, effect: 'forward', note: 'set begin_norm_axis to -len(normalized_shape) when it has more than one dim' },
-      { arg: 'begin_params_axis', torch: '-len(normalized_shape)', ms: -1, effect: 'forward', note: 'set begin_params_axis to -len(normalized_shape) when it has more than one dim' },
+      { arg: 'begin_norm_axis', torch: '-len(normalized_shape)', ms: -1, effect: 'forward', note: 'set begin_norm_axis to rank − len(normalized_shape) when it has more than one dim (MindSpore 2.10 refuses negative axes below −1)' },
+      { arg: 'begin_params_axis', torch: '-len(normalized_shape)', ms: -1, effect: 'forward', note: 'set begin_params_axis to rank − len(normalized_shape) when it has more than one dim (MindSpore 2.10 refuses negative axes below −1)' },
     ],
     params: [{ torch: 'weight', ms: 'gamma' }, { torch: 'bias', ms: 'beta' }],
     notSupported: ['elementwise_affine=False (gamma/beta always exist)', 'bias=False (PyTorch 2.1+)'],
