@@ -29,6 +29,8 @@ def SUM(k, floor=0.0):
 # msport must be within 1 ulp (2^-20 floor), its gradients within 8 ulp of max(|truth|, 1); MindSpore's measured
 # distance is recorded below per case and must not grow. Recorded on MindSpore 2.10.0, CPU, x86-64.
 MS_MEASURED = {  # MindSpore's largest distance from float64 truth, in ulp, +5%
+    'ops.fmod': 34.0,
+    'ops.remainder': 34.0,
     'nn.ELU()': 20.9,
     'nn.ELU() grad': 4.55,
     'nn.ELU(edge)': 6.07,
@@ -117,6 +119,8 @@ CASES = []
 
 def add(kind, id, **spec):
     spec.setdefault('seed', len(CASES))
+    if any('edge' in s for s in spec.get('input_specs', [])):
+        spec['subnormal'] = 'set aside'  # see msbridge/compare.py: subnormal_operands
     CASES.append({'id': id, 'kind': kind, **spec})
 
 
@@ -248,8 +252,9 @@ for name in ['add', 'sub', 'mul', 'div', 'maximum', 'minimum']:
     op_case(name, T[:2], EXACT, inputs=[randn(3, 4), randn(4)])
     op_case(name, T[:2], EXACT, inputs=[edge(20), edge(20)], id=f'{name}(edge)', grad=False)
 op_case('pow', T[:2], MATH, inputs=[{'uniform': [0.1, 3, [3, 4]]}, randn(3, 4)])
-op_case('remainder', T[:2], EXACT, inputs=[randn(3, 4, scale=5.0), {'uniform': [0.5, 2, [3, 4]]}], grad=False)
-op_case('fmod', T[:2], EXACT, inputs=[randn(3, 4, scale=5.0), {'uniform': [0.5, 2, [3, 4]]}], grad=False)
+# fmod and remainder are exact in float32 (C fmod); MindSpore's CPU kernel goes through a division (truth budget)
+op_case('remainder', T[:2], EXACT, inputs=[randn(3, 4, scale=5.0), {'uniform': [0.5, 2, [3, 4]]}], grad=False, truth='remainder')
+op_case('fmod', T[:2], EXACT, inputs=[randn(3, 4, scale=5.0), {'uniform': [0.5, 2, [3, 4]]}], grad=False, truth='fmod')
 op_case('matmul', T[:2], SUM(8), inputs=[randn(3, 8), randn(8, 5)])
 op_case('matmul', T[:2], SUM(8), inputs=[randn(2, 3, 8), randn(2, 8, 5)], id='matmul(batched)')
 op_case('dense', T[:3], SUM(8), inputs=[randn(3, 8), randn(5, 8), randn(5)])

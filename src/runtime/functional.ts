@@ -62,7 +62,7 @@ export const uniform = (shape: number | Shape, minval: Tensor | number, maxval: 
 export const neg = (x: Tensor): Tensor => apply('Neg', [x]);
 export const abs = (x: Tensor): Tensor => apply('Abs', [x]);
 export const relu = (x: Tensor): Tensor => apply('Relu', [x]);
-export const relu6 = (x: Tensor): Tensor => apply('Clip', [x], { min: 0, max: 6 });
+export const relu6 = (x: Tensor): Tensor => apply('Clip', [x], { min: 0, max: 6, nanTo: 0 });
 export const sigmoid = (x: Tensor): Tensor => apply('Sigmoid', [x]);
 export const tanh = (x: Tensor): Tensor => apply('Tanh', [x]);
 export const exp = (x: Tensor): Tensor => apply('Exp', [x]);
@@ -86,7 +86,8 @@ export const silu = (x: Tensor): Tensor => apply('SiLU', [x]);
 export const gelu = (x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor =>
   approximate === 'none'
     ? apply('GeLU', [x])
-    : mul(mul(x, 0.5), add(tanh(mul(add(x, mul(pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1));
+    // MindSpore's order, x·(1 + tanh(…))·0.5: ·0.5 is exact, so only where x·2 overflows does it differ (gelu(3.4e38) = inf)
+    : mul(mul(x, add(tanh(mul(add(x, mul(pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1)), 0.5);
 
 export const matmul = (a: Tensor, b: Tensor): Tensor => apply('MatMul', [a, b]);
 export const dense = (x: Tensor, w: Tensor, b?: Tensor | null): Tensor => apply('Dense', b ? [x, w, b] : [x, w]);

@@ -61,6 +61,8 @@ export class Conv2d extends Cell {
   readonly kernelSize: [number, number]; readonly stride: [number, number];
   readonly padMode: PadMode; readonly padding: [number, number, number, number];
   readonly dilation: [number, number]; readonly group: number; readonly hasBias: boolean;
+  /** padding as the caller gave it: MindSpore's repr prints it unchanged (an int or the 4-tuple) */
+  private readonly paddingArg: number | number[];
   weight: Parameter;
   bias: Parameter | null = null;
   /** weight_init / bias_init / format as MindSpore's repr prints them */
@@ -73,6 +75,7 @@ export class Conv2d extends Cell {
     this.stride = pair(opts.stride ?? 1, 'stride');
     this.padMode = opts.padMode ?? 'same';
     const p = opts.padding ?? 0;
+    this.paddingArg = typeof p === 'number' ? p : [...p];
     this.padding = typeof p === 'number' ? [p, p, p, p] : (p.length === 4 ? [p[0]!, p[1]!, p[2]!, p[3]!] : badPadding(p));
     if (this.padMode !== 'pad' && this.padding.some(v => v !== 0)) throw new Error(`Conv2d: padding must be 0 when pad_mode is '${this.padMode}'`);
     this.dilation = pair(opts.dilation ?? 1, 'dilation');
@@ -102,7 +105,7 @@ export class Conv2d extends Cell {
 
   override extendRepr(): string {
     return `input_channels=${this.inChannels}, output_channels=${this.outChannels}, kernel_size=${fmtTuple(this.kernelSize)}, ` +
-      `stride=${fmtTuple(this.stride)}, pad_mode=${this.padMode}, padding=${this.padMode === 'pad' ? fmtTuple(this.padding) : 0}, ` +
+      `stride=${fmtTuple(this.stride)}, pad_mode=${this.padMode}, padding=${fmtPadding(this.paddingArg)}, ` +
       `dilation=${fmtTuple(this.dilation)}, group=${this.group}, has_bias=${this.hasBias ? 'True' : 'False'}${this.inits}`;
   }
 }

@@ -67,7 +67,8 @@ const minRun: BinaryRun = (O, o, A, ao, as, B, bo, bs, len) => {
 
 const leakyReluLoop: UnaryLoop = (X, O, alpha) => { for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = v >= 0 ? v : alpha * v; } };
 const hardSigmoidLoop: UnaryLoop = (X, O, alpha, beta) => { for (let i = 0; i < X.length; i++) O[i] = Math.max(0, Math.min(1, alpha * X[i]! + beta)); };
-const hardSwishLoop: UnaryLoop = (X, O) => { for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = v * Math.max(0, Math.min(1, v / 6 + 0.5)); } };
+// −inf gives 0, not −inf·0 = NaN: MindSpore's HSwish branches below −3 (conformance: ops.hardswish(edge))
+const hardSwishLoop: UnaryLoop = (X, O) => { for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = v === -Infinity ? 0 : v * Math.max(0, Math.min(1, v / 6 + 0.5)); } };
 const copyLoop: UnaryLoop = (X, O) => { O.set(X); };
 
 const mul = (a: Tensor, b: Tensor): Tensor => apply('Mul', [a, b]);
@@ -188,15 +189,23 @@ export const HardSigmoid = defineOp<{ alpha: number; beta: number }>({
 /** x * relu6(x + 3) / 6 (MindSpore HSwish, ONNX HardSwish). */
 export const HardSwish = defineOp({
   name: 'HardSwish',
-  forward: ([x]) => unaryMap(x!, v => v * Math.max(0, Math.min(1, v / 6 + 0.5)), x!.dtype,
+  forward: ([x]) => unaryMap(x!, v => (v === -Infinity ? 0 : v * Math.max(0, Math.min(1, v / 6 + 0.5))), x!.dtype,
     hardSwishLoop),
   backward: (dy, [x]) => [mul(dy, unaryMap(x!, v => (v < -3 ? 0 : v > 3 ? 1 : v / 3 + 0.5)))],
 });
-export const Clip = defineOp<{ min: number; max: number }>({
+/**
+ * Clip to [min, max]; NaN stays NaN (ONNX Clip) unless `nanTo` is given: MindSpore's ReLU6 gives 0 for NaN
+ * (conformance: nn.ReLU6(edge), ops.relu6(edge)).
+ */
+export const Clip = defineOp<{ min: number; max: number; nanTo?: number }>({
   name: 'Clip',
-  forward: ([x], { min, max }) => (isF32(x!)
-    ? new Tensor(kernels.clip(x!.data as Float32Array, min, max), x!.shape, x!.dtype)
-    : unaryMap(x!, v => (v < min ? min : v > max ? max : v))),
+  forward: ([x], { min, max, nanTo }) => {
+    const y = isF32(x!)
+      ? new Tensor(kernels.clip(x!.data as Float32Array, min, max), x!.shape, x!.dtype)
+      : unaryMap(x!, v => (v < min ? min : v > max ? max : v));
+    if (nanTo !== undefined) { const d = y.data as Float32Array; for (let i = 0; i < d.length; i++) if (d[i] !== d[i]) d[i] = nanTo; }
+    return y;
+  },
   backward: (dy, [x], _y, { min, max }) => [mul(dy, unaryMap(x!, v => (v >= min && v <= max ? 1 : 0)))],
 });
 export const Where = defineOp({
