@@ -75,7 +75,13 @@ export const ceil = (x: Tensor): Tensor => apply('Ceil', [x]);
 export const softplus = (x: Tensor): Tensor => apply('Softplus', [x]);
 export const logicalNot = (x: Tensor): Tensor => apply('Not', [x]);
 export const leakyRelu = (x: Tensor, alpha = 0.2): Tensor => apply('LeakyRelu', [x], { alpha });
-export const elu = (x: Tensor, alpha = 1.0): Tensor => apply('Elu', [x], { alpha });
+/** ops.elu(input_x, alpha=1.0): MindSpore 2.10 accepts only alpha = 1.0 (conformance: ops.elu(alpha=0.5) raises there). */
+export const elu = (x: Tensor, alpha = 1.0): Tensor => {
+  if (alpha !== 1) throw new Error(`ops.elu: alpha must be 1.0 in MindSpore 2.10, got ${alpha} (write x if x > 0 else alpha·(exp(x) − 1) with ops.where)`);
+  return apply('Elu', [x], { alpha });
+};
+/** ELU with any slope, composed as MindSpore code would write it (ops.where over alpha·expm1); for ONNX Elu(alpha ≠ 1). */
+export const eluAnyAlpha = (x: Tensor, alpha: number): Tensor => apply('Elu', [x], { alpha });
 export const hardsigmoid = (x: Tensor): Tensor => apply('HardSigmoid', [x], { alpha: 1 / 6, beta: 0.5 });
 export const hardswish = (x: Tensor): Tensor => apply('HardSwish', [x]);
 export const clamp = (x: Tensor, min = -Infinity, max = Infinity): Tensor => apply('Clip', [x], { min, max });

@@ -41,7 +41,7 @@ export const elementwiseHandlers: OnnxOpHandler[] = [
   unary('Not', 'mindspore.ops.logical_not', ops.logicalNot),
   unary('Identity', 'mindspore.ops.identity', x => x),
   { opType: 'Where', versions: { 9: () => op('mindspore.ops.where', ([c, a, b]) => ops.where(c!, a!, b!)) } },
-  { opType: 'Elu', versions: { 1: ctx => { const alpha = attr<number>(ctx.node, 'alpha', 1); return op('mindspore.ops.elu', ([x]) => ops.elu(x!, alpha)); } } },
+  { opType: 'Elu', versions: { 1: ctx => { const alpha = attr<number>(ctx.node, 'alpha', 1); return alpha === 1 ? op('mindspore.ops.elu', ([x]) => ops.elu(x!)) : op('mindspore.ops.where', ([x]) => ops.eluAnyAlpha(x!, alpha)); } } },
   { opType: 'Cast', versions: { 1: cast } },
   { opType: 'Mod', versions: { 10: ctx => attr<number>(ctx.node, 'fmod', 0) ? op('mindspore.ops.fmod', ([a, b]) => ops.fmod(a!, b!)) : op('mindspore.ops.remainder', ([a, b]) => ops.remainder(a!, b!)) } },
   { opType: 'Einsum', versions: { 12: ctx => { const eq = attr<string>(ctx.node, 'equation', ''); return op('mindspore.ops.einsum', xs => ops.einsum(eq, ...xs.filter((x): x is Tensor => !!x))); } } },

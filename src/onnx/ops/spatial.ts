@@ -58,8 +58,10 @@ function layerNormalization(ctx: BuildCtx): Built {
     return op('mindspore.ops.layer_norm', ([x, g, b]) => ops.layerNormByAxis(x!, g!, b ?? ops.zerosLike(g!), axis, axis, eps));
   }
   const api = 'torch.nn.LayerNorm';
-  // begin axes counted from the end, so the Cell works for any rank that ends in normalized_shape
-  const begin = axis < 0 ? axis : -scale.ndim;
+  // MindSpore 2.10 takes begin axes in [-1, rank): -1 when one dim is normalised (any rank), else rank − dims
+  const rank = ctx.rank(0);
+  if (scale.ndim > 1 && rank === undefined) fail(node, 'LayerNormalization over several dims needs the input rank (MindSpore 2.10 refuses begin_norm_axis < -1)');
+  const begin = scale.ndim === 1 ? -1 : rank! - scale.ndim;
   const cell = new nn.LayerNorm([...scale.shape], {
     epsilon: ctx.keepMsDefault(api, 'epsilon') ? undefined : eps,
     ...(ctx.keepMsDefault(api, 'begin_norm_axis') ? {} : { beginNormAxis: begin }),

@@ -20,6 +20,7 @@ export class LeakyReLU extends Cell {
   construct(x: Tensor): Tensor { return ops.leakyRelu(x, this.alpha); }
 }
 
+/** nn.ELU(alpha=1.0): MindSpore 2.10 raises for any other alpha when called (ops.elu). */
 export class ELU extends Cell {
   constructor(readonly alpha = 1.0) { super(); }
   construct(x: Tensor): Tensor { return ops.elu(x, this.alpha); }

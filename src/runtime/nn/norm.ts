@@ -110,6 +110,10 @@ export class LayerNorm extends Cell {
   }
 
   construct(x: Tensor): Tensor {
+    // MindSpore 2.10's LayerNorm primitive takes both axes in [-1, rank) (conformance: LayerNorm(begin_norm_axis=-2))
+    for (const [name, v] of [['begin_norm_axis', this.beginNormAxis], ['begin_params_axis', this.beginParamsAxis]] as const) {
+      if (v < -1 || v >= x.ndim) throw new Error(`LayerNorm: input_x's rank is ${x.ndim}, while the '${name}' value should be in the range [-1, ${x.ndim}), but got ${v}`);
+    }
     return ops.layerNormByAxis(x, this.gamma, this.beta, this.beginNormAxis, this.beginParamsAxis, this.epsilon);
   }
 
