@@ -5,39 +5,8 @@ disagreement in RESULTS.md, and the day msport is fixed the test passes, strict 
 and the entry must be removed here. Nothing in this list is a tolerance: the comparisons themselves are unchanged.
 """
 
-BN_ORDER = ('msport registers BatchNorm gamma, beta, moving_mean, moving_variance; MindSpore 2.10 registers '
-            'moving_mean, moving_variance, gamma, beta, and names the standalone Parameters mean/variance '
-            '(parameters_and_names gives moving_mean from the attribute path)')
-PRELU = "msport names PReLU's slope Parameter 'w'; MindSpore 2.10 names it 'a'"
-LSTM_ORDER = ('msport orders a multi-layer LSTM/GRU\'s Parameters per layer; MindSpore 2.10 groups them by kind '
-              '(all weight_ih, then weight_hh, bias_ih, bias_hh)')
 EDGE = 'special values: MindSpore CPU gives {}; msport differs'
 KNOWN = {
-    'test_param_names[nn.BatchNorm2d()]': BN_ORDER,
-    'test_param_names[nn.BatchNorm2d(train)]': BN_ORDER,
-    'test_param_names[nn.BatchNorm1d()]': BN_ORDER,
-    'test_param_names[nn.BatchNorm1d(train)]': BN_ORDER,
-    'test_param_names[nn.SequentialCell(conv,bn,relu,flatten,dense)]': BN_ORDER,
-    'test_param_names[nn.SequentialCell(train)]': BN_ORDER,
-    'test_param_names[nn.Custom(nested)]': BN_ORDER,
-    'test_param_names[nn.LSTM(2 layers,bidirectional,batch_first)]': LSTM_ORDER,
-    'test_param_repr[nn.BatchNorm2d()]': BN_ORDER,
-    'test_param_repr[nn.BatchNorm2d(train)]': BN_ORDER,
-    'test_param_repr[nn.BatchNorm1d()]': BN_ORDER,
-    'test_param_repr[nn.BatchNorm1d(train)]': BN_ORDER,
-    'test_param_repr[nn.SequentialCell(conv,bn,relu,flatten,dense)]': BN_ORDER,
-    'test_param_repr[nn.SequentialCell(train)]': BN_ORDER,
-    'test_param_repr[nn.Custom(nested)]': BN_ORDER,
-    'test_param_repr[nn.LSTM(2 layers,bidirectional,batch_first)]': LSTM_ORDER,
-    'test_param_repr[nn.PReLU()]': PRELU,
-    'test_param_repr[nn.PReLU(channel=3,w=0.1)]': PRELU,
-    'test_grad_params[nn.PReLU()]': PRELU,
-    'test_grad_params[nn.PReLU(channel=3,w=0.1)]': PRELU,
-    'test_default_init[default_init.BatchNorm2d(64)]': BN_ORDER,
-    'test_repr[nn.BatchNorm2d()]': BN_ORDER,
-    'test_repr[nn.BatchNorm2d(train)]': BN_ORDER,
-    'test_repr[nn.BatchNorm1d()]': BN_ORDER,
-    'test_repr[nn.BatchNorm1d(train)]': BN_ORDER,
     'test_forward[ops.gelu(edge)]': EDGE.format('gelu(-inf) = NaN'),
     'test_forward[ops.softplus(edge)]': EDGE.format('a NaN where msport has a number'),
     'test_forward[ops.softmax(edge)]': EDGE.format('NaN rows for rows holding inf where msport has numbers'),

@@ -51,7 +51,7 @@ function nearest(name: string, pool: string[]): string | undefined {
 
 /** Compare the file's names and shapes with the network's Parameters and load every entry that matches. */
 export function applyWeights(network: OnnxNetwork, weights: Map<string, Tensor>): { problems: Problem[]; loaded: Set<string> } {
-  const params = new Map(network.parametersAndNames());
+  const params = network.parametersDict(); // checkpoint keys are Parameter names
   const problems: Problem[] = [];
   const loaded = new Set<string>();
   const unexpected = [...weights.keys()].filter(k => !params.has(k));

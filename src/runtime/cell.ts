@@ -179,15 +179,20 @@ export abstract class Cell {
     }
   }
 
-  /** (name, Parameter) pairs, depth first in registration order; each Parameter once. Names are the Parameters' own. */
+  /**
+   * MindSpore parameters_and_names: (attribute path, Parameter) pairs, depth first in registration order, each
+   * Parameter once. The path is not always the Parameter's own name: a standalone BatchNorm2d yields
+   * `moving_mean` for the Parameter named `mean`, and a child of an auto_prefix=False Cell (WithLossCell) keeps its
+   * unprefixed name while its path has the attribute (conformance: names vs MindSpore 2.10).
+   */
   parametersAndNames(): [string, Parameter][] {
     const out: [string, Parameter][] = [];
     const seen = new Set<Parameter>();
-    for (const [, cell] of this.cellsAndNames()) {
-      for (const p of cell._params.values()) {
+    for (const [path, cell] of this.cellsAndNames()) {
+      for (const [attr, p] of cell._params) {
         if (seen.has(p)) continue;
         seen.add(p);
-        out.push([p.name, p]);
+        out.push([path ? `${path}.${attr}` : attr, p]);
       }
     }
     return out;
@@ -196,7 +201,8 @@ export abstract class Cell {
   getParameters(): IterableIterator<Parameter> { return this.parametersAndNames().map(([, p]) => p)[Symbol.iterator](); }
   trainableParams(): Parameter[] { return this.parametersAndNames().map(([, p]) => p).filter(p => p.requiresGrad); }
   untrainableParams(): Parameter[] { return this.parametersAndNames().map(([, p]) => p).filter(p => !p.requiresGrad); }
-  parametersDict(): Map<string, Parameter> { return new Map(this.parametersAndNames()); }
+  /** MindSpore parameters_dict: keyed by each Parameter's own name, the name checkpoints use. */
+  parametersDict(): Map<string, Parameter> { return new Map(this.parametersAndNames().map(([, p]) => [p.name, p])); }
 
   /** (name, Cell) pairs, root first with name '', children named by their attribute path ('layer1.0.conv1'). */
   cellsAndNames(prefix = ''): [string, Cell][] {

@@ -4,14 +4,22 @@ import { Tensor } from './tensor.js';
 import { backward } from './autograd.js';
 import type { Optimizer } from './optim.js';
 
-/** backbone(data) → loss_fn(output, label); parameter names stay the backbone's. */
+/**
+ * backbone(data) → loss_fn(output, label); Parameter names stay the backbone's (auto_prefix=False). The children are
+ * MindSpore's `_backbone` and `_loss_fn`, so parameters_and_names gives `_backbone.weight` (conformance vs 2.10).
+ */
 export class WithLossCell extends Cell {
-  readonly backbone: Cell;
-  readonly lossFn: Cell;
+  private readonly _backbone: Cell;
+  private readonly _loss_fn: Cell;
+  get backbone(): Cell { return this._backbone; }
+  get lossFn(): Cell { return this._loss_fn; }
   constructor(backbone: Cell, lossFn: Cell) {
     super(false);
-    this.backbone = backbone;
-    this.lossFn = lossFn;
+    // underscore attributes are not registered by assignment (see Cell), so they are inserted as MindSpore does
+    this._backbone = backbone;
+    this._loss_fn = lossFn;
+    this.insertChildToCell('_backbone', backbone);
+    this.insertChildToCell('_loss_fn', lossFn);
   }
   construct(data: Tensor, label: Tensor): Tensor {
     return this.lossFn.forward(this.backbone.forward(data), label);
@@ -25,6 +33,9 @@ export class TrainOneStepCell extends Cell {
   readonly sens: number;
   constructor(network: Cell, optimizer: Optimizer, sens = 1.0) {
     super(false);
+    // MindSpore assigns `self.weights = optimizer.parameters` first: a ParameterTuple attribute registers each of its
+    // Parameters on this Cell under its own name, so they lead parameters_and_names unprefixed (conformance vs 2.10)
+    for (const p of optimizer.parameters) this.insertParamToCell(p.name, p);
     this.network = network;
     this.optimizer = optimizer;
     this.sens = sens;

@@ -15,8 +15,9 @@ describe('import of the seed CNN', () => {
   it('BatchNorm preserved: PyTorch names become MindSpore names', () => {
     const { network, boundInitializers } = fixture('seed_cnn.bn.onnx');
     expect(network.parametersAndNames().map(([n]) => n)).toEqual([
-      'layer1.0.weight', 'layer1.0.bias', 'layer1.1.gamma', 'layer1.1.beta', 'layer1.1.moving_mean', 'layer1.1.moving_variance',
-      'layer2.0.weight', 'layer2.0.bias', 'layer2.1.gamma', 'layer2.1.beta', 'layer2.1.moving_mean', 'layer2.1.moving_variance',
+      // MindSpore 2.10 order: BatchNorm's moving statistics before gamma/beta (conformance/test_cells.py names)
+      'layer1.0.weight', 'layer1.0.bias', 'layer1.1.moving_mean', 'layer1.1.moving_variance', 'layer1.1.gamma', 'layer1.1.beta',
+      'layer2.0.weight', 'layer2.0.bias', 'layer2.1.moving_mean', 'layer2.1.moving_variance', 'layer2.1.gamma', 'layer2.1.beta',
       'fc.weight', 'fc.bias',
     ]);
     expect(boundInitializers.get('layer1.1.running_var')).toBe('layer1.1.moving_variance');

@@ -54,7 +54,9 @@ describe('training wrappers', () => {
   it('WithLossCell and TrainOneStepCell keep the backbone parameter names (auto_prefix=False)', () => {
     const net = new nn.Dense(2, 1);
     const withLoss = new WithLossCell(net, new MSE());
-    expect(withLoss.parametersAndNames().map(([n]) => n)).toEqual(['weight', 'bias']);
+    // Parameter names stay the backbone's; parameters_and_names walks MindSpore's `_backbone` attribute (2.10)
+    expect(withLoss.trainableParams().map(p => p.name)).toEqual(['weight', 'bias']);
+    expect(withLoss.parametersAndNames().map(([n]) => n)).toEqual(['_backbone.weight', '_backbone.bias']);
     const train = new TrainOneStepCell(withLoss, new Momentum(net.trainableParams(), { learningRate: 0.1, momentum: 0.9 }));
     expect(train.trainableParams().map(p => p.name)).toEqual(['weight', 'bias']);
   });

@@ -176,11 +176,11 @@ describe('Parameters', () => {
     }
     const net = new Net();
     const got = net.parametersAndNames().map(([k, p]) => `${k} [${p.shape}]`);
+    // MindSpore 2.10 registers kind by kind: every weight_ih, then weight_hh, bias_ih, bias_hh (conformance names)
     const want: string[] = [];
-    for (let l = 0; l < 2; l++) {
-      for (const sfx of ['', '_reverse']) {
-        const inL = l === 0 ? 8 : 32;
-        want.push(`lstm.weight_ih_l${l}${sfx} [64,${inL}]`, `lstm.weight_hh_l${l}${sfx} [64,16]`, `lstm.bias_ih_l${l}${sfx} [64]`, `lstm.bias_hh_l${l}${sfx} [64]`);
+    for (const [kind, shape] of [['weight_ih', ''], ['weight_hh', '64,16'], ['bias_ih', '64'], ['bias_hh', '64']] as const) {
+      for (let l = 0; l < 2; l++) {
+        for (const sfx of ['', '_reverse']) want.push(`lstm.${kind}_l${l}${sfx} [${shape || `64,${l === 0 ? 8 : 32}`}]`);
       }
     }
     expect(got).toEqual(want);
@@ -192,7 +192,7 @@ describe('Parameters', () => {
     expect(gru.parametersAndNames().map(([k, p]) => [k, [...p.shape]])).toEqual([['weight_ih_l0', [15, 4]], ['weight_hh_l0', [15, 5]]]);
     const lstm = new nn.LSTM(32, 16, { bidirectional: true, firstLayer: 1 });
     expect(lstm.parametersAndNames().map(([k]) => k)).toEqual([
-      'weight_ih_l1', 'weight_hh_l1', 'bias_ih_l1', 'bias_hh_l1', 'weight_ih_l1_reverse', 'weight_hh_l1_reverse', 'bias_ih_l1_reverse', 'bias_hh_l1_reverse']);
+      'weight_ih_l1', 'weight_ih_l1_reverse', 'weight_hh_l1', 'weight_hh_l1_reverse', 'bias_ih_l1', 'bias_ih_l1_reverse', 'bias_hh_l1', 'bias_hh_l1_reverse']);
   });
 
   it('start Uniform(±1/√hidden_size) from the global seed (§7)', () => {

@@ -42,12 +42,12 @@ export class LogSoftmax extends Cell {
   construct(x: Tensor): Tensor { return ops.logSoftmax(x, this.axis); }
 }
 
-/** nn.PReLU(channel=1, w=0.25); its slope Parameter is named `w`. */
+/** nn.PReLU(channel=1, w=0.25): the slope Parameter sits at attribute `w` and is named `a` (MindSpore 2.10). */
 export class PReLU extends Cell {
   w: Parameter;
   constructor(channel = 1, w = 0.25) {
     super();
-    this.w = new Parameter(Tensor.full([channel], w), 'w');
+    this.w = new Parameter(Tensor.full([channel], w), 'a');
   }
   construct(x: Tensor): Tensor {
     const shape = x.ndim >= 2 ? [this.w.size, ...Array(x.ndim - 2).fill(1)] : [this.w.size];

@@ -56,10 +56,11 @@ abstract class BatchNormBase extends Cell {
     checkMomentum(this.clsName, this.momentum);
     this.affine = opts.affine ?? true;
     this.useBatchStatistics = opts.useBatchStatistics ?? null;
+    // MindSpore 2.10 registers the moving statistics first and names them mean / variance (conformance: names)
+    this.moving_mean = new Parameter(initTensor(opts.movingMeanInit ?? 'zeros', [numFeatures]), 'mean', false);
+    this.moving_variance = new Parameter(initTensor(opts.movingVarInit ?? 'ones', [numFeatures]), 'variance', false);
     this.gamma = new Parameter(initTensor(opts.gammaInit ?? 'ones', [numFeatures]), 'gamma', this.affine);
     this.beta = new Parameter(initTensor(opts.betaInit ?? 'zeros', [numFeatures]), 'beta', this.affine);
-    this.moving_mean = new Parameter(initTensor(opts.movingMeanInit ?? 'zeros', [numFeatures]), 'moving_mean', false);
-    this.moving_variance = new Parameter(initTensor(opts.movingVarInit ?? 'ones', [numFeatures]), 'moving_variance', false);
   }
 
   construct(x: Tensor): Tensor {
@@ -171,10 +172,10 @@ export class InstanceNorm2d extends Cell {
     this.momentum = opts.momentum ?? 0.1;
     checkMomentum('InstanceNorm2d', this.momentum);
     this.affine = opts.affine ?? true;
+    this.moving_mean = new Parameter(initTensor('zeros', [numFeatures]), 'mean', false);
+    this.moving_variance = new Parameter(initTensor('ones', [numFeatures]), 'variance', false);
     this.gamma = new Parameter(initTensor(opts.gammaInit ?? 'ones', [numFeatures]), 'gamma', this.affine);
     this.beta = new Parameter(initTensor(opts.betaInit ?? 'zeros', [numFeatures]), 'beta', this.affine);
-    this.moving_mean = new Parameter(initTensor('zeros', [numFeatures]), 'moving_mean', false);
-    this.moving_variance = new Parameter(initTensor('ones', [numFeatures]), 'moving_variance', false);
   }
 
   construct(x: Tensor): Tensor {

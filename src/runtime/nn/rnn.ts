@@ -66,15 +66,25 @@ abstract class RNNBase extends Cell {
     this.gateCount = mode === 'LSTM' ? 4 : 3;
     const gh = this.gateCount * hiddenSize, init = new Uniform(1 / Math.sqrt(hiddenSize));
     const self = this as unknown as Record<string, unknown>;
+    // drawn per layer and direction (PyTorch's state_dict order), registered kind by kind as MindSpore 2.10 does
+    // (all weight_ih, then weight_hh, bias_ih, bias_hh; conformance: LSTM(2 layers,bidirectional) names)
+    const drawn = new Map<string, Parameter>();
+    const kinds: ParamKind[] = this.hasBias ? ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'] : ['weight_ih', 'weight_hh'];
     for (let l = 0; l < this.numLayers; l++) {
       const inL = l === 0 ? inputSize : hiddenSize * this.numDirections;
       for (let d = 0; d < this.numDirections; d++) {
-        const shapes: [ParamKind, number[]][] = [['weight_ih', [gh, inL]], ['weight_hh', [gh, hiddenSize]]];
-        if (this.hasBias) shapes.push(['bias_ih', [gh]], ['bias_hh', [gh]]);
-        for (const [kind, shape] of shapes) {
+        const shapes: Record<ParamKind, number[]> = { weight_ih: [gh, inL], weight_hh: [gh, hiddenSize], bias_ih: [gh], bias_hh: [gh] };
+        for (const kind of kinds) {
           const name = this.paramName(kind, l, d);
-          // assignment through the Cell proxy registers the Parameter under its attribute (= PyTorch) name
-          self[name] = new Parameter(initTensor(init, shape), name);
+          drawn.set(name, new Parameter(initTensor(init, shapes[kind]), name));
+        }
+      }
+    }
+    for (const kind of kinds) {
+      for (let l = 0; l < this.numLayers; l++) {
+        for (let d = 0; d < this.numDirections; d++) {
+          const name = this.paramName(kind, l, d);
+          self[name] = drawn.get(name); // assignment through the Cell proxy registers it under its attribute name
         }
       }
     }
