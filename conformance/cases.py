@@ -29,6 +29,7 @@ def SUM(k, floor=0.0):
 # msport must be within 1 ulp (2^-20 floor), its gradients within 8 ulp of max(|truth|, 1); MindSpore's measured
 # distance is recorded below per case and must not grow. Recorded on MindSpore 2.10.0, CPU, x86-64.
 MS_MEASURED = {  # MindSpore's largest distance from float64 truth, in ulp, +5%
+    'grad.has_aux aux': 56.0,
     'ops.fmod': 34.0,
     'ops.remainder': 34.0,
     'nn.ELU()': 20.9,
@@ -302,13 +303,15 @@ op_case('one_hot', [T[0], 5, 1.0, 0.0], EXACT, inputs=[randint(0, 5, 4)], grad=F
 op_case('einsum', ['ij,jk->ik', T[0], T[1]], SUM(6), inputs=[randn(3, 6), randn(6, 2)], ms_error='Unsupported op [Einsum] on CPU')
 
 # ---- 2. gradient APIs ---------------------------------------------------------------------------------------
-def program(name, named, budget):
-    add('program', f'grad.{name}', program=name, named_inputs=named, budget=budget)
+def program(name, named, budget, **by_prefix):
+    add('program', f'grad.{name}', program=name, named_inputs=named, budget=budget, budgets=by_prefix)
 
 
 program('grad_positions', {'x': randn(3, 4), 'y': randn(3, 4)}, MATH)
 program('value_and_grad_weights', {'x': randn(5, 4), 'w': randn(4, 3), 'b': randn(3)}, SUM(20))
-program('has_aux', {'x': randn(5, 4), 'w': randn(4, 3)}, SUM(20))
+# the aux output is tanh(x·w): MindSpore's CPU tanh is not correctly rounded, so it is judged against float64
+program('has_aux', {'x': randn(5, 4), 'w': randn(4, 3)}, SUM(20),
+        aux={'kind': 'truth', 'fn': 'tanh_matmul', 'args': ['x', 'w'], 'n': 8, 'floor': 2.0 ** -20, 'ms': MS_MEASURED.get('grad.has_aux aux', 1e12)})
 program('grad_operation', {'x': randn(5, 4), 'w': randn(4, 3), 'b': randn(3), 'sens': randn(5, 3)}, SUM(20))
 program('stop_gradient', {'x': randn(3, 4), 'y': randn(3, 4)}, EXACT)
 program('custom_bprop', {'x': randn(3, 4), 'y': randn(3, 4)}, EXACT)
@@ -364,5 +367,11 @@ for name, kwargs in [('SGD', {'learning_rate': 0.1}), ('SGD', {'learning_rate': 
                      ('Adam', {'learning_rate': 0.01}), ('Adam', {'learning_rate': 0.01, 'weight_decay': 0.01}),
                      ('Adam', {})]:
     kw = ','.join(f'{k}={v}' for k, v in kwargs.items())
+    more = {}
+    if kwargs.get('use_nesterov'):
+        # MindSpore 2.10's CPU ApplyMomentum ignores use_nesterov (measured: its weights equal the plain-momentum run
+        # bit for bit), against its documentation p -= lr·(g + u·v). msport follows the documentation; the test
+        # checks MindSpore still ignores it and records the size of the difference.
+        more = {'ms_cpu_ignores': 'use_nesterov', 'plain': 'train.Momentum(learning_rate=0.05,momentum=0.9)'}
     add('train', f'train.{name}({kw})', cell=mlp, loss=cell('MSELoss'), optimizer={'cls': name, 'kwargs': kwargs},
-        steps=10, record=[1, 10], input_specs=data, budget=SUM(64))
+        steps=10, record=[1, 10], input_specs=data, budget=SUM(64), seed=9000, **more)

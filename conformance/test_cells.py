@@ -78,6 +78,11 @@ def test_grad_params(work, case_id):
 @pytest.mark.parametrize('case_id', PROGRAMS)
 def test_grad_api(work, case_id):
     """grad / value_and_grad / GradOperation / stop_gradient / has_aux / custom bprop calling conventions."""
-    _, ms_res, ms_t, our_res, our_t = sides(work, case_id)
+    case, ms_res, ms_t, our_res, our_t = sides(work, case_id)
     require_ran(case_id, 'grad api', ms_res, our_res)
-    tensors(case_id, 'grad api', ms_t, our_t, '', SPEC[case_id]['budget'])
+    special = SPEC[case_id].get('budgets', {})
+    for prefix, budget in special.items():
+        tensors(case_id, f'grad api {prefix}', ms_t, our_t, f'{prefix}/', budget, case)
+    rest_ms = {k: v for k, v in ms_t.items() if not any(k.startswith(f'{p}/') for p in special)}
+    rest_ours = {k: v for k, v in our_t.items() if not any(k.startswith(f'{p}/') for p in special)}
+    tensors(case_id, 'grad api', rest_ms, rest_ours, '', SPEC[case_id]['budget'], case)

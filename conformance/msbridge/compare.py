@@ -90,6 +90,7 @@ TRUTH = {
     'gelu': (lambda x: 0.5 * x * special.erfc(-x / np.sqrt(2)), lambda x: 0.5 * special.erfc(-x / np.sqrt(2)) + x * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)),
     'gelu_tanh': (_gelu_tanh, None),
     'fmod': (np.fmod, None),
+    'tanh_matmul': (lambda x, w: np.tanh(x @ w), None),
     'remainder': (np.remainder, None),
 }
 
