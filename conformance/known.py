@@ -10,6 +10,4 @@ KNOWN = {
     'test_forward[ops.gelu(edge)]': EDGE.format('gelu(-inf) = NaN'),
     'test_forward[ops.softplus(edge)]': EDGE.format('a NaN where msport has a number'),
     'test_forward[ops.softmax(edge)]': EDGE.format('NaN rows for rows holding inf where msport has numbers'),
-    'test_grad_inputs[nn.SoftmaxCrossEntropyWithLogits()]': ('gradient of SoftmaxCrossEntropyWithLogits(sparse=False) w.r.t. logits and '
-                                                             'labels differs by up to 2.7 (not investigated yet)'),
 }

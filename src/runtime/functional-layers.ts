@@ -4,7 +4,7 @@
  * composite of registered primitives, so its gradient comes from theirs (aesthetics R2).
  */
 import './ops/index.js';
-import { apply } from './autograd.js';
+import { apply, noGrad, record } from './autograd.js';
 import { Tensor } from './tensor.js';
 import { isFloat, isInt } from './dtype.js';
 import { defaultRng } from './random.js';
@@ -217,7 +217,16 @@ export function softmaxCrossEntropyWithLogits(logits: Tensor, labels: Tensor, sp
   const C = logits.shape[logits.ndim - 1]!;
   const target = sparse ? oneHot(labels, C) : labels;
   if (target.shape.join() !== logits.shape.join()) throw new Error(`SoftmaxCrossEntropyWithLogits: labels [${labels.shape}] do not match logits [${logits.shape}]${sparse ? ' (sparse: one index per row)' : ''}`);
-  return reduceLoss(F.neg(F.sum(F.mul(target, F.logSoftmax(logits, -1)), -1)), reduction);
+  if (sparse) return reduceLoss(F.neg(F.sum(F.mul(target, F.logSoftmax(logits, -1)), -1)), reduction);
+  // MindSpore's primitive differentiates as (softmax − labels)·dout for the logits — exact only when each row of labels
+  // sums to 1 — and not at all for the labels (conformance: measured on 2.10 with unnormalised labels)
+  const loss = noGrad(() => F.neg(F.sum(F.mul(target, F.logSoftmax(logits, -1)), -1)));
+  const out = new Tensor(loss.data, loss.shape, loss.dtype);
+  record('SoftmaxCrossEntropyWithLogits', [logits, labels], [out], ([dy]) => {
+    const backprop = noGrad(() => F.sub(F.softmax(logits, -1), target));
+    return [F.mul(F.unsqueeze(dy!, -1), backprop), null];
+  });
+  return reduceLoss(out, reduction);
 }
 
 export interface NLLOptions {
