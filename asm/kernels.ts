@@ -861,11 +861,14 @@ export function unary(op: i32, x: usize, out: usize, i0: i32, i1: i32, p0: f32, 
   }
 }
 
-/** Exact GELU for float32 lanes: 0.5·x·(1 + erf(x·√½)), erf as erfV. */
+/**
+ * Exact GELU for float32 lanes: x·(1 + erf(x·√½))·0.5, erf as erfV — MindSpore's order: ·0.5 is exact, so it only
+ * differs from 0.5·x·(…) where x·2 overflows (gelu(3.4e38) = inf in MindSpore 2.10).
+ */
 @inline
 function geluV(v: v128): v128 {
   const e = erfV(f32x4.mul(v, f32x4.splat(0.7071067811865476)));
-  return f32x4.mul(f32x4.mul(v, f32x4.splat(0.5)), f32x4.add(e, f32x4.splat(1.0)));
+  return f32x4.mul(f32x4.mul(v, f32x4.add(e, f32x4.splat(1.0))), f32x4.splat(0.5));
 }
 
 /**

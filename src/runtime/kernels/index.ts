@@ -107,10 +107,10 @@ function erfJs(X: Float32Array): Float32Array {
   return O;
 }
 
-// both round x·½ and x·√½ to float32 as the composed ops did (mul, then erf of a float32 tensor)
+// x·√½ rounded to float32 as the composed ops did; then x·(1 + erf)·0.5 in MindSpore's order (·0.5 exact)
 function geluJs(X: Float32Array): Float32Array {
   const O = new Float32Array(X.length);
-  for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = Math.fround(v * 0.5) * Math.fround(Math.fround(erfFast(Math.fround(v * Math.SQRT1_2))) + 1); }
+  for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = Math.fround(v * Math.fround(Math.fround(erfFast(Math.fround(v * Math.SQRT1_2))) + 1)) * 0.5; }
   return O;
 }
 

@@ -154,7 +154,7 @@ export const Erf = defineOp({
 export const GeLU = defineOp({
   name: 'GeLU',
   forward: ([x]) => (isF32(x!) ? new Tensor(kernels.gelu(x!.data as Float32Array), x!.shape, x!.dtype)
-    : unaryMap(x!, v => 0.5 * v * (1 + erfFast(v * Math.SQRT1_2)))),
+    : unaryMap(x!, v => v * (1 + erfFast(v * Math.SQRT1_2)) * 0.5)),
   backward: (dy, [x]) => [mul(dy, unaryMap(x!, v => 0.5 * (1 + erfFast(v * Math.SQRT1_2)) + v * 0.3989422804014327 * Math.exp(-0.5 * v * v)))],
 });
 /** MindSpore's SiLU primitive: x·sigmoid(x) in one pass; d/dx = s·(1 + x·(1 − s)), s = sigmoid(x). */
