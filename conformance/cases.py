@@ -62,17 +62,22 @@ MS_MEASURED = {  # MindSpore's largest distance from float64 truth, in ulp, +5%
     'ops.silu': 29.1,
     'ops.silu grad': 2.06,
     'ops.silu(edge)': 7.73,
-    'ops.softplus': 16.5,
+    'ops.softplus': 8.64,
     'ops.softplus grad': 5.85,
-    'ops.softplus(edge)': 0.5,
+    'ops.softplus(edge)': 2.0,
     'ops.tanh': 1330.0,
     'ops.tanh grad': 1980.0,
     'ops.tanh(edge)': 0.29,
 }
 
 
+# MindSpore's CPU softplus is log(1 + exp(x)) in float32: 1 + exp(x) rounds to 1 below x ≈ -16.6, so its result is
+# accurate to ulps of 1, not of itself (softplus(-20) = 0 there, 2.06e-9 in truth). Its budget counts ulps of max(|y|, 1).
+FLOOR = {'softplus': 1.0}
+
+
 def TRUTHB(fn, case_key):
-    return {'kind': 'truth', 'fn': fn, 'n': 1, 'floor': 2.0 ** -20, 'ms': MS_MEASURED.get(case_key, 1e12)}
+    return {'kind': 'truth', 'fn': fn, 'n': 1, 'floor': FLOOR.get(fn, 2.0 ** -20), 'ms': MS_MEASURED.get(case_key, 1e12)}
 
 
 def TRUTHG(fn, case_key):
@@ -240,7 +245,8 @@ for name, b in [('relu', EXACT), ('relu6', EXACT), ('abs', EXACT), ('neg', EXACT
     fn = b if isinstance(b, str) else None
     b = MATH if fn else b
     op_case(name, [T[0]], b, inputs=[randn(3, 7, scale=3.0)], grad=name not in ('floor', 'ceil'), truth=fn)
-    op_case(name, [T[0]], b, inputs=[edge(20)], id=f'{name}(edge)', grad=False, truth=fn)
+    dev = {'softplus': 'softplus(nan) = inf'}.get(name)
+    op_case(name, [T[0]], b, inputs=[edge(20)], id=f'{name}(edge)', grad=False, truth=fn, **({'ms_cpu_deviation': dev} if dev else {}))
 op_case('log', [T[0]], MATH, inputs=[{'uniform': [0.01, 10, [3, 7]]}], truth='log')
 op_case('elu', [T[0], 0.5], MATH, inputs=[randn(3, 4)], id='elu(alpha=0.5)', ms_error='alpha must be 1.0', msport_refuses='alpha must be 1.0')
 op_case('sqrt', [T[0]], EXACT, inputs=[{'uniform': [0.01, 10, [3, 7]]}])
@@ -260,7 +266,7 @@ op_case('matmul', T[:2], SUM(8), inputs=[randn(3, 8), randn(8, 5)])
 op_case('matmul', T[:2], SUM(8), inputs=[randn(2, 3, 8), randn(2, 8, 5)], id='matmul(batched)')
 op_case('dense', T[:3], SUM(8), inputs=[randn(3, 8), randn(5, 8), randn(5)])
 op_case('softmax', [T[0]], SUM(7), inputs=[randn(3, 7, scale=3.0)])
-op_case('softmax', [T[0]], SUM(7), inputs=[edge(4, 5)], id='softmax(edge)', grad=False)
+op_case('softmax', [T[0]], SUM(7), inputs=[edge(4, 5)], id='softmax(edge)', grad=False, ms_cpu_deviation='softmax rows with nan or +inf')
 op_case('log_softmax', [T[0]], SUM(7), inputs=[randn(3, 7, scale=3.0)])
 op_case('sum', [T[0]], SUM(21), inputs=[randn(3, 7)])
 op_case('sum', [T[0], 1, True], SUM(7), inputs=[randn(3, 7)], id='sum(dim=1,keepdim)')

@@ -7,6 +7,4 @@ and the entry must be removed here. Nothing in this list is a tolerance: the com
 
 EDGE = 'special values: MindSpore CPU gives {}; msport differs'
 KNOWN = {
-    'test_forward[ops.softplus(edge)]': EDGE.format('a NaN where msport has a number'),
-    'test_forward[ops.softmax(edge)]': EDGE.format('NaN rows for rows holding inf where msport has numbers'),
 }
