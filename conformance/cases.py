@@ -381,3 +381,34 @@ for name, kwargs in [('SGD', {'learning_rate': 0.1}), ('SGD', {'learning_rate': 
         more = {'ms_cpu_ignores': 'use_nesterov', 'plain': 'train.Momentum(learning_rate=0.05,momentum=0.9)'}
     add('train', f'train.{name}({kw})', cell=mlp, loss=cell('MSELoss'), optimizer={'cls': name, 'kwargs': kwargs},
         steps=10, record=[1, 10], input_specs=data, budget=SUM(64), seed=9000, **more)
+
+# ---- Tensor and Parameter reprs (print of a Tensor inside a tuple, and repr) ------------------------------------
+for id, spec in [('float32[3]', randn(3)), ('float32[2,3]', randn(2, 3)), ('float32[2,3,4]', randn(2, 3, 4)),
+                 ('float32 0-d', randn()), ('float32[7,8] summarised', randn(7, 8)), ('float32[8,2,3]', randn(8, 2, 3)),
+                 ('float32[1001] summarised', randn(1001)), ('float32[13] line breaks', randn(13)), ('float32 edge', edge(20)),
+                 ('float16[2,3]', randn(2, 3, dtype='float16')), ('float64[4]', randn(4, dtype='float64')),
+                 ('int32[2,3]', randint(-1000, 1000, 2, 3)), ('int64[30]', randint(-5, 100000, 30, dtype='int64')),
+                 ('int8 0-d', {'const': 7, 'dtype': 'int8'}), ('uint8[4]', randint(0, 255, 4, dtype='uint8')),
+                 ('bool[2,3]', {'bool': [2, 3]}), ('bool[14]', {'bool': [14]}), ('float32[0]', randn(0)),
+                 ('float32[2,0]', randn(2, 0)), ('float32 large magnitudes', randn(5, scale=1e20))]:
+    add('tensor_repr', f'repr.Tensor {id}', input_specs=[spec])
+
+# ---- every dtype an elementwise op takes, and zero-size dims (MindSpore may refuse some: recorded as facts) ----------
+INT = {'int32': (-50, 50), 'int64': (-50, 50), 'int8': (-50, 50), 'uint8': (0, 100)}
+for name in ['relu', 'abs', 'neg', 'add', 'sub', 'mul', 'maximum', 'minimum', 'sigmoid', 'exp', 'tanh']:
+    arity = 2 if name in ('add', 'sub', 'mul', 'maximum', 'minimum') else 1
+    for dt in ['float16', 'float64', 'int32', 'int64', 'int8', 'uint8']:
+        spec = randint(*INT[dt], 3, 4, dtype=dt) if dt in INT else randn(3, 4, dtype=dt)
+        # float16 rounds each result once more, to 11 bits: MindSpore computes these in float16 or float32, msport in
+        # float64 then rounds; a 1-ulp (float16) difference is the most two correct roundings of one op can differ
+        b = EXACT if (name in ('relu', 'abs', 'neg', 'add', 'sub', 'mul', 'maximum', 'minimum') and dt != 'float16') else \
+            {'kind': 'f16ulp', 'n': 1} if dt == 'float16' else MATH
+        op_case(name, T[:arity], b, inputs=[spec] * arity, id=f'{name}({dt})', grad=False, ms_may_refuse=True)
+for name, args, shapes in [('relu', [T[0]], [[0, 3]]), ('add', T[:2], [[0, 3], [0, 3]]), ('sum', [T[0], 1], [[0, 3]]),
+                           ('sum', [T[0], 0], [[0, 3]]), ('matmul', T[:2], [[0, 4], [4, 2]]), ('softmax', [T[0]], [[0, 5]]),
+                           ('concat', [[T[0], T[1]], 0], [[0, 3], [2, 3]]), ('reshape', [T[0], [3, 0]], [[0, 3]]),
+                           ('transpose', [T[0], [1, 0]], [[0, 3]]), ('mean', [T[0], 1], [[0, 3]])]:
+    op_case(name, args, EXACT, inputs=[randn(*s) for s in shapes], id=f'{name}(zero-size {"x".join(map(str, shapes[0]))})',
+            grad=False, ms_may_refuse=True)
+cell_case('Dense(zero batch)', cell('Dense', 4, 3), [randn(0, 4)], EXACT, grad=False, ms_may_refuse=True)
+cell_case('Conv2d(zero batch)', cell('Conv2d', 3, 4, 3), [randn(0, 3, 5, 5)], EXACT, grad=False, ms_may_refuse=True)

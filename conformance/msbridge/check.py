@@ -34,6 +34,11 @@ def require_ran(case_id, aspect, ms_res, our_res, spec=None):
         report.record(case_id, aspect, ok, note=note)
         assert ok, note
         return True
+    if ms_res.get('error') and (spec or {}).get('ms_may_refuse'):
+        # a dtype or shape sweep: MindSpore refusing one is a fact about MindSpore, recorded; nothing to compare
+        report.record(case_id, aspect, True, note=f"MindSpore 2.10 CPU refuses it: {ms_res['error'][:160]}; msport "
+                      + (f"refuses too: {our_res['error'][:80]}" if our_res.get('error') else 'computes it'))
+        pytest.skip('MindSpore refuses this input')
     if ms_res.get('error'):
         report.record(case_id, aspect, False, note=f"MindSpore raised {ms_res['error']}")
         pytest.fail(f"MindSpore raised {ms_res['error']}\n{ms_res.get('traceback', '')}")

@@ -154,6 +154,12 @@ def within(ms_val, our, budget):
     if kind == 'ulp':
         allowed = budget['n'] * ulp(np.maximum(np.abs(b32[fin]), budget.get('floor', 0.0)))
         return bool((d <= allowed).all()), m
+    if kind == 'f16ulp':  # float16 results: distance in float16 ulps
+        a16, b16 = a.astype(np.float16), b.astype(np.float16)
+        ia = a16.view(np.int16).astype(np.int64); ib = b16.view(np.int16).astype(np.int64)
+        ia = np.where(ia < 0, -(ia & 0x7FFF), ia); ib = np.where(ib < 0, -(ib & 0x7FFF), ib)
+        fin16 = np.isfinite(a16) & np.isfinite(b16)
+        return bool((np.abs(ia - ib)[fin16] <= budget['n']).all()), m
     if kind == 'norm':
         ref = max(np.abs(b32[fin]).max() if d.size else 0.0, budget.get('floor', 0.0))
         return bool((d <= budget['n'] * ulp(ref)).all()), m

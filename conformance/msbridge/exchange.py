@@ -239,9 +239,15 @@ def run_train(case, rng, result, out):
                 out[f'step{k}/{name}'] = np_of(p)
 
 
+def run_tensor_repr(case, rng, result, out):
+    x = case.tensors['input/0']
+    t = ms.Tensor(x)
+    result['info'] = {'repr': repr(t), 'param_repr': repr(ms.Parameter(t, name='p'))}
+
+
 def run_program(case, rng, result, out):
     out.update(programs.PROGRAMS[case.spec['program']](lambda k: ms.Tensor(case.tensors[k])))
 
 
 KINDS = {'cell': run_cell, 'op': run_op, 'init': run_init, 'ckpt_write': run_ckpt_write, 'ckpt_read': run_ckpt_read,
-         'train': run_train, 'program': run_program}
+         'train': run_train, 'program': run_program, 'tensor_repr': run_tensor_repr}

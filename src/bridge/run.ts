@@ -7,7 +7,7 @@
 import { readFileSync, existsSync, readdirSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor } from '../runtime/tensor.js';
-import type { Parameter } from '../runtime/parameter.js';
+import { Parameter } from '../runtime/parameter.js';
 import { Cell } from '../runtime/cell.js';
 import { readSafetensors, saveSafetensors } from '../runtime/safetensors.js';
 import { saveCheckpoint, loadCheckpoint } from '../runtime/checkpoint.js';
@@ -207,7 +207,13 @@ function runProgram(r: CaseRun): void {
   for (const [k, t] of p(r.tensor)) r.put(k, t);
 }
 
-const KINDS: Record<string, (r: CaseRun) => void> = { cell: runCell, op: runOp, init: runInit, ckpt_write: runCkptWrite, ckpt_read: runCkptRead, train: runTrain, program: runProgram };
+/** repr(Tensor) and repr(Parameter) of the case's input 0. */
+function runTensorRepr(r: CaseRun): void {
+  const t = r.inputs()[0]!;
+  r.result.info = { repr: String(t), param_repr: String(new Parameter(t, 'p')) };
+}
+
+const KINDS: Record<string, (r: CaseRun) => void> = { cell: runCell, op: runOp, init: runInit, ckpt_write: runCkptWrite, ckpt_read: runCkptRead, train: runTrain, program: runProgram, tensor_repr: runTensorRepr };
 
 /** Run one case directory; returns the error message, or null. */
 export function runCase(dir: string): string | null {
