@@ -1,5 +1,5 @@
 import { Tensor } from './tensor.js';
-import { Parameter } from './parameter.js';
+import { Parameter, isGeneratedName } from './parameter.js';
 import { noGrad, isGradEnabled, record, apply } from './autograd.js';
 import { isFloat, roundToFloat16 } from './dtype.js';
 
@@ -160,7 +160,7 @@ export abstract class Cell {
   protected get allowDottedNames(): boolean { return false; }
 
   insertParamToCell(name: string, param: Parameter): void {
-    if (param.name === 'Parameter') param.name = name;
+    if (isGeneratedName(param.name)) param.name = name;
     this._params.set(name, param);
   }
 

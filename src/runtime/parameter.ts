@@ -3,7 +3,16 @@ import { LAZY, Tensor, shapeStr, setElem } from './tensor.js';
 import { initTensor, LazyTensor } from './initializer.js';
 
 /**
- * mindspore.Parameter: a named Tensor a Cell owns. Made without a name it is called `Parameter`; assigned to a Cell
+ * MindSpore 2.10 names an unnamed Parameter `Parameter#<n>` from a process-wide counter (common/parameter.py
+ * _generate_parameter_name); assigned to a Cell attribute, a generated name gives way to the attribute's.
+ */
+let generatedId = 0;
+const GENERATED_PREFIX = 'Parameter#';
+function generatedName(): string { return `${GENERATED_PREFIX}${generatedId++}`; }
+export function isGeneratedName(name: string): boolean { return name.startsWith(GENERATED_PREFIX); }
+
+/**
+ * mindspore.Parameter: a named Tensor a Cell owns. Made without a name it is called `Parameter#<n>`; assigned to a Cell
  * attribute it takes the attribute's name, and auto_prefix prepends the attribute path of each enclosing Cell.
  */
 export class Parameter extends Tensor {
@@ -28,7 +37,7 @@ export class Parameter extends Tensor {
     const lazy = t instanceof LazyTensor && t.isLazy;
     super(lazy ? LAZY : t.data, t.shape, t.dtype);
     if (lazy) this.pendingInit = t;
-    this.name = name ?? 'Parameter';
+    this.name = name ?? generatedName();
     this.requiresGrad = requiresGrad;
     this.layerwiseParallel = layerwiseParallel;
   }

@@ -1,4 +1,5 @@
 /** Helpers for the seed-document tests (test/seeds): value comparison and Python's print formats. */
+import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { Tensor } from '../../src/runtime/tensor.js';
 
@@ -43,11 +44,23 @@ export function asRendered(s: string): string {
 }
 
 /** w and b of seed 000's Network as its `parameters_and_names()` loop printed them; seed 001 uses the same shapes. */
-export const SEED_000_W: number[][] = [
-  [4.15680408e-02, -1.20311625e-01, 5.02573885e-02],
-  [1.22175144e-04, -1.34980649e-01, 1.17642188e+00],
-  [7.57667869e-02, -1.74758151e-01, -5.19092619e-01],
-  [-1.67846107e+00, 3.27240258e-01, -2.06452996e-01],
-  [5.72323874e-02, -8.27963874e-02, 5.94243526e-01],
-];
-export const SEED_000_B = [-1.2192779, -0.36789745, 0.0946381];
+export const SEED_000_W: number[][] = JSON.parse(readFileSync(new URL('../seeds/seed-inputs.json', import.meta.url), 'utf8'))['000'].w;
+export const SEED_000_B: number[] = JSON.parse(readFileSync(new URL('../seeds/seed-inputs.json', import.meta.url), 'utf8'))['000'].b;
+
+/**
+ * What MindSpore 2.10 prints for a seed example: test/seeds/golden.json, written and checked against real MindSpore
+ * by conformance/test_seeds.py (run in MindSpore, never copied by hand).
+ */
+export function golden<T = unknown>(key: string): T {
+  const all = JSON.parse(readFileSync(new URL('../seeds/golden.json', import.meta.url), 'utf8')) as Record<string, { value: T }>;
+  const g = all[key];
+  if (!g) throw new Error(`test/seeds/golden.json has no '${key}': add it to conformance/seed_programs.py`);
+  return g.value;
+}
+
+/** The seed examples' inputs, shared with conformance/seed_programs.py. */
+export const seedInputs = JSON.parse(readFileSync(new URL('../seeds/seed-inputs.json', import.meta.url), 'utf8')) as
+  { '000': { w: number[][]; b: number[] }; '002': { x: number[][]; y: number[][] } };
+
+/** An unnamed Parameter is `Parameter#<n>` in MindSpore 2.10, n a process-wide counter. */
+export const anyGeneratedName = (s: string): string => s.replace(/Parameter#\d+/g, 'Parameter#<n>');

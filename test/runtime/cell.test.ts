@@ -6,9 +6,11 @@ import { Tensor } from '../../src/runtime/tensor.js';
 import * as nn from '../../src/runtime/nn/index.js';
 
 describe('Cell parameter naming', () => {
-  it('an unnamed Parameter is called Parameter until assigned to a Cell', () => {
+  it('an unnamed Parameter is called Parameter#<n> (MindSpore 2.10) until assigned to a Cell', () => {
     const p = new Parameter(Tensor.zeros([2]));
-    expect(p.name).toBe('Parameter');
+    const q = new Parameter(Tensor.zeros([2]));
+    expect(p.name).toMatch(/^Parameter#\d+$/);
+    expect(Number(q.name.slice(10))).toBe(Number(p.name.slice(10)) + 1); // a process-wide counter
     class C extends Cell { bias = p; construct(x: Tensor): Tensor { return x; } }
     new C();
     expect(p.name).toBe('bias');

@@ -18,7 +18,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Cell, Parameter, Tensor, grad, nn, ops, setSeed, stopGradient, valueAndGrad } from '../../src/index.js';
-import { expectClose, SEED_000_B, SEED_000_W } from '../helpers/seed.js';
+import { expectClose, golden, SEED_000_B, SEED_000_W } from '../helpers/seed.js';
 
 describe('seed 001 § 2 网络构建', () => {
   class Network extends Cell {
@@ -39,20 +39,8 @@ describe('seed 001 § 2 网络构建', () => {
 
   it('2.1 定义网络: print(model)', () => {
     const model = new Network();
-    // MindSpore 2.10 prints Cells torch-style, `Name(...)`; the seed's era printed `Name<...>` (run in MindSpore 2.10 by
-    // conformance: this is its output for this Network, character for character)
-    expect(String(model)).toBe([
-      'Network(',
-      '  (flatten): Flatten()',
-      '  (dense_relu_sequential): SequentialCell(',
-      '    (0): Dense(input_channels=784, output_channels=512, has_bias=True)',
-      '    (1): ReLU()',
-      '    (2): Dense(input_channels=512, output_channels=512, has_bias=True)',
-      '    (3): ReLU()',
-      '    (4): Dense(input_channels=512, output_channels=10, has_bias=True)',
-      '  )',
-      ')',
-    ].join('\n'));
+    // MindSpore 2.10 prints Cells torch-style, `Name(...)`; the seed's era printed `Name<...>`
+    expect(String(model)).toBe(golden('001/print(model)'));
   });
 
   it('2.1: logits = model(ops.ones((1, 28, 28))); nn.Softmax(axis=1); argmax(1) is the predicted class', () => {
@@ -74,11 +62,7 @@ describe('seed 001 § 2 网络构建', () => {
     setSeed(2);
     const model = new Network();
     const named = model.parametersAndNames();
-    expect(named.map(([name, p]) => [name, p.shape])).toEqual([
-      ['dense_relu_sequential.0.weight', [512, 784]], ['dense_relu_sequential.0.bias', [512]],
-      ['dense_relu_sequential.2.weight', [512, 512]], ['dense_relu_sequential.2.bias', [512]],
-      ['dense_relu_sequential.4.weight', [10, 512]], ['dense_relu_sequential.4.bias', [10]],
-    ]);
+    expect(named.map(([name, p]) => [name, p.shape])).toEqual(golden('001/parameters_and_names'));
     for (const [, p] of named) {
       const firstTwo = ops.stridedSlice(p, [0, ...p.shape.slice(1).map(() => 0)], [2, ...p.shape.slice(1)], p.shape.map(() => 1));
       expect(firstTwo.shape).toEqual([2, ...p.shape.slice(1)]);

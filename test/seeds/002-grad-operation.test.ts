@@ -16,10 +16,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Cell, GradOperation, Parameter, ParameterTuple, Tensor, ops, stopGradient } from '../../src/index.js';
-import { expectClose, pyTuple } from '../helpers/seed.js';
+import { expectClose, golden, pyTuple, seedInputs } from '../helpers/seed.js';
 
-const x = Tensor.from([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]], 'float32');
-const y = Tensor.from([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]], 'float32');
+const x = Tensor.from(seedInputs['002'].x, 'float32');
+const y = Tensor.from(seedInputs['002'].y, 'float32');
+type M = number[][];
 
 /** f(x, y) = (x · z) @ y with z = Parameter([1.0]). */
 class Net extends Cell {
@@ -57,35 +58,36 @@ class GradNetWrtX extends Cell {
 describe('seed 002 § 对输入求一阶导', () => {
   it('GradOperation(): the gradient w.r.t. x → [[4.5099998 2.7 3.6000001] [4.5099998 2.7 3.6000001]]', () => {
     const output = new GradNetWrtX(new Net()).forward(x, y);
-    expectClose(output, [[4.5099998, 2.7, 3.6000001], [4.5099998, 2.7, 3.6000001]]);
+    expectClose(output, golden<M>('002/grad x'));
   });
 
   it('GradOperation(get_all=True) differentiates both inputs', () => {
     const [gx, gy] = new GradNetWrtX(new Net(), { getAll: true }).call(x, y) as Tensor[];
-    expectClose(gx!, [[4.5099998, 2.7, 3.6000001], [4.5099998, 2.7, 3.6000001]]);
+    const [wantX, wantY] = golden<[M, M]>('002/grad all');
+    expectClose(gx!, wantX);
     // ∂ sum(x·z @ y) / ∂y_ij = z · Σ_n x_ni: the column sums of x, repeated along j
-    expectClose(gy!, [[2.6, 2.6, 2.6], [1.9, 1.9, 1.9], [1.3, 1.3, 1.3]]);
+    expectClose(gy!, wantY);
   });
 });
 
 describe('seed 002 § 对权重求一阶导', () => {
   it('GradOperation(get_by_list=True) with ParameterTuple(net.trainable_params()) → (Tensor([21.536]),)', () => {
     const output = new GradNetWrtX(new Net(), { getByList: true }).call(x, y) as Tensor[];
-    expect(pyTuple(output)).toBe('(Tensor(shape=[1], dtype=Float32, value= [ 2.15359993e+01]),)');
+    expect(pyTuple(output)).toBe(golden('002/grad by list'));
   });
 
   it('requires_grad=False on z leaves it out of trainable_params, so there is nothing to differentiate', () => {
     const net = new Net(false);
-    expect(String(net.z)).toBe('Parameter (name=z, shape=(1,), dtype=Float32, requires_grad=False)');
+    expect(String(net.z)).toBe(golden('002/z requires_grad=False'));
     expect(net.trainableParams()).toEqual([]);
-    expect(pyTuple(new GradNetWrtX(net, { getByList: true }).call(x, y) as Tensor[])).toBe('()');
+    expect(pyTuple(new GradNetWrtX(net, { getByList: true }).call(x, y) as Tensor[])).toBe(golden('002/grad by list, nothing trainable'));
   });
 });
 
 describe('seed 002 § 梯度值缩放', () => {
   it('GradOperation(sens_param=True) with grad_wrt_output → [[2.211 0.51 1.49 ] [5.588 2.68 4.07 ]]', () => {
     const output = new GradNetWrtX(new Net(), { sensParam: true }).forward(x, y);
-    expectClose(output, [[2.211, 0.51, 1.49], [5.588, 2.68, 4.07]]);
+    expectClose(output, golden<M>('002/sens'));
   });
 });
 
@@ -105,13 +107,13 @@ describe('seed 002 § 停止计算梯度', () => {
 
   it('with stop_gradient(out2) only out1 contributes: [[4.5 2.7 3.6] [4.5 2.7 3.6]]', () => {
     const output = new GradNetWrtX(new TwoMatMuls(true)).forward(x, y);
-    expectClose(output, [[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]]);
+    expectClose(output, golden<M>('002/stop_gradient'));
     expect(twoDigits(output)).toEqual(['4.5', '2.7', '3.6', '4.5', '2.7', '3.6']);
   });
 
   it('without it both terms contribute and every entry doubles: [[9.0 5.4 7.2] [9.0 5.4 7.2]]', () => {
     const output = new GradNetWrtX(new TwoMatMuls(false)).forward(x, y);
-    expectClose(output, [[9.02, 5.4, 7.2], [9.02, 5.4, 7.2]]);
+    expectClose(output, golden<M>('002/without stop_gradient'));
     expect(twoDigits(output)).toEqual(['9.0', '5.4', '7.2', '9.0', '5.4', '7.2']);
   });
 });
