@@ -90,3 +90,31 @@ def test_mapping_entry(i):
                 f"but it {'holds' if holds else 'does not hold'} there" + (f': {note}' if note else ''))
     report.record(case_id, 'mapping', ok, note=note)
     assert ok, note
+
+
+# Constructor calls that give each Cell every Parameter its mapping entry renames (MultiheadAttention has separate
+# q/k/v projections only with kdim/vdim, bias_k/bias_v only with add_bias_kv).
+CONSTRUCT = {
+    'BatchNorm1d': [((4,), {})], 'BatchNorm2d': [((4,), {})], 'InstanceNorm2d': [((2,), {})],
+    'Conv1d': [((2, 2, 3), {'has_bias': True})], 'Conv2d': [((2, 2, 3), {'has_bias': True})],
+    'Conv3d': [((2, 2, 3), {'has_bias': True})], 'Conv2dTranspose': [((2, 2, 3), {'has_bias': True})],
+    'Embedding': [((5, 3), {})], 'GRU': [((2, 3), {})], 'LSTM': [((2, 3), {})], 'GroupNorm': [((1, 2), {})],
+    'LayerNorm': [(((3,),), {})], 'Dense': [((2, 3), {})], 'PReLU': [((), {})],
+    'MultiheadAttention': [((4, 2), {}), ((4, 2), {'kdim': 3, 'vdim': 3, 'add_bias_kv': True})],
+}
+CELL_RULES = [r for r in RULES if r['kind'] == 'cell' and (r.get('params') or r.get('msOnlyParams'))]
+
+
+@pytest.mark.parametrize('i', range(len(CELL_RULES)), ids=[f"{r['torch']}->{r['ms']}" for r in CELL_RULES])
+def test_mapping_parameter_names(i):
+    """Each Parameter name the entry renames to (and each MindSpore-only one) is a Parameter of the real Cell."""
+    rule = CELL_RULES[i]
+    cls = rule['ms'].rsplit('.', 1)[1]
+    names = set()
+    for args, kwargs in CONSTRUCT[cls]:
+        names |= {n for n, _ in getattr(ms.nn, cls)(*args, **kwargs).parameters_and_names()}
+    wanted = [p['ms'] for p in rule.get('params') or []] + list(rule.get('msOnlyParams') or [])
+    missing = [n for n in wanted if n not in names]
+    note = f'MindSpore {cls} has {sorted(names)}' + (f'; the entry names {missing}, which it lacks' if missing else '')
+    report.record(f"mapping params {rule['torch']} -> {rule['ms']}", 'mapping params', not missing, note=note)
+    assert not missing, note

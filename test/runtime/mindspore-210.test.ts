@@ -39,3 +39,11 @@ describe('MindSpore 2.10 semantics found by conformance', () => {
     expect(new nn.SequentialCell([new nn.ReLU(), new nn.LeakyReLU(0.1)]).toString()).toBe('SequentialCell(\n  (0): ReLU()\n  (1): LeakyReLU()\n)');
   });
 });
+
+describe('AvgPool2d pad_mode=same (MindSpore 2.10 CPU, conformance)', () => {
+  it('averages over the valid elements of each window', () => {
+    const x = Tensor.from(Array.from({ length: 49 }, (_, i) => i), 'float32').view([1, 1, 7, 7]);
+    // window of output (0, 0): rows and columns −1…1, of which 0 and 1 exist: mean(0, 1, 7, 8) = 4
+    expect(new nn.AvgPool2d(3, 2, { padMode: 'same' }).forward(x).toArray().slice(0, 4)).toEqual([4, 5.5, 7.5, 9]);
+  });
+});

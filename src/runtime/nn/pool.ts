@@ -63,7 +63,8 @@ export class AvgPool2d extends Pool2dBase {
     super(kernelSize, stride, opts);
     this.countIncludePad = opts.countIncludePad ?? true;
   }
-  construct(x: Tensor): Tensor { return ops.avgPool2d(x, { ...this.attrs(x), countIncludePad: this.countIncludePad }); }
+  /** pad_mode='same' averages over the window's valid elements only, whatever count_include_pad says (MindSpore 2.10 CPU, conformance). */
+  construct(x: Tensor): Tensor { return ops.avgPool2d(x, { ...this.attrs(x), countIncludePad: this.padMode === 'same' ? false : this.countIncludePad }); }
 }
 
 export class AdaptiveAvgPool2d extends Cell {
