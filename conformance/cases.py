@@ -388,6 +388,8 @@ ckpt_net = cell('SequentialCell', [c(cell('Conv2d', 3, 4, 3, has_bias=True)), c(
                                    c(cell('Embedding', 7, 3)), c(cell('LSTM', 3, 4))])
 for fmt in ['ckpt', 'safetensors']:
     add('ckpt_write', f'ckpt.msport_writes.{fmt}', cell=ckpt_net, format=fmt)
+    add('ckpt_write', f'ckpt.msport_writes.{fmt}(crc_check)', cell=ckpt_net, format=fmt, crc_check=True)
+add('ckpt_write', 'ckpt.msport_writes.ckpt(append_dict)', cell=ckpt_net, format='ckpt', append_dict={'epoch': 3, 'lr': 0.5, 'tag': 'msport'})
 dtypes = ['float32', 'float16', 'float64', 'int64', 'int32', 'int8', 'uint8', 'bool']
 
 
@@ -401,6 +403,9 @@ for fmt, ext in [('ckpt', 'ckpt'), ('safetensors', 'safetensors')]:
     ents = [entry(f'layer.{d}', d, [3, 5]) for d in dtypes]
     ents += [entry('scalar', 'float32', []), entry('big.weight', 'float32', [1024, 4096]), entry('vector', 'float32', [7])]
     add('ckpt_read', f'ckpt.mindspore_writes.{fmt}', entries=ents, format=fmt, file=f'mindspore-written.{ext}')
+    add('ckpt_read', f'ckpt.mindspore_writes.{fmt}(crc_check)', entries=ents[:3], format=fmt, file=f'mindspore-written.{ext}', crc_check=True)
+add('ckpt_read', 'ckpt.mindspore_writes.ckpt(append_dict)', entries=[entry('w', 'float32', [2, 3])], format='ckpt',
+    file='mindspore-written.ckpt', append_dict={'epoch': 3, 'lr': 0.5, 'tag': 'hello'})
 
 # ---- 6. optimizers and TrainOneStepCell -------------------------------------------------------------------------
 mlp = cell('SequentialCell', [c(cell('Dense', 4, 8)), c(cell('ReLU')), c(cell('Dense', 8, 3))])

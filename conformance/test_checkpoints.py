@@ -21,7 +21,11 @@ def test_mindspore_loads_msport_file(work, case_id):
     fmt = case.spec['format']
     path = our_res['info']['file']
     net = build_cell(case.spec['cell'], None)
-    param_dict = ms.load_checkpoint(path, format=fmt)
+    param_dict = ms.load_checkpoint(path, format=fmt, crc_check=case.spec.get('crc_check', False))
+    appended = case.spec.get('append_dict') or {}
+    got_appended = {k: (v if isinstance(v, str) else v.asnumpy().item()) for k, v in param_dict.items() if k in appended}
+    exact(case_id, 'append_dict read back', appended, got_appended)
+    param_dict = {k: v for k, v in param_dict.items() if k not in appended}
     not_loaded, ckpt_not_loaded = ms.load_param_into_net(net, param_dict, strict_load=True)
     exact(case_id, 'nothing unloaded', ([], []), (list(not_loaded), list(ckpt_not_loaded)))
     bad = [n for n, p in net.parameters_and_names() if not np.array_equal(p.asnumpy(), our_t[f'param/{n}'])]
@@ -38,6 +42,7 @@ def test_msport_loads_mindspore_file(work, case_id):
     order = (lambda x: x) if case.spec['format'] == 'ckpt' else sorted  # safetensors has no order: names sorted
     exact(case_id, 'names, shapes, dtypes', order([(p['name'], p['shape'], p['dtype']) for p in ms_res['params']]),
           order([(p['name'], p['shape'], p['dtype']) for p in our_res['params']]))
+    exact(case_id, 'appended strings', ms_res.get('info', {}).get('strings', {}), our_res.get('info', {}).get('strings', {}))
     bad = [k for k in ms_t if k not in our_t or ms_t[k].dtype != our_t[k].dtype or not np.array_equal(ms_t[k], our_t[k], equal_nan=True)]
     size = os.path.getsize(os.path.join(case.dir, case.spec['file']))
     report.record(case_id, 'values equal', not bad, {'bitwise': not bad}, {'kind': 'exact'},

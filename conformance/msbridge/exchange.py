@@ -207,15 +207,22 @@ def run_ckpt_read(case, rng, result, out):
     for e in spec['entries']:
         a = generate(e['value'], rng)
         entries.append({'name': e['name'], 'data': ms.Parameter(ms.Tensor(a, dtype=decode({'dtype': e.get('ms_dtype', e['value'].get('dtype', 'float32'))}, None)), name=e['name'])})
-        out[f'param/{e["name"]}'] = np_of(entries[-1]['data'])
     fmt = spec.get('format', 'ckpt')
     path = os.path.join(case.dir, spec['file'])
     os.makedirs(case.dir, exist_ok=True)
     if os.path.exists(path):
         os.chmod(path, 0o600)
         os.remove(path)
-    ms.save_checkpoint([{'name': e['name'], 'data': e['data']} for e in entries], path, format=fmt)
-    result['params'] = [{'name': e['name'], 'shape': list(e['data'].shape), 'dtype': str(e['data'].dtype)} for e in entries]
+    crc = spec.get('crc_check', False)
+    ms.save_checkpoint([{'name': e['name'], 'data': e['data']} for e in entries], path, format=fmt, crc_check=crc,
+                       append_dict=spec.get('append_dict'))
+    # what MindSpore itself reads back: Parameters (appended numbers included) and appended strings
+    loaded = ms.load_checkpoint(path, format=fmt, crc_check=crc)
+    result['params'] = [{'name': k, 'shape': list(v.shape), 'dtype': str(v.dtype)} for k, v in loaded.items() if not isinstance(v, str)]
+    result['info'] = {'strings': {k: v for k, v in loaded.items() if isinstance(v, str)}}
+    for k, v in loaded.items():
+        if not isinstance(v, str):
+            out[f'param/{k}'] = np_of(v)
 
 
 def run_train(case, rng, result, out):

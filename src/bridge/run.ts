@@ -10,7 +10,7 @@ import { Tensor } from '../runtime/tensor.js';
 import { Parameter } from '../runtime/parameter.js';
 import { Cell } from '../runtime/cell.js';
 import { readSafetensors, saveSafetensors } from '../runtime/safetensors.js';
-import { saveCheckpoint, loadCheckpoint } from '../runtime/checkpoint.js';
+import { saveCheckpoint, readCheckpoint } from '../runtime/checkpoint.js';
 import { setSeed } from '../runtime/random.js';
 import { GradOperation } from '../runtime/grad.js';
 import { isFloat, msDTypeName } from '../runtime/dtype.js';
@@ -149,7 +149,9 @@ function runCkptWrite(r: CaseRun): void {
   const net = buildCell(c.cell as unknown as CellSpec, r.tensor);
   r.describe(net);
   const file = join(r.dir, c.format === 'safetensors' ? 'msport-written.safetensors' : 'msport-written.ckpt');
-  if (c.format === 'safetensors') saveSafetensors(net, file); else saveCheckpoint(net, file);
+  const crcCheck = c.crc_check === true;
+  const appendDict = (c.append_dict ?? undefined) as Record<string, number | boolean | string> | undefined;
+  if (c.format === 'safetensors') saveSafetensors(net, file, { crcCheck }); else saveCheckpoint(net, file, { crcCheck, appendDict });
   for (const [name, p] of net.parametersAndNames()) r.put(`param/${name}`, p);
   r.result.info = { file };
 }
@@ -157,7 +159,10 @@ function runCkptWrite(r: CaseRun): void {
 function runCkptRead(r: CaseRun): void {
   const c = r.c;
   const file = join(r.dir, String(c.file));
-  const params = c.format === 'safetensors' ? readSafetensors(file).params : loadCheckpoint(file);
+  const crcCheck = c.crc_check === true;
+  const read = c.format === 'safetensors' ? { ...readSafetensors(file, { crcCheck }), strings: new Map<string, string>() } : readCheckpoint(file, { crcCheck });
+  const params = read.params;
+  r.result.info = { strings: Object.fromEntries(read.strings) };
   r.result.params = [...params].map(([name, p]) => ({ name, shape: [...p.shape], dtype: msDTypeName[p.dtype], requires_grad: p.requiresGrad, repr: String(p) }));
   for (const [name, p] of params) r.put(`param/${name}`, p);
 }
