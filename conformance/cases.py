@@ -33,6 +33,7 @@ MS_MEASURED = {  # MindSpore's largest distance from float64 truth, in ulp, +5%
     'grad.grad_positions dx': 0.5,
     'grad.grad_positions dy': 1.63,
     'grad.has_aux aux': 163.0,
+    'grad.value_and_grad_aux_weights aux': 6.61,
     'nn.ELU()': 67.8,
     'nn.ELU() grad': 27.6,
     'nn.ELU(edge)': 6.07,
@@ -361,6 +362,10 @@ program('has_aux', {'x': randn(5, 4), 'w': randn(4, 3)}, SUM(20),
 program('grad_operation', {'x': randn(5, 4), 'w': randn(4, 3), 'b': randn(3), 'sens': randn(5, 3)}, SUM(20))
 program('stop_gradient', {'x': randn(3, 4), 'y': randn(3, 4)}, EXACT)
 program('custom_bprop', {'x': randn(3, 4), 'y': randn(3, 4)}, EXACT)
+program('value_and_grad_aux_weights', {'x': randn(5, 4), 'w': randn(4, 3)}, SUM(20),
+        **{'aux/': {'kind': 'truth', 'fn': 'tanh_matmul', 'args': ['x', 'w'], 'n': 8, 'floor': 2.0 ** -20, 'ms': MS_MEASURED.get('grad.value_and_grad_aux_weights aux', 1e12)}})
+program('grad_weights_only', {'x': randn(5, 4), 'w': randn(4, 3), 'b': randn(3)}, SUM(20))
+program('grad_operation_two_outputs', {'x': randn(5, 4), 'y': randn(5, 3), 'w': randn(4, 3), 's1': randn(5, 3), 's2': randn(5, 3)}, SUM(20))
 program('dense_train_grad', {'x': randn(5, 4), 'w': randn(3, 4), 'b': randn(3)}, SUM(20))
 
 # ---- 3. initializers and each Cell's default weight_init / bias_init --------------------------------------------
@@ -416,7 +421,11 @@ for name, kwargs in [('SGD', {'learning_rate': 0.1}), ('SGD', {'learning_rate': 
                      ('Momentum', {'learning_rate': 0.05, 'momentum': 0.9}),
                      ('Momentum', {'learning_rate': 0.05, 'momentum': 0.9, 'use_nesterov': True}),
                      ('Adam', {'learning_rate': 0.01}), ('Adam', {'learning_rate': 0.01, 'weight_decay': 0.01}),
-                     ('Adam', {})]:
+                     ('Adam', {}), ('Adam', {'learning_rate': 0.02, 'beta1': 0.8, 'beta2': 0.99, 'eps': 1e-6}),
+                     ('SGD', {'learning_rate': 0.05, 'momentum': 0.9, 'dampening': 0.1}),
+                     ('SGD', {'learning_rate': 0.1, 'loss_scale': 4.0}),
+                     ('Momentum', {'learning_rate': 0.05, 'momentum': 0.9, 'weight_decay': 0.01}),
+                     ('Adam', {'learning_rate': 0.01, 'loss_scale': 2.0})]:
     kw = ','.join(f'{k}={v}' for k, v in kwargs.items())
     more = {}
     if kwargs.get('use_nesterov'):
@@ -426,6 +435,13 @@ for name, kwargs in [('SGD', {'learning_rate': 0.1}), ('SGD', {'learning_rate': 
         more = {'ms_cpu_ignores': 'use_nesterov', 'plain': 'train.Momentum(learning_rate=0.05,momentum=0.9)'}
     add('train', f'train.{name}({kw})', cell=mlp, loss=cell('MSELoss'), optimizer={'cls': name, 'kwargs': kwargs},
         steps=10, record=[1, 10], input_specs=data, budget=SUM(64), seed=9000, **more)
+# BatchNorm in train phase through TrainOneStepCell: moving statistics advance every step, and weight decay skips
+# gamma/beta (MindSpore's default decay filter)
+bn_mlp = cell('SequentialCell', [c(cell('Dense', 4, 8)), c(cell('BatchNorm1d', 8)), c(cell('ReLU')), c(cell('Dense', 8, 3))])
+for name, kwargs in [('SGD', {'learning_rate': 0.05, 'momentum': 0.9, 'weight_decay': 0.01}), ('Adam', {'learning_rate': 0.01, 'weight_decay': 0.01})]:
+    kw = ','.join(f'{k}={v}' for k, v in kwargs.items())
+    add('train', f'train.{name}({kw}) with BatchNorm1d', cell=bn_mlp, loss=cell('MSELoss'), optimizer={'cls': name, 'kwargs': kwargs},
+        steps=10, record=[1, 10], input_specs=data, budget=SUM(64), seed=9001)
 
 # ---- Tensor and Parameter reprs (print of a Tensor inside a tuple, and repr) ------------------------------------
 for id, spec in [('float32[3]', randn(3)), ('float32[2,3]', randn(2, 3)), ('float32[2,3,4]', randn(2, 3, 4)),

@@ -116,4 +116,41 @@ def dense_train_grad(t):
     return m
 
 
-PROGRAMS = {f.__name__: f for f in (grad_positions, value_and_grad_weights, has_aux, grad_operation, stop_gradient, custom_bprop, dense_train_grad)}
+class TwoOut(nn.Cell):
+    def __init__(self, w):
+        super().__init__()
+        self.w = ms.Parameter(w, name='w')
+
+    def construct(self, x, y):
+        a = ops.matmul(x, self.w)
+        return a * y, ops.relu(a)
+
+
+def value_and_grad_aux_weights(t):
+    m = {}
+    net = AuxNet(t('w'))
+    (v, aux), (gx, gw) = ms.value_and_grad(net, 0, net.trainable_params(), has_aux=True)(t('x'))
+    _put(m, 'value', v)
+    _put(m, 'aux', aux)
+    _put(m, 'grad_x', gx)
+    _put(m, 'grad_w', gw)
+    return m
+
+
+def grad_weights_only(t):
+    m = {}
+    net = Net(t('w'), t('b'))
+    _put(m, 'grads', ms.grad(net, None, net.trainable_params())(t('x')))
+    return m
+
+
+def grad_operation_two_outputs(t):
+    m = {}
+    net = TwoOut(t('w'))
+    go = ops.GradOperation(get_all=True, get_by_list=True, sens_param=True)
+    _put(m, 'grads', go(net, ms.ParameterTuple(net.trainable_params()))(t('x'), t('y'), (t('s1'), t('s2'))))
+    return m
+
+
+PROGRAMS = {f.__name__: f for f in (grad_positions, value_and_grad_weights, has_aux, grad_operation, stop_gradient, custom_bprop, dense_train_grad,
+                                              value_and_grad_aux_weights, grad_weights_only, grad_operation_two_outputs)}

@@ -36,7 +36,37 @@ class CustomBprop extends Cell {
 const as = (v: unknown): Tensor[] => (Array.isArray(v) ? (v as unknown[]).flatMap(as) : [v as Tensor]);
 const put = (m: Map<string, Tensor>, prefix: string, v: unknown): void => { as(v).forEach((t, i) => m.set(`${prefix}/${i}`, t)); };
 
+class TwoOut extends Cell {
+  w: Parameter;
+  constructor(w: Tensor) { super(); this.w = new Parameter(w, 'w'); }
+  construct(x: Tensor, y: Tensor): Tensor[] { const a = F.matmul(x, this.w); return [F.mul(a, y), F.relu(a)]; }
+}
+
 export const PROGRAMS: Record<string, Program> = {
+  value_and_grad_aux_weights: t => {
+    const m = new Map<string, Tensor>();
+    const net = new AuxNet(t('w'));
+    const [v, g] = valueAndGrad((x: Tensor) => net.call(x) as Tensor[], 0, net.trainableParams(), true)(t('x'));
+    const [value, aux] = v as Tensor[];
+    const [gx, gw] = g as unknown as [Tensor, Tensor[]];
+    put(m, 'value', value); put(m, 'aux', aux); put(m, 'grad_x', gx); put(m, 'grad_w', gw);
+    return m;
+  },
+  grad_weights_only: t => {
+    const m = new Map<string, Tensor>();
+    const net = new Net(t('w'), t('b'));
+    put(m, 'grads', grad(net, null, net.trainableParams())(t('x')));
+    return m;
+  },
+  grad_operation_two_outputs: t => {
+    const m = new Map<string, Tensor>();
+    const net = new TwoOut(t('w'));
+    const fn = (x: Tensor, y: Tensor) => net.call(x, y) as Tensor[];
+    // a multi-output function takes its sensitivities as one list (MindSpore: a tuple)
+    const r = new GradOperation({ getAll: true, getByList: true, sensParam: true }).call(fn, new ParameterTuple(net.trainableParams()))(t('x'), t('y'), [t('s1'), t('s2')]);
+    put(m, 'grads', r);
+    return m;
+  },
   grad_positions: t => {
     const m = new Map<string, Tensor>();
     const x = t('x'), y = t('y');

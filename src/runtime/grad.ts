@@ -106,11 +106,15 @@ export class GradOperation {
 
   call(fn: Fn | Cell, weights: ParameterLike | null = null) {
     const ws = this.getByList ? weightList(weights) ?? [] : [];
-    return (...args: Tensor[]): Tensor | Tensor[] | [Tensor[], Tensor[]] => {
-      const sens = this.sensParam ? args.pop() : undefined;
-      if (this.sensParam && !sens) throw new Error('GradOperation(sens_param=True) needs the sensitivity as the last argument');
+    /** With sensParam the last argument is the sensitivity: a Tensor, or a list of them for a multi-output fn (a tuple in MindSpore). */
+    return (...args0: (Tensor | Tensor[])[]): Tensor | Tensor[] | [Tensor[], Tensor[]] => {
+      const last = this.sensParam ? args0.pop() : undefined;
+      if (this.sensParam && !last) throw new Error('GradOperation(sens_param=True) needs the sensitivity as the last argument');
+      const args = args0 as Tensor[];
+      if (args.some(a => Array.isArray(a))) throw new Error('GradOperation: only the sensitivity (last argument) may be a list');
+      const sens = last === undefined ? undefined : Array.isArray(last) ? last : [last];
       const positions = this.getAll ? args.map((_, i) => i) : this.getByList ? [] : [0];
-      const r = run(fn, args, positions, ws, false, sens ? [sens] : undefined);
+      const r = run(fn, args, positions, ws, false, sens);
       if (this.getAll && this.getByList) return [r.inputGrads, r.weightGrads];
       if (this.getByList) return r.weightGrads;
       return this.getAll ? r.inputGrads : r.inputGrads[0]!;
