@@ -341,6 +341,21 @@ op_case('mse_loss', T[:2], SUM(12), inputs=[randn(3, 4), randn(3, 4)])
 op_case('binary_cross_entropy_with_logits', T[:2], SUM(12), inputs=[randn(3, 4), {'uniform': [0, 1, [3, 4]]}])
 op_case('cross_entropy', T[:2], SUM(15), inputs=[randn(3, 5), randint(0, 5, 3)])
 op_case('nll_loss', T[:2], SUM(15), inputs=[randn(3, 5), randint(0, 5, 3)])
+op_case('batch_norm', T[:3] + [{'tensor': 'input/3'}, {'tensor': 'input/4'}], SUM(18),
+        inputs=[randn(2, 4, 3, 3), randn(4), {'uniform': [0.5, 2, [4]]}, randn(4), randn(4)], grad=False)
+op_case('batch_norm', T[:3] + [{'tensor': 'input/3'}, {'tensor': 'input/4'}, True, 0.2, 1e-3], SUM(18),
+        inputs=[randn(2, 4, 3, 3), randn(4), {'uniform': [0.5, 2, [4]]}, randn(4), randn(4)], id='batch_norm(training)', grad=False)
+op_case('select', T[:3], EXACT, inputs=[{'bool': [3, 4]}, randn(3, 4), randn(3, 4)])
+op_case('broadcast_to', [T[0], [3, 2, 4]], EXACT, inputs=[randn(2, 1)])
+op_case('unsorted_segment_sum', [T[0], T[1], 4], SUM(6), inputs=[randn(6, 3), randint(0, 4, 6)])
+op_case('tensor_scatter_update', T[:3], EXACT, inputs=[randn(5, 3), {'const': [[1], [3]], 'dtype': 'int32'}, randn(2, 3)], grad=False)
+op_case('strided_slice', [T[0], [0, 1, 0], [2, 4, 5], [1, 2, 2]], EXACT, inputs=[randn(3, 5, 6)])
+op_case('conv3d', T[:3], SUM(54), kwargs={'pad_mode': 'pad', 'padding': 1}, inputs=[randn(1, 2, 4, 4, 4), randn(3, 2, 3, 3, 3), randn(3)])
+op_case('conv_transpose2d', T[:3], SUM(36), kwargs={'stride': 2, 'padding': 1, 'output_padding': 1},
+        inputs=[randn(2, 4, 5, 5), randn(4, 3, 3, 3), randn(3)], ms_error='The kernel ConvTranspose2D unregistered')
+op_case('interpolate', [T[0], [7, 9]], EXACT, kwargs={'mode': 'nearest'}, inputs=[randn(1, 2, 4, 5)], id='interpolate(nearest)')
+op_case('interpolate', [T[0], [7, 9]], SUM(4), kwargs={'mode': 'bilinear', 'align_corners': False}, inputs=[randn(1, 2, 4, 5)], id='interpolate(bilinear)')
+op_case('interpolate', [T[0], [7, 9]], SUM(4), kwargs={'mode': 'bilinear', 'align_corners': True}, inputs=[randn(1, 2, 4, 5)], id='interpolate(bilinear,align_corners)')
 op_case('one_hot', [T[0], 5, 1.0, 0.0], EXACT, inputs=[randint(0, 5, 4)], grad=False)
 op_case('einsum', ['ij,jk->ik', T[0], T[1]], SUM(6), inputs=[randn(3, 6), randn(6, 2)], ms_error='Unsupported op [Einsum] on CPU')
 

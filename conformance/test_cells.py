@@ -2,7 +2,14 @@
 import pytest
 
 from cases import CASES
+from msbridge import report
 from msbridge.check import sides, require_ran, tensors, exact, norm_repr
+
+
+def grad_failed(case_id, aspect, our_res):
+    if our_res.get('grad_error'):
+        report.record(case_id, aspect, False, note=f"msport's backward raised {our_res['grad_error']}")
+        pytest.fail(f"msport's backward raised {our_res['grad_error']}")
 
 CELLS = [c['id'] for c in CASES if c['kind'] == 'cell']
 OPS = [c['id'] for c in CASES if c['kind'] == 'op']
@@ -64,6 +71,7 @@ def test_grad_inputs(work, case_id):
     case, ms_res, ms_t, our_res, our_t = sides(work, case_id)
     if require_ran(case_id, 'grad inputs', ms_res, our_res, SPEC[case_id]):
         return
+    grad_failed(case_id, 'grad inputs', our_res)
     tensors(case_id, 'grad inputs', ms_t, our_t, 'grad_in/', SPEC[case_id]['grad_budget'], case)
 
 
@@ -72,6 +80,7 @@ def test_grad_params(work, case_id):
     _, ms_res, ms_t, our_res, our_t = sides(work, case_id)
     if require_ran(case_id, 'grad params', ms_res, our_res, SPEC[case_id]):
         return
+    grad_failed(case_id, 'grad params', our_res)
     tensors(case_id, 'grad params', ms_t, our_t, 'grad_param/', SPEC[case_id]['grad_budget'])
 
 

@@ -150,6 +150,52 @@ export const OPS: Record<string, OpEntry> = {
   one_hot: { sig: ['indices', 'depth', 'on_value', 'off_value', 'axis'], call: a => F.oneHot(T(a, 'indices'), num(a, 'depth')!, num(a, 'on_value'), num(a, 'off_value'), num(a, 'axis')) },
   einsum: { sig: ['equation', 'operands'], call: a => F.einsum(str(a, 'equation')!, ...tensors(a, 'operands')) },
   stop_gradient: { sig: ['value'], call: a => stopGradient(T(a, 'value')) },
+  select: { sig: ['condition', 'input', 'other'], call: a => F.select(T(a, 'condition'), TN(a, 'input'), TN(a, 'other')) },
+  broadcast_to: { sig: ['input', 'shape'], call: a => F.expand(T(a, 'input'), ints(a, 'shape') as number[]) },
+  unsorted_segment_sum: { sig: ['input_x', 'segment_ids', 'num_segments'], call: a => F.unsortedSegmentSum(T(a, 'input_x'), T(a, 'segment_ids'), num(a, 'num_segments')!) },
+  tensor_scatter_update: { sig: ['input_x', 'indices', 'updates'], call: a => F.tensorScatterUpdate(T(a, 'input_x'), T(a, 'indices'), T(a, 'updates')) },
+  strided_slice: {
+    sig: ['input_x', 'begin', 'end', 'strides', 'begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'],
+    call: a => {
+      for (const k of ['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask']) only('strided_slice', a, k, 0);
+      return F.stridedSlice(T(a, 'input_x'), ints(a, 'begin') as number[], ints(a, 'end') as number[], ints(a, 'strides') as number[]);
+    },
+  },
+  conv3d: {
+    sig: ['input', 'weight', 'bias', 'stride', 'pad_mode', 'padding', 'dilation', 'groups'],
+    call: a => {
+      const mode = str(a, 'pad_mode') ?? 'valid';
+      if (mode === 'same') throw new BridgeError("msport's ops.conv3d takes pad_mode 'valid' or 'pad'");
+      const p = ints(a, 'padding') ?? 0;
+      const pads = (typeof p === 'number' ? [p, p, p, p, p, p] : p.length === 3 ? [p[0]!, p[0]!, p[1]!, p[1]!, p[2]!, p[2]!] : p) as [number, number, number, number, number, number];
+      const t3 = (v: number | number[] | undefined): [number, number, number] => (v === undefined ? [1, 1, 1] : typeof v === 'number' ? [v, v, v] : [v[0]!, v[1]!, v[2]!]);
+      return F.conv3d(T(a, 'input'), T(a, 'weight'), tensorOrNull(a, 'bias') ?? null, { stride: t3(ints(a, 'stride')), padding: pads, dilation: t3(ints(a, 'dilation')), group: num(a, 'groups') ?? 1 });
+    },
+  },
+  conv_transpose2d: {
+    sig: ['input', 'weight', 'bias', 'stride', 'padding', 'output_padding', 'groups', 'dilation'],
+    call: a => {
+      const p = pair(ints(a, 'padding'), 0);
+      return F.conv2dTranspose(T(a, 'input'), T(a, 'weight'), tensorOrNull(a, 'bias') ?? null, {
+        stride: pair(ints(a, 'stride'), 1), padding: [p[0], p[0], p[1], p[1]], dilation: pair(ints(a, 'dilation'), 1),
+        group: num(a, 'groups') ?? 1, outputPadding: pair(ints(a, 'output_padding'), 0),
+      });
+    },
+  },
+  interpolate: {
+    sig: ['input', 'size', 'scale_factor', 'mode', 'align_corners', 'recompute_scale_factor'],
+    call: a => {
+      only('interpolate', a, 'scale_factor', null); only('interpolate', a, 'recompute_scale_factor', null);
+      const x = T(a, 'input'), size = [ints(a, 'size')!].flat(), mode = str(a, 'mode') ?? 'nearest';
+      if (mode !== 'nearest' && mode !== 'bilinear') throw new BridgeError(`msport's ops.interpolate takes mode nearest or bilinear, got ${mode}`);
+      const sizes = [...x.shape.slice(0, x.ndim - size.length), ...size];
+      const scales = sizes.map((s, i) => s / x.shape[i]!);
+      const align = a.align_corners === true;
+      return F.resize(x, mode === 'nearest'
+        ? { mode: 'nearest', coord: 'asymmetric', nearest: 'floor', sizes, scales }
+        : { mode: 'linear', coord: align ? 'align_corners' : 'half_pixel', nearest: 'floor', sizes, scales });
+    },
+  },
 };
 
 /** Call `ops.<name>` with Python-style arguments; `*operands` of einsum arrive as the tail of `args`. */

@@ -27,6 +27,8 @@ export interface CaseFile { id: string; kind: string; [k: string]: Json }
 /** What a side reports for a case; tensors go to the side's safetensors file under the keys named here. */
 export interface Result {
   error: string | null;
+  /** the backward pass failed (the forward results stand) */
+  grad_error?: string;
   repr?: string;
   params?: { name: string; shape: number[]; dtype: string; requires_grad: boolean; repr: string }[];
   outputs?: string[];
@@ -83,7 +85,7 @@ function runCell(r: CaseRun): void {
   outs.forEach((t, i) => r.put(`out/${i}`, t));
   r.result.outputs = outs.map((_, i) => `out/${i}`);
   if (c.train === true) for (const [name, p] of net.parametersAndNames()) r.put(`after/${name}`, p);
-  if (c.grad) {
+  if (c.grad) withGradError(r, () => {
     const sens = outs.map((_, i) => r.tensor(`sens/${i}`));
     const weights = net.trainableParams();
     const before = net.parametersAndNames().map(([, p]) => [p, p.data.slice()] as const);
@@ -95,7 +97,12 @@ function runCell(r: CaseRun): void {
     const g = gradWithSens(go, fn, weights, xs, sens);
     g.inputs.forEach((t, i) => { if (isFloat(xs[i]!.dtype)) r.put(`grad_in/${i}`, t); });
     weights.forEach((p, i) => r.put(`grad_param/${p.name}`, g.weights[i]!));
-  }
+  });
+}
+
+/** A backward pass that fails is the case's grad_error; the forward results stand. */
+function withGradError(r: CaseRun, f: () => void): void {
+  try { f(); } catch (e) { r.result.grad_error = `${(e as Error).name === 'BridgeError' ? '' : `${(e as Error).name}: `}${(e as Error).message}`; }
 }
 
 import { backward } from '../runtime/autograd.js';
@@ -119,13 +126,13 @@ function runOp(r: CaseRun): void {
   const outs = flat(callOp(String(c.op), args, kwargs, bind));
   outs.forEach((t, i) => r.put(`out/${i}`, t));
   r.result.outputs = outs.map((_, i) => `out/${i}`);
-  if (c.grad) {
+  if (c.grad) withGradError(r, () => {
     const positions = args.map((a, i) => (a instanceof Tensor && isFloat(a.dtype) ? i : -1)).filter(i => i >= 0);
     const sens = outs.map((_, i) => r.tensor(`sens/${i}`));
     const fn = (...ts: Tensor[]) => { const a = [...args]; positions.forEach((p, k) => { a[p] = ts[k]!; }); return callOp(String(c.op), a, kwargs, bind); };
     const g = gradWithSens(new GradOperation(), fn, [], positions.map(p => args[p] as Tensor), sens);
     positions.forEach((p, k) => r.put(`grad_in/${p}`, g.inputs[k]!));
-  }
+  });
 }
 
 function runInit(r: CaseRun): void {

@@ -81,10 +81,43 @@ function resize(x: Tensor, a: ResizeAttrs): Tensor {
   return new Tensor(cur === x.data ? (x.data as Float32Array).slice() : cur, shape, x.dtype);
 }
 
+/**
+ * The transpose of `resize`: axes in reverse order, each output position's gradient scattered back onto the input
+ * taps that formed it, with the same weights (nearest: one tap of weight 1; linear: two).
+ */
+function resizeBackward(dy: Tensor, inShape: readonly number[], a: ResizeAttrs): Tensor {
+  const before: number[][] = [];
+  const shape = [...inShape];
+  for (let ax = 0; ax < shape.length; ax++) {
+    before.push([...shape]);
+    if (!(shape[ax] === a.sizes[ax] && a.scales[ax] === 1)) shape[ax] = a.sizes[ax]!;
+  }
+  let cur = Float32Array.from(dy.data as Float32Array), curShape = [...dy.shape];
+  for (let ax = shape.length - 1; ax >= 0; ax--) {
+    const lenIn = before[ax]![ax]!, lenOut = a.sizes[ax]!;
+    if (lenIn === lenOut && a.scales[ax] === 1) continue;
+    const { idx, w, taps } = axisTaps(lenIn, lenOut, a.scales[ax]!, a);
+    const outer = curShape.slice(0, ax).reduce((p, d) => p * d, 1), inner = curShape.slice(ax + 1).reduce((p, d) => p * d, 1);
+    const next = new Float32Array(outer * lenIn * inner);
+    for (let o = 0; o < outer; o++) for (let j = 0; j < lenOut; j++) {
+      const src = (o * lenOut + j) * inner;
+      for (let t = 0; t < taps; t++) {
+        const wt = w[j * taps + t]!;
+        if (wt === 0) continue;
+        const dst = (o * lenIn + idx[j * taps + t]!) * inner;
+        for (let i = 0; i < inner; i++) next[dst + i] += wt * cur[src + i]!;
+      }
+    }
+    cur = next;
+    curShape[ax] = lenIn;
+  }
+  return new Tensor(cur, inShape, dy.dtype);
+}
+
 export const Resize = defineOp<ResizeAttrs>({
   name: 'Resize',
   forward: ([x], a) => resize(x!, a),
-  noGrad: 'resize gradients (scatter of the taps) are not needed by any training path yet',
+  backward: (dy, [x], _y, a) => [resizeBackward(dy, x!.shape, a)],
 });
 
 export const resizeOps = [Resize];
