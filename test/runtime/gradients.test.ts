@@ -90,6 +90,12 @@ const cases: Record<string, Case[]> = {
   Conv3D: [{ inputs: [randn([1, 2, 3, 4, 3], 1), randn([2, 1, 2, 2, 2], 2), randn([2], 3)], attrs: { stride: [2, 1, 1], padding: [1, 0, 1, 1, 0, 1], dilation: [1, 2, 1], group: 2 } }],
   Conv2DTranspose: [{ inputs: [randn([1, 2, 3, 2], 1), randn([2, 2, 2, 3], 2), randn([4], 3)], attrs: { stride: [2, 2], padding: [1, 0, 0, 1], dilation: [1, 1], group: 2, outputPadding: [1, 1] } }],
   GatherElements: [{ inputs: [randn([2, 2, 3], 1), Tensor.from([[[0, 2], [1, 1]], [[2, 2], [0, 1]]], 'int64')], attrs: { axis: 2 }, wrt: [0] }],
+  // ops.interpolate: nearest (asymmetric, floor) and linear (half-pixel, align-corners), up and down
+  Resize: [
+    { inputs: [randn([1, 2, 4, 5], 1)], attrs: { mode: 'nearest', coord: 'asymmetric', nearest: 'floor', sizes: [1, 2, 7, 9], scales: [1, 1, 7 / 4, 9 / 5] } },
+    { inputs: [randn([1, 2, 4, 5], 2)], attrs: { mode: 'linear', coord: 'half_pixel', nearest: 'floor', sizes: [1, 2, 7, 9], scales: [1, 1, 7 / 4, 9 / 5] } },
+    { inputs: [randn([1, 2, 4, 5], 3)], attrs: { mode: 'linear', coord: 'align_corners', nearest: 'floor', sizes: [1, 2, 3, 9], scales: [1, 1, 3 / 4, 9 / 5] } },
+  ],
 };
 
 describe('gradient checks against central differences', () => {
