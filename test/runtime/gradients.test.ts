@@ -90,6 +90,12 @@ const cases: Record<string, Case[]> = {
   Conv3D: [{ inputs: [randn([1, 2, 3, 4, 3], 1), randn([2, 1, 2, 2, 2], 2), randn([2], 3)], attrs: { stride: [2, 1, 1], padding: [1, 0, 1, 1, 0, 1], dilation: [1, 2, 1], group: 2 } }],
   Conv2DTranspose: [{ inputs: [randn([1, 2, 3, 2], 1), randn([2, 2, 2, 3], 2), randn([4], 3)], attrs: { stride: [2, 2], padding: [1, 0, 0, 1], dilation: [1, 1], group: 2, outputPadding: [1, 1] } }],
   GatherElements: [{ inputs: [randn([2, 2, 3], 1), Tensor.from([[[0, 2], [1, 1]], [[2, 2], [0, 1]]], 'int64')], attrs: { axis: 2 }, wrt: [0] }],
+  // a/b kept away from integers, where the quotient (and so the gradient) jumps
+  Mod: [
+    { inputs: [Tensor.from([0.3, 1.7, -2.2, 5.5], 'float32'), Tensor.from([0.7, 0.9, 1.3, 2.0], 'float32')], attrs: { fmod: false } },
+    { inputs: [Tensor.from([0.3, 1.7, -2.2, 5.5], 'float32'), Tensor.from([0.7, 0.9, 1.3, 2.0], 'float32')], attrs: { fmod: true } },
+  ],
+  ScatterND: [{ inputs: [randn([5, 3], 1), Tensor.from([[1], [3]], 'int64'), randn([2, 3], 2)], wrt: [0, 2] }],
   // ops.interpolate: nearest (asymmetric, floor) and linear (half-pixel, align-corners), up and down
   Resize: [
     { inputs: [randn([1, 2, 4, 5], 1)], attrs: { mode: 'nearest', coord: 'asymmetric', nearest: 'floor', sizes: [1, 2, 7, 9], scales: [1, 1, 7 / 4, 9 / 5] } },

@@ -240,7 +240,11 @@ export const Cast = defineOp<{ to: DType }>({
 export const Mod = defineOp<{ fmod: boolean }>({
   name: 'Mod',
   forward: ([a, b], { fmod }) => binaryMap(a!, b!, fmod ? (x, y) => x % y : (x, y) => { const r = x % y; return r !== 0 && (r < 0) !== (y < 0) ? r + y : r; }, 'Mod', resultDType(a!, b!, 'Mod')),
-  noGrad: 'piecewise; its gradient is not needed by any training path yet',
+  // a − q·b with q = trunc(a/b) (fmod) or floor(a/b) (remainder) piecewise constant: ∂/∂a = 1, ∂/∂b = −q
+  backward: (dy, [a, b], _y, { fmod }) => [
+    sumToShape(dy, a!.shape),
+    sumToShape(mul(dy, binaryMap(a!, b!, (x, y) => -(fmod ? Math.trunc(x / y) : Math.floor(x / y)), 'Mod')), b!.shape),
+  ],
 });
 
 export const elementwiseOps = [Mod, 

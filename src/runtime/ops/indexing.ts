@@ -26,7 +26,29 @@ export const ScatterND = defineOp({
     }
     return out;
   },
-  noGrad: 'index assignment; its gradient is not needed by any training path yet',
+  // data's gradient is dy with the overwritten slices zeroed; updates' is dy gathered at the same slices
+  backward: (dy, [data, indices, updates]) => {
+    const q = indices!.ndim, k = indices!.shape[q - 1]!, slice = shapeSize(data!.shape.slice(k)), n = indices!.size / k;
+    const strides = data!.shape.map((_, i) => shapeSize(data!.shape.slice(i + 1)));
+    const gData = new Tensor((dy.data as Float32Array).slice(), dy.shape, dy.dtype);
+    const gUpd = Tensor.zeros(updates!.shape, dy.dtype);
+    const offsets: number[] = [];
+    for (let j = 0; j < n; j++) {
+      let off = 0;
+      for (let d = 0; d < k; d++) { let i = indices!.get(j * k + d); if (i < 0) i += data!.shape[d]!; off += i * strides[d]!; }
+      offsets.push(off);
+    }
+    // a slice written twice keeps the last update (forward order), so only the last writer gets the gradient
+    const last = new Map<number, number>();
+    offsets.forEach((off, j) => last.set(off, j));
+    offsets.forEach((off, j) => {
+      for (let e = 0; e < slice; e++) {
+        if (last.get(off) === j) (gUpd.data as Float32Array)[j * slice + e] = (dy.data as Float32Array)[off + e]!;
+        (gData.data as Float32Array)[off + e] = 0;
+      }
+    });
+    return [gData, null, gUpd];
+  },
 });
 
 /**
