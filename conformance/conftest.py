@@ -71,9 +71,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         a[0] += 1
         a[1] += r['ok']
         a[2] += bool(r['ok'] and r['bitwise'])
-    tr.write_line(f"{'check':<14}{'total':>7}{'agree':>7}{'bitwise':>9}")
+    tr.write_line(f"{'check':<26}{'total':>7}{'agree':>7}{'bitwise':>9}")
     for k in sorted(by_aspect):
         t, ok, bw = by_aspect[k]
-        tr.write_line(f'{k:<14}{t:>7}{ok:>7}{bw:>9}')
+        tr.write_line(f'{k:<26}{t:>7}{ok:>7}{bw:>9}')
     tr.write_line(f"{s['cases']} cases, {s['checks']} checks: {s['passed']} agree ({s['bitwise']} bitwise, "
                   f"{s['within_budget']} within budget), {s['failed']} disagree")
