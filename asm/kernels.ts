@@ -709,8 +709,8 @@ export function maxPool2d(x: usize, H: i32, W: i32, KH: i32, KW: i32, sh: i32, s
           for (let j = 0; j < KW; j++) {
             const s = row + (<usize>(j * dw) << 2);
             const v = sw == 1 ? v128.load(s) : sw == 2 ? v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6) : gather4(s, sw);
-            // v > m ? v : m, and a NaN v is taken too
-            m = v128.bitselect(v, f32x4.pmax(m, v), f32x4.ne(v, v));
+            // m < v ? v : m: a NaN v is skipped, as MindSpore 2.10's MaxPool2d does (conformance: MaxPool2d(edge))
+            m = f32x4.pmax(m, v);
           }
         }
         storeOut(o, ow, OW, m, tail);

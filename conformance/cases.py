@@ -488,3 +488,12 @@ for name, args, shapes in [('relu', [T[0]], [[0, 3]]), ('add', T[:2], [[0, 3], [
             grad=False, ms_may_refuse=True)
 cell_case('Dense(zero batch)', cell('Dense', 4, 3), [randn(0, 4)], EXACT, grad=False, ms_may_refuse=True)
 cell_case('Conv2d(zero batch)', cell('Conv2d', 3, 4, 3), [randn(0, 3, 5, 5)], EXACT, grad=False, ms_may_refuse=True)
+
+# ---- layers on special values (NaN, ±inf, ±3.4e38, subnormals): propagation must match ------------------------------
+for id, spec, shape, b in [('Dense', cell('Dense', 5, 3), [4, 5], SUM(5)), ('Conv2d', cell('Conv2d', 1, 2, 3, pad_mode='pad', padding=1), [1, 1, 4, 5], SUM(9)),
+                           ('MaxPool2d(2,2)', cell('MaxPool2d', 2, 2), [1, 1, 4, 5], EXACT), ('AvgPool2d(2,2)', cell('AvgPool2d', 2, 2), [1, 1, 4, 5], SUM(4)),
+                           ('BatchNorm2d', cell('BatchNorm2d', 1), [1, 1, 4, 5], SUM(4)), ('LayerNorm', cell('LayerNorm', [5]), [4, 5], SUM(5)),
+                           ('Softmax', cell('Softmax'), [4, 5], SUM(5)), ('AdaptiveMaxPool2d(2)', cell('AdaptiveMaxPool2d', 2), [1, 1, 4, 5], EXACT),
+                           ('Flatten', cell('Flatten'), [4, 5], EXACT)]:
+    dev = {'Softmax': 'softmax rows with nan or +inf'}.get(id)
+    cell_case(f'{id}(edge)', spec, [edge(*shape)], b, grad=False, **({'ms_cpu_deviation': dev} if dev else {}))

@@ -48,3 +48,11 @@ describe('AvgPool2d pad_mode=same (MindSpore 2.10 CPU, conformance)', () => {
   });
 });
 
+
+describe('NaN in max pooling (MindSpore 2.10 CPU, conformance: *(edge))', () => {
+  it('MaxPool2d skips a NaN; AdaptiveMaxPool2d propagates it', () => {
+    const x = Tensor.from([NaN, Infinity, 1, 2], 'float32').view([1, 1, 2, 2]);
+    expect(new nn.MaxPool2d(2, 2).forward(x).toArray()).toEqual([Infinity]);
+    expect(new nn.AdaptiveMaxPool2d(1).forward(x).toArray()).toEqual([NaN]);
+  });
+});

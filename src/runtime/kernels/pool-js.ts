@@ -8,7 +8,8 @@ export interface Pool2DGeometry {
 
 /**
  * Max pooling of `planes` H×W planes: the window's in-bounds elements in (row, column) order, starting from −∞,
- * taking v when v > m or v is NaN (so a NaN propagates). Column bounds are precomputed per output column.
+ * taking v when v > m, so a NaN is skipped, as MindSpore 2.10's MaxPool2d does (conformance: MaxPool2d(edge); PyTorch
+ * and onnxruntime propagate it). Column bounds are precomputed per output column.
  */
 export function maxPool2dJs(g: Pool2DGeometry, X: Float32Array): Float32Array {
   const { planes, H, W, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW } = g;
@@ -37,7 +38,7 @@ export function maxPool2dJs(g: Pool2DGeometry, X: Float32Array): Float32Array {
           const r = xo + (h0 + i * dh) * W + w0;
           for (let j = a; j < b; j++) {
             const v = X[r + j * dw]!;
-            if (v > m || v !== v) m = v;
+            if (v > m) m = v;
           }
         }
         out[orow + ow] = m;

@@ -72,7 +72,7 @@ function pool2dBackward(dy: Tensor, x: Tensor, a: Pool2DAttrs, kind: 'max' | 'av
             const iw = w0 + j * dw;
             if (iw < 0 || iw >= W) continue;
             const v = X[xo + ih * W + iw]!;
-            if (v > m || at < 0) { m = v; at = xo + ih * W + iw; }
+            if (v > m || (at < 0 && v === v)) { m = v; at = xo + ih * W + iw; } // NaN skipped, as in the forward
           }
         }
         if (at >= 0) dX[at] += g;
@@ -124,7 +124,9 @@ export const AdaptivePool2D = defineOp<{ outputSize: [number, number]; mode: 'ma
           let acc = mode === 'max' ? -Infinity : 0;
           for (let h = hs; h < he; h++) for (let w = ws; w < we; w++) {
             const v = X[nc * H * W + h * W + w]!;
-            acc = mode === 'max' ? (v > acc ? v : acc) : acc + v;
+            // MindSpore 2.10's AdaptiveMaxPool2d propagates a NaN (its MaxPool2d skips it; conformance: *(edge))
+            if (mode === 'avg') acc += v;
+            else if (acc === acc && (v > acc || v !== v)) acc = v; // the first NaN sticks
           }
           out[nc * OH * OW + oh * OW + ow] = mode === 'max' ? acc : acc / ((he - hs) * (we - ws));
         }
@@ -145,7 +147,8 @@ export const AdaptivePool2D = defineOp<{ outputSize: [number, number]; mode: 'ma
           for (let h = hs; h < he; h++) for (let w = ws; w < we; w++) dX[nc * H * W + h * W + w] += share;
         } else {
           let m = -Infinity, at = -1;
-          for (let h = hs; h < he; h++) for (let w = ws; w < we; w++) { const v = X[nc * H * W + h * W + w]!; if (v > m || at < 0) { m = v; at = nc * H * W + h * W + w; } }
+          // the element the forward kept: the largest, or the first NaN
+          for (let h = hs; h < he; h++) for (let w = ws; w < we; w++) { const v = X[nc * H * W + h * W + w]!; if (m === m && (v > m || v !== v || at < 0)) { m = v; at = nc * H * W + h * W + w; } }
           dX[at] += g;
         }
       }
