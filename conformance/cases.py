@@ -497,3 +497,8 @@ for id, spec, shape, b in [('Dense', cell('Dense', 5, 3), [4, 5], SUM(5)), ('Con
                            ('Flatten', cell('Flatten'), [4, 5], EXACT)]:
     dev = {'Softmax': 'softmax rows with nan or +inf'}.get(id)
     cell_case(f'{id}(edge)', spec, [edge(*shape)], b, grad=False, **({'ms_cpu_deviation': dev} if dev else {}))
+for name, args, b in [('amax', [T[0], 1], EXACT), ('argmax', [T[0], 1], EXACT), ('sum', [T[0], 1], SUM(5)), ('mean', [T[0], 1], SUM(5)),
+                      ('log_softmax', [T[0]], SUM(5)), ('clamp', [T[0], -1.0, 1.0], EXACT), ('abs', [T[0]], EXACT),
+                      ('floor', [T[0]], EXACT), ('ceil', [T[0]], EXACT), ('neg', [T[0]], EXACT), ('reciprocal', [T[0]], EXACT)]:
+    dev = {'log_softmax': 'log_softmax rows with nan or +inf'}.get(name)
+    op_case(name, args, b, inputs=[edge(4, 5)], id=f'{name}(edge 4x5)', grad=False, **({'ms_cpu_deviation': dev} if dev else {}))

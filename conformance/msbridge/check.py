@@ -110,6 +110,12 @@ def deviation(kind, x, ms_out):
         special = np.isnan(x) | np.isposinf(x)
         held = bool(np.all(np.isnan(a[mask & special])) and np.all(a[mask & ~special] == 0))
         return mask, held, 'gives NaN only at the NaN/+inf entries of a row holding them and 0 elsewhere (documented: the whole row NaN)'
+    if kind == 'log_softmax rows with nan or +inf':
+        rows = np.any(np.isnan(x) | np.isposinf(x), axis=-1, keepdims=True)
+        mask = np.broadcast_to(rows, x.shape)
+        special = np.isnan(x) | np.isposinf(x)
+        held = bool(np.all(np.isnan(a[mask & special])) and np.all(np.isneginf(a[mask & ~special])))
+        return mask, held, 'gives NaN only at the NaN/+inf entries of a row holding them and -inf elsewhere (documented: the whole row NaN)'
     raise ValueError(kind)
 
 

@@ -84,7 +84,9 @@ export const elu = (x: Tensor, alpha = 1.0): Tensor => {
 export const eluAnyAlpha = (x: Tensor, alpha: number): Tensor => apply('Elu', [x], { alpha });
 export const hardsigmoid = (x: Tensor): Tensor => apply('HardSigmoid', [x], { alpha: 1 / 6, beta: 0.5 });
 export const hardswish = (x: Tensor): Tensor => apply('HardSwish', [x]);
-export const clamp = (x: Tensor, min = -Infinity, max = Infinity): Tensor => apply('Clip', [x], { min, max });
+/** ops.clamp: MindSpore 2.10 maps NaN to min (to max when only max is given; conformance: ops.clamp(edge 4x5)). */
+export const clamp = (x: Tensor, min = -Infinity, max = Infinity): Tensor =>
+  apply('Clip', [x], { min, max, ...(min !== -Infinity ? { nanTo: min } : max !== Infinity ? { nanTo: max } : {}) });
 export const cast = (x: Tensor, dtype: DType): Tensor => apply('Cast', [x], { to: dtype });
 /** SiLU / Swish: x · sigmoid(x). */
 export const silu = (x: Tensor): Tensor => apply('SiLU', [x]);

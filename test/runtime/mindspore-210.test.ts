@@ -56,3 +56,11 @@ describe('NaN in max pooling (MindSpore 2.10 CPU, conformance: *(edge))', () => 
     expect(new nn.AdaptiveMaxPool2d(1).forward(x).toArray()).toEqual([NaN]);
   });
 });
+
+describe('ops.clamp of NaN (MindSpore 2.10 CPU, conformance: ops.clamp(edge 4x5))', () => {
+  it('gives min, or max when only max is given', () => {
+    const x = Tensor.from([NaN, 5, -5], 'float32');
+    expect(ops.clamp(x, -1, 1).toArray()).toEqual([-1, 1, -1]);
+    expect(ops.clamp(x, -Infinity, 1).toArray()).toEqual([1, 1, -5]);
+  });
+});
