@@ -13,7 +13,12 @@ fi
 STAMP="$VENV/.requirements.sha256"
 WANT=$(sha256sum conformance/requirements.txt | cut -d' ' -f1)
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r conformance/requirements.txt
+  echo "conformance: installing conformance/requirements.txt (mindspore ~800 MB on first install)"
+  if ! "$VENV/bin/pip" install --disable-pip-version-check -r conformance/requirements.txt > "$VENV/pip.log" 2>&1; then
+    tail -n 30 "$VENV/pip.log" >&2
+    echo "conformance: pip install failed (log: $VENV/pip.log)" >&2
+    exit 2
+  fi
   echo "$WANT" > "$STAMP"
 fi
 if [ "${CONFORMANCE_SKIP_BUILD:-}" != "1" ]; then npm run --silent build; fi
