@@ -105,7 +105,7 @@ describe('msport inspect', () => {
     const r = await runCli(['inspect', 'fixtures/models/seed_cnn.bn.onnx']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('(layer1): SequentialCell(');
-    expect(r.stdout).toMatch(/\(0\): Conv2d\(input_channels=3, output_channels=12, kernel_size=\(3, 3\), stride=\(1, 1\), pad_mode=pad, padding=\(1, 1, 1, 1\)/);
+    expect(r.stdout).toMatch(/\(0\): Conv2d\(input_channels=3, output_channels=12, kernel_size=\(3, 3\), stride=\(1, 1\), pad_mode=pad, padding=1, /);
     expect(r.stdout).toMatch(/layer1\.1\.moving_variance .*\(12\) .*Float32/);
   });
 

@@ -5,6 +5,7 @@
  */
 import type { Cell } from '../runtime/cell.js';
 import * as nn from '../runtime/nn/index.js';
+import { pyFloat } from '../runtime/nn/norm.js';
 
 export interface CellCall {
   ms: string;
@@ -20,6 +21,12 @@ const py = (v: unknown): string => {
   return String(v);
 };
 const same = (a: readonly number[]): boolean => a.every(x => x === a[0]);
+/** An argument exactly as the Cell was given it (a tuple stays a tuple, even of equal entries): MindSpore prints it so. */
+const asGiven = (v: number | readonly number[]): string => (typeof v === 'number' ? String(v) : `(${v.join(', ')}${v.length === 1 ? ',' : ''})`);
+/** A value printed verbatim (already Python source). */
+const raw = (v: string) => ({ toString: () => v });
+/** A float as Python writes it (1e-05, 0.1, 1.0). */
+const pf = (v: number): string => pyFloat(v);
 const tup = (a: readonly number[]): number | number[] => (same(a) ? a[0]! : [...a]);
 const args = (positional: unknown[], named: [string, unknown, unknown?][]): string =>
   [...positional.map(py), ...named.filter(([, v, dflt]) => dflt === undefined || py(v) !== py(dflt)).map(([k, v]) => `${k}=${py(v)}`)].join(', ');
@@ -31,7 +38,7 @@ const conv2d: Formatter = c => {
   const [t, b, l, r] = x.padding;
   const torchPad = t === b && l === r ? tup([t, l]) : `(${t}, ${l}) after F.pad (asymmetric)`;
   return {
-    ms: `nn.Conv2d(${args([x.inChannels, x.outChannels, tup(x.kernelSize)], [['stride', tup(x.stride), 1], ['pad_mode', x.padMode], ['padding', tup(x.padding), 0], ['dilation', tup(x.dilation), 1], ['group', x.group, 1], ['has_bias', x.hasBias]])})`,
+    ms: `nn.Conv2d(${args([x.inChannels, x.outChannels, tup(x.kernelSize)], [['stride', tup(x.stride), 1], ['pad_mode', x.padMode], ['padding', raw(asGiven(x.paddingArg)), raw('0')], ['dilation', tup(x.dilation), 1], ['group', x.group, 1], ['has_bias', x.hasBias]])})`,
     torch: `nn.Conv2d(${args([x.inChannels, x.outChannels, tup(x.kernelSize)], [['stride', tup(x.stride), 1], ['padding', x.padMode === 'pad' ? torchPad : x.padMode, 0], ['dilation', tup(x.dilation), 1], ['groups', x.group, 1], ['bias', x.hasBias, true]])})`,
     values: { pad_mode: x.padMode, has_bias: x.hasBias, padding: x.padding },
   };
@@ -68,13 +75,42 @@ const pool = (name: 'MaxPool2d' | 'AvgPool2d'): Formatter => c => {
   const x = c as nn.MaxPool2d;
   const cip = name === 'AvgPool2d' ? [['count_include_pad', (c as nn.AvgPool2d).countIncludePad, true]] as [string, unknown, unknown][] : [];
   return {
-    ms: `nn.${name}(${args([], [['kernel_size', tup(x.kernelSize)], ['stride', tup(x.stride)], ['pad_mode', x.padMode], ['padding', tup(x.padding), 0], ['ceil_mode', x.ceilMode, false], ...cip])})`,
+    ms: `nn.${name}(${args([], [['kernel_size', raw(asGiven(x.kernelSizeArg))], ['stride', raw(asGiven(x.strideArg))], ['pad_mode', x.padMode], ['padding', tup(x.padding), 0], ['ceil_mode', x.ceilMode, false], ...cip])})`,
     torch: `nn.${name}(${args([tup(x.kernelSize)], [['stride', tup(x.stride), tup(x.kernelSize)], ['padding', tup(x.padding), 0], ['ceil_mode', x.ceilMode, false], ...cip])})`,
     values: { stride: tup(x.stride), pad_mode: x.padMode },
   };
 };
 
 const plain = (ms: string, torch: string): Formatter => () => ({ ms: `nn.${ms}()`, torch: `nn.${torch}()`, values: {} });
+
+const conv3d: Formatter = c => {
+  const x = c as nn.Conv3d;
+  return {
+    ms: `nn.Conv3d(${args([x.inChannels, x.outChannels, tup(x.kernelSize)], [['stride', tup(x.stride), 1], ['pad_mode', x.padMode], ['padding', raw(asGiven(x.padding)), raw('0')], ['dilation', tup(x.dilation), 1], ['group', x.group, 1], ['has_bias', x.hasBias]])})`,
+    torch: `nn.Conv3d(${args([x.inChannels, x.outChannels, tup(x.kernelSize)], [['stride', tup(x.stride), 1], ['dilation', tup(x.dilation), 1], ['groups', x.group, 1], ['bias', x.hasBias, true]])})`,
+    values: { pad_mode: x.padMode, has_bias: x.hasBias },
+  };
+};
+
+const conv2dTranspose: Formatter = c => {
+  const x = c as nn.Conv2dTranspose;
+  return {
+    ms: `nn.Conv2dTranspose(${args([x.inChannels, x.outChannels, tup(x.kernelSize)], [['stride', tup(x.stride), 1], ['pad_mode', x.padMode], ['padding', raw(asGiven(x.padding)), raw('0')], ['output_padding', tup(x.outputPadding), 0], ['dilation', tup(x.dilation), 1], ['group', x.group, 1], ['has_bias', x.hasBias]])})`,
+    torch: `nn.ConvTranspose2d(${args([x.inChannels, x.outChannels, tup(x.kernelSize)], [['stride', tup(x.stride), 1], ['output_padding', tup(x.outputPadding), 0], ['dilation', tup(x.dilation), 1], ['groups', x.group, 1], ['bias', x.hasBias, true]])})`,
+    values: { pad_mode: x.padMode, has_bias: x.hasBias },
+  };
+};
+
+const rnn = (name: 'LSTM' | 'GRU'): Formatter => c => {
+  const x = c as nn.LSTM;
+  const named: [string, unknown, unknown?][] = [['num_layers', x.numLayers, 1], ['has_bias', x.hasBias, true], ['batch_first', x.batchFirst, false],
+    ['dropout', raw(pf(x.dropout)), raw('0.0')], ['bidirectional', x.bidirectional, false]];
+  return {
+    ms: `nn.${name}(${args([x.inputSize, x.hiddenSize], named)})`,
+    torch: `nn.${name}(${args([x.inputSize, x.hiddenSize], [['num_layers', x.numLayers, 1], ['bias', x.hasBias, true], ['batch_first', x.batchFirst, false], ['dropout', raw(pf(x.dropout)), raw('0.0')], ['bidirectional', x.bidirectional, false]])})`,
+    values: { has_bias: x.hasBias },
+  };
+};
 
 const formatters: Record<string, Formatter> = {
   Conv2d: conv2d,
@@ -89,11 +125,41 @@ const formatters: Record<string, Formatter> = {
   GELU: c => { const a = (c as nn.GELU).approximate; return { ms: `nn.GELU(approximate=${py(a)})`, torch: `nn.GELU(${a ? "approximate='tanh'" : ''})`, values: { approximate: a } }; },
   Softmax: c => { const a = (c as nn.Softmax).axis; return { ms: `nn.Softmax(axis=${a})`, torch: `nn.Softmax(dim=${a})`, values: { axis: a } }; },
   Dropout: c => { const p = (c as nn.Dropout).p; return { ms: `nn.Dropout(p=${p})`, torch: `nn.Dropout(p=${p})`, values: {} }; },
+  Conv3d: conv3d,
+  Conv2dTranspose: conv2dTranspose,
+  LSTM: rnn('LSTM'),
+  GRU: rnn('GRU'),
+  LayerNorm: c => {
+    const x = c as nn.LayerNorm;
+    return {
+      ms: `nn.LayerNorm(${args([raw(asGiven(x.normalizedShape))], [['begin_norm_axis', x.beginNormAxis, -1], ['begin_params_axis', x.beginParamsAxis, -1], ['epsilon', raw(pf(x.epsilon)), raw('1e-07')]])})`,
+      torch: `nn.LayerNorm(${args([raw(asGiven(x.normalizedShape))], [['eps', raw(pf(x.epsilon)), raw('1e-05')]])})`,
+      values: { epsilon: x.epsilon, begin_norm_axis: x.beginNormAxis, begin_params_axis: x.beginParamsAxis },
+    };
+  },
+  GroupNorm: c => {
+    const x = c as nn.GroupNorm;
+    return { ms: `nn.GroupNorm(${args([x.numGroups, x.numChannels], [['eps', raw(pf(x.eps)), raw('1e-05')], ['affine', x.affine, true]])})`, torch: `nn.GroupNorm(${args([x.numGroups, x.numChannels], [['eps', raw(pf(x.eps)), raw('1e-05')], ['affine', x.affine, true]])})`, values: {} };
+  },
+  InstanceNorm2d: c => {
+    const x = c as nn.InstanceNorm2d;
+    return { ms: `nn.InstanceNorm2d(${args([x.numFeatures], [['eps', raw(pf(x.eps)), raw('1e-05')], ['momentum', raw(pf(x.momentum)), raw('0.1')], ['affine', x.affine, true]])})`, torch: `nn.InstanceNorm2d(${args([x.numFeatures], [['eps', raw(pf(x.eps)), raw('1e-05')], ['affine', x.affine, false]])})`, values: { affine: x.affine } };
+  },
+  Embedding: c => {
+    const x = c as nn.Embedding;
+    return { ms: `nn.Embedding(${args([x.vocabSize, x.embeddingSize], [['use_one_hot', x.useOneHot, false], ['padding_idx', x.paddingIdx ?? raw('None'), raw('None')]])})`, torch: `nn.Embedding(${args([x.vocabSize, x.embeddingSize], [['padding_idx', x.paddingIdx ?? raw('None'), raw('None')]])})`, values: {} };
+  },
+  PReLU: c => { const x = c as nn.PReLU; return { ms: `nn.PReLU(${args([], [['channel', x.w.size, 1]])})`, torch: `nn.PReLU(${args([], [['num_parameters', x.w.size, 1]])})`, values: {} }; },
+  LeakyReLU: c => { const a = (c as nn.LeakyReLU).alpha; return { ms: `nn.LeakyReLU(alpha=${pf(a)})`, torch: `nn.LeakyReLU(negative_slope=${pf(a)})`, values: { alpha: a } }; },
+  ELU: c => { const a = (c as nn.ELU).alpha; return { ms: `nn.ELU(${a === 1 ? '' : `alpha=${pf(a)}`})`, torch: `nn.ELU(${a === 1 ? '' : `alpha=${pf(a)}`})`, values: {} }; },
+  LogSoftmax: c => { const a = (c as nn.LogSoftmax).axis; return { ms: `nn.LogSoftmax(axis=${a})`, torch: `nn.LogSoftmax(dim=${a})`, values: {} }; },
+  SiLU: plain('SiLU', 'SiLU'),
   ReLU: plain('ReLU', 'ReLU'), ReLU6: plain('ReLU6', 'ReLU6'), Sigmoid: plain('Sigmoid', 'Sigmoid'), Tanh: plain('Tanh', 'Tanh'),
   HSwish: plain('HSwish', 'Hardswish'), HSigmoid: plain('HSigmoid', 'Hardsigmoid'), Flatten: plain('Flatten', 'Flatten'), Identity: plain('Identity', 'Identity'),
 };
 
+/** The call for a Cell; a class without a formatter says so instead of printing something that would not run. */
 export function callOf(cell: Cell): CellCall {
   const f = formatters[cell.clsName];
-  return f ? f(cell) : { ms: `nn.${cell.clsName}(${cell.extendRepr()})`, torch: '?', values: {} };
+  return f ? f(cell) : { ms: `nn.${cell.clsName}(…)  # msport cannot write this call yet`, torch: '?', values: {} };
 }

@@ -43,7 +43,7 @@ function conv(ctx: BuildCtx): Built {
   if (nd === 2) {
     const cell = new nn.Conv2d(cinG * group, cout, [k[0]!, k[1]!], keepPadMode
       ? { stride: strides, dilation: dil, group, hasBias: bias }
-      : { stride: strides, padMode, padding: padMode === 'pad' ? msPadding : 0, dilation: dil, group, hasBias: bias });
+      : { stride: strides, padMode, padding: padMode === 'pad' ? compact(msPadding) : 0, dilation: dil, group, hasBias: bias });
     return cellStep(ctx, api, cell, w2);
   }
   const cell = new nn.Conv1d(cinG * group, cout, k[0]!, keepPadMode
@@ -117,6 +117,9 @@ function batchNorm(ctx: BuildCtx): Built {
   };
 }
 
+/** An int when every entry is the same (MindSpore's repr prints arguments as given, and msport's calls write them so). */
+const compact = (a: readonly number[]): number | number[] => (a.every(v => v === a[0]) ? a[0]! : [...a]);
+
 function poolAttrs(ctx: BuildCtx) {
   const { node } = ctx;
   const k = attr<number[]>(node, 'kernel_shape');
@@ -145,9 +148,11 @@ function pool(kind: 'max' | 'avg') {
     const opts = ctx.keepMsDefault(api, 'pad_mode') ? { dilation: dil }
       : { padMode: padded ? 'pad' as const : 'valid' as const, padding: [pads[0]!, pads[1]!] as [number, number], dilation: dil, ceilMode: ceil };
     const stride = ctx.keepMsDefault(api, 'stride') ? undefined : strides;
-    if (kind === 'max') return cellStep(ctx, api, new nn.MaxPool2d(k, stride, opts), []);
+    // compact (an int when both dims agree): the Cell holds its arguments as the printed call writes them
+    const kc = compact(k) as number | [number, number], sc = stride && (compact(stride) as number | [number, number]);
+    if (kind === 'max') return cellStep(ctx, api, new nn.MaxPool2d(kc, sc, opts), []);
     if (dil.some(d => d !== 1)) fail(ctx.node, 'AveragePool with dilations is not supported');
-    return cellStep(ctx, api, new nn.AvgPool2d(k, stride, { ...opts, countIncludePad }), []);
+    return cellStep(ctx, api, new nn.AvgPool2d(kc, sc, { ...opts, countIncludePad }), []);
   };
 }
 

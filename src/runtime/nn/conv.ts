@@ -62,7 +62,7 @@ export class Conv2d extends Cell {
   readonly padMode: PadMode; readonly padding: [number, number, number, number];
   readonly dilation: [number, number]; readonly group: number; readonly hasBias: boolean;
   /** padding as the caller gave it: MindSpore's repr prints it unchanged (an int or the 4-tuple) */
-  private readonly paddingArg: number | number[];
+  readonly paddingArg: number | number[];
   weight: Parameter;
   bias: Parameter | null = null;
   /** weight_init / bias_init / format as MindSpore's repr prints them */

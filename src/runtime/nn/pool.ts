@@ -23,7 +23,8 @@ const pair = (v: number | number[]): [number, number] => (typeof v === 'number' 
 abstract class Pool2dBase extends Cell {
   readonly kernelSize: [number, number]; readonly stride: [number, number]; readonly padMode: PoolPadMode;
   readonly padding: [number, number]; readonly dilation: [number, number]; readonly ceilMode: boolean;
-  private readonly kernelSizeArg: number | [number, number]; private readonly strideArg: number | [number, number];
+  /** kernel_size and stride as given: MindSpore's repr prints them unchanged */
+  readonly kernelSizeArg: number | [number, number]; readonly strideArg: number | [number, number];
 
   constructor(kernelSize: number | [number, number] = 1, stride: number | [number, number] = 1, opts: PoolOptions = {}) {
     super();
