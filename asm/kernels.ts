@@ -827,8 +827,9 @@ export function unary(op: i32, x: usize, out: usize, i0: i32, i1: i32, p0: f32, 
     }
   } else if (op == 2) {
     for (; i + 8 <= i1; i += 8) {
-      v128.store(out + (<usize>i << 2), f32x4.pmin(f32x4.pmax(v128.load(x + (<usize>i << 2)), lo), hi));
-      v128.store(out + (<usize>i << 2), f32x4.pmin(f32x4.pmax(v128.load(x + (<usize>i << 2), 16), lo), hi), 16);
+      // max(lo, x) first, as MindSpore 2.10 clamps: NaN → lo, and clamp(−0, 0, 6) = +0 (conformance: relu6/clamp edge)
+      v128.store(out + (<usize>i << 2), f32x4.pmin(f32x4.pmax(lo, v128.load(x + (<usize>i << 2))), hi));
+      v128.store(out + (<usize>i << 2), f32x4.pmin(f32x4.pmax(lo, v128.load(x + (<usize>i << 2), 16)), hi), 16);
     }
   } else if (op == 3) {
     for (; i + 8 <= i1; i += 8) {
@@ -855,7 +856,7 @@ export function unary(op: i32, x: usize, out: usize, i0: i32, i1: i32, p0: f32, 
   }
   for (; i < i1; i++) {
     const v = f32x4.splat(load<f32>(x + (<usize>i << 2)));
-    const r = op == 0 ? sigmoidV(v) : op == 1 ? f32x4.pmax(zero, v) : op == 2 ? f32x4.pmin(f32x4.pmax(v, lo), hi)
+    const r = op == 0 ? sigmoidV(v) : op == 1 ? f32x4.pmax(zero, v) : op == 2 ? f32x4.pmin(f32x4.pmax(lo, v), hi)
       : op == 3 ? erfV(v) : op == 4 ? geluV(v) : f32x4.mul(v, sigmoidV(v));
     store<f32>(out + (<usize>i << 2), f32x4.extract_lane(r, 0));
   }

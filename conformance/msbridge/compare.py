@@ -167,7 +167,13 @@ def within(ms_val, our, budget):
     kind = budget['kind']
     a, b = np.asarray(our), np.asarray(ms_val)
     if kind == 'exact' or a.dtype.kind not in 'f':
-        return m['bitwise'] or (a.dtype.kind == 'f' and m.get('max_ulp') == 0 and _same_nan(a, b)), m
+        # bit for bit, signed zeros included; only NaN payloads may differ (NaN positions are already checked)
+        if m['bitwise'] or a.dtype.kind != 'f' or a.dtype != b.dtype:
+            return m['bitwise'], m
+        same = (a.view(np.uint8).reshape(a.shape + (-1,)) == b.view(np.uint8).reshape(b.shape + (-1,))).all(-1) | (np.isnan(a) & np.isnan(b))
+        if not same.all():
+            m['problem'] = f'{int((~same).sum())} elements differ in their bits (signed zeros count)'
+        return bool(same.all()), m
     a32, b32 = a.astype(np.float32), b.astype(np.float32)
     fin = np.isfinite(a32) & np.isfinite(b32)
     d = np.abs(a32[fin].astype(np.float64) - b32[fin].astype(np.float64))
@@ -186,5 +192,3 @@ def within(ms_val, our, budget):
     raise ValueError(f'unknown budget {budget!r}')
 
 
-def _same_nan(a, b):
-    return True

@@ -62,7 +62,7 @@ export const uniform = (shape: number | Shape, minval: Tensor | number, maxval: 
 export const neg = (x: Tensor): Tensor => apply('Neg', [x]);
 export const abs = (x: Tensor): Tensor => apply('Abs', [x]);
 export const relu = (x: Tensor): Tensor => apply('Relu', [x]);
-export const relu6 = (x: Tensor): Tensor => apply('Clip', [x], { min: 0, max: 6, nanTo: 0 });
+export const relu6 = (x: Tensor): Tensor => apply('Clip', [x], { min: 0, max: 6 });
 export const sigmoid = (x: Tensor): Tensor => apply('Sigmoid', [x]);
 export const tanh = (x: Tensor): Tensor => apply('Tanh', [x]);
 export const exp = (x: Tensor): Tensor => apply('Exp', [x]);
@@ -86,7 +86,7 @@ export const hardsigmoid = (x: Tensor): Tensor => apply('HardSigmoid', [x], { al
 export const hardswish = (x: Tensor): Tensor => apply('HardSwish', [x]);
 /** ops.clamp: MindSpore 2.10 maps NaN to min (to max when only max is given; conformance: ops.clamp(edge 4x5)). */
 export const clamp = (x: Tensor, min = -Infinity, max = Infinity): Tensor =>
-  apply('Clip', [x], { min, max, ...(min !== -Infinity ? { nanTo: min } : max !== Infinity ? { nanTo: max } : {}) });
+  apply('Clip', [x], { min, max, ...(min === -Infinity && max !== Infinity ? { nanTo: max } : {}) });
 export const cast = (x: Tensor, dtype: DType): Tensor => apply('Cast', [x], { to: dtype });
 /** SiLU / Swish: x · sigmoid(x). */
 export const silu = (x: Tensor): Tensor => apply('SiLU', [x]);

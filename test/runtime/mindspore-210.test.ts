@@ -64,3 +64,12 @@ describe('ops.clamp of NaN (MindSpore 2.10 CPU, conformance: ops.clamp(edge 4x5)
     expect(ops.clamp(x, -Infinity, 1).toArray()).toEqual([1, 1, -5]);
   });
 });
+
+describe('clamp order (MindSpore 2.10 CPU, conformance: exact comparisons count signed zeros)', () => {
+  it('relu6 and clamp(x, 0, 6) of −0 are +0; clamp(−0, −1, 1) stays −0', () => {
+    const x = Tensor.from(Array(12).fill(-0), 'float32');
+    expect(Object.is(ops.relu6(x).get(0), 0)).toBe(true);
+    expect(Object.is(ops.clamp(x, 0, 6).get(9), 0)).toBe(true);
+    expect(Object.is(ops.clamp(x, -1, 1).get(0), -0)).toBe(true);
+  });
+});

@@ -97,7 +97,8 @@ function reluJs(X: Float32Array): Float32Array {
 
 function clipJs(X: Float32Array, lo: number, hi: number): Float32Array {
   const O = new Float32Array(X.length);
-  for (let i = 0; i < X.length; i++) { const v = X[i]!; O[i] = v < lo ? lo : v > hi ? hi : v; }
+  // lo < v ? v : lo, then the upper bound: NaN → lo and −0 → lo = 0, as the WebAssembly kernel and MindSpore 2.10
+  for (let i = 0; i < X.length; i++) { const v = X[i]!; const t = lo < v ? v : lo; O[i] = hi < t ? hi : t; }
   return O;
 }
 

@@ -194,16 +194,17 @@ export const HardSwish = defineOp({
   backward: (dy, [x]) => [mul(dy, unaryMap(x!, v => (v < -3 ? 0 : v > 3 ? 1 : v / 3 + 0.5)))],
 });
 /**
- * Clip to [min, max]; NaN stays NaN (ONNX Clip) unless `nanTo` is given: MindSpore's ReLU6 gives 0 for NaN
- * (conformance: nn.ReLU6(edge), ops.relu6(edge)).
+ * Clip to [min, max] as MindSpore 2.10 clamps: t = min < x ? x : min, then max < t ? max : t — so NaN becomes min and
+ * clamp(−0, 0, 6) is +0 (conformance: relu6 and clamp on special values). `nanTo` overrides what NaN becomes (ops.clamp
+ * with only a max gives the max).
  */
 export const Clip = defineOp<{ min: number; max: number; nanTo?: number }>({
   name: 'Clip',
   forward: ([x], { min, max, nanTo }) => {
     const y = isF32(x!)
       ? new Tensor(kernels.clip(x!.data as Float32Array, min, max), x!.shape, x!.dtype)
-      : unaryMap(x!, v => (v < min ? min : v > max ? max : v));
-    if (nanTo !== undefined) { const d = y.data as Float32Array; for (let i = 0; i < d.length; i++) if (d[i] !== d[i]) d[i] = nanTo; }
+      : unaryMap(x!, v => { const t = min < v ? v : min; return max < t ? max : t; });
+    if (nanTo !== undefined) { const xs = x!.data as Float32Array, d = y.data as Float32Array; for (let i = 0; i < d.length; i++) if (xs[i] !== xs[i]) d[i] = nanTo; }
     return y;
   },
   backward: (dy, [x], _y, { min, max }) => [mul(dy, unaryMap(x!, v => (v >= min && v <= max ? 1 : 0)))],
