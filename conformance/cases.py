@@ -424,6 +424,12 @@ for fmt, ext in [('ckpt', 'ckpt'), ('safetensors', 'safetensors')]:
     ents += [entry('scalar', 'float32', []), entry('big.weight', 'float32', [1024, 4096]), entry('vector', 'float32', [7])]
     add('ckpt_read', f'ckpt.mindspore_writes.{fmt}', entries=ents, format=fmt, file=f'mindspore-written.{ext}')
     add('ckpt_read', f'ckpt.mindspore_writes.{fmt}(crc_check)', entries=ents[:3], format=fmt, file=f'mindspore-written.{ext}', crc_check=True)
+# past 512 MiB (600 MB, 150M float32): where a checkpoint writer would have to slice a tensor (MindSpore 2.10 does
+# not; neither does msport below 2 GiB) — both directions
+for fmt, ext in [('ckpt', 'ckpt'), ('safetensors', 'safetensors')]:
+    add('ckpt_read', f'ckpt.mindspore_writes.{fmt}(600 MB tensor)', format=fmt, file=f'mindspore-written.{ext}',
+        entries=[{'name': 'huge.weight', 'value': {'arange': 150_000_000, 'scale': 1e-3}}, entry('tail', 'float32', [3])])
+add('ckpt_write', 'ckpt.msport_writes.ckpt(600 MB tensor)', cell=cell('Dense', 12000, 12500), format='ckpt')
 add('ckpt_read', 'ckpt.mindspore_writes.ckpt(append_dict)', entries=[entry('w', 'float32', [2, 3])], format='ckpt',
     file='mindspore-written.ckpt', append_dict={'epoch': 3, 'lr': 0.5, 'tag': 'hello'})
 

@@ -27,6 +27,9 @@ def generate(spec, rng):
         n = int(np.prod(spec['edge']))
         a = np.concatenate([EDGE, rng.standard_normal(max(0, n - EDGE.size)).astype(np.float32) * 3])[:n]
         a = a.reshape(spec['edge'])
+    elif 'arange' in spec:  # large tensors without drawing: i·scale
+        a = np.arange(spec['arange'], dtype=dtype) * dtype.type(spec.get('scale', 1.0))
+        return a.reshape(spec.get('shape', [spec['arange']]))
     elif 'const' in spec:
         a = np.array(spec['const'])
     else:
