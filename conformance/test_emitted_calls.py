@@ -15,7 +15,8 @@ from msbridge import report
 from msbridge.check import norm_repr
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODELS = sorted(glob.glob(os.path.join(ROOT, 'fixtures', 'models', '*.onnx')) + glob.glob(os.path.join(ROOT, 'fixtures', 'models', 'ops', '*.onnx')))
+MODELS = sorted(glob.glob(os.path.join(ROOT, 'fixtures', 'models', '*.onnx')) + glob.glob(os.path.join(ROOT, 'fixtures', 'models', 'ops', '*.onnx'))
+                + glob.glob(os.path.join(ROOT, 'fixtures', 'models', 'dynamo', '*.onnx')))
 CALLS = json.loads(subprocess.run(['node', os.path.join(ROOT, 'dist', 'bridge', 'cli.js'), 'calls', *MODELS],
                                   check=True, capture_output=True, text=True, cwd=ROOT).stdout)
 # the same call printed for many layers is run once

@@ -6,7 +6,7 @@
  */
 import { Tensor } from '../runtime/tensor.js';
 import type { OnnxModel, OnnxNode } from './proto.js';
-import { scopeOf } from './scope.js';
+import { nodeScope } from './scope.js';
 
 interface FusionRule {
   name: string;
@@ -94,7 +94,7 @@ export function applyFusions(model: OnnxModel, nodes: OnnxNode[]): OnnxNode[] {
   const byScope = new Map<string, OnnxNode[]>();
   for (const n of nodes) {
     if (!n.name.startsWith('/')) continue;
-    const key = scopeOf(n.name).path.join('.');
+    const key = nodeScope(n, () => false).path.join('.');
     if (!key) continue;
     (byScope.get(key) ?? byScope.set(key, []).get(key)!).push(n);
   }

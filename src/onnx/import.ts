@@ -8,7 +8,7 @@ import { ModelLoadError, MsportError, UnsupportedOp, UnsupportedOpsError } from 
 import type { OnnxModel, OnnxNode, Dim } from './proto.js';
 import type { BuildCtx, Built } from './handler.js';
 import { selectHandler } from './ops/index.js';
-import { scopeOf } from './scope.js';
+import { nodeScope } from './scope.js';
 import { applyFusions } from './fusions.js';
 import { OnnxNetwork, ScopeCell, Step } from './network.js';
 import { rule, TorchApi } from '../mappings/index.js';
@@ -124,7 +124,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
         for (const i of node.inputs) if (i) consumed.add(i);
         continue;
       }
-      const { path, leaf } = scopeOf(node.name);
+      const { path, leaf } = nodeScope(node, n => g.initializers.has(n));
       pending.push({ node, built, path, leaf });
     }
   }));

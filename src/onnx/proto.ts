@@ -5,6 +5,7 @@
 import { fstatSync, realpathSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import onnxProto from 'onnx-proto';
+import protobuf from 'protobufjs/minimal.js';
 import { DType, float16BitsToNumber } from '../runtime/dtype.js';
 import { LAZY, Tensor, shapeSize } from '../runtime/tensor.js';
 import type { TypedData } from '../runtime/dtype.js';
@@ -12,6 +13,37 @@ import { ModelLoadError } from '../errors.js';
 import { kernels } from '../runtime/kernels/index.js';
 
 const { onnx } = onnxProto;
+
+/**
+ * onnx-proto's schema predates NodeProto.metadata_props (field 9, ONNX IR 10), where torch 2.9+'s exporter writes each
+ * node's module path and class (`pkg.torch.onnx.name_scopes`, `…class_hierarchy`); its generated decoder skips the
+ * field. This wraps it: the node's bytes are decoded as before, then scanned once more for field 9 entries.
+ */
+const decodeNodeProto = onnx.NodeProto.decode.bind(onnx.NodeProto);
+const { Reader } = protobuf;
+(onnx.NodeProto as unknown as { decode: (r: unknown, l?: number) => unknown }).decode = (r: unknown, length?: number) => {
+  // onnx-proto may carry its own protobufjs copy: a reader is recognised by shape, not class
+  const isReader = (x: unknown): x is InstanceType<typeof Reader> => typeof (x as { uint32?: unknown }).uint32 === 'function';
+  const reader = isReader(r) ? r : Reader.create(r as Uint8Array);
+  const start = reader.pos, end = length === undefined ? reader.len : reader.pos + length;
+  const msg = decodeNodeProto(reader, length) as onnxProto.onnx.NodeProto & { metadataProps?: { key: string; value: string }[] };
+  const scan = Reader.create(reader.buf.subarray(start, end));
+  while (scan.pos < scan.len) {
+    const tag = scan.uint32();
+    if (tag >>> 3 === 9 && (tag & 7) === 2) {
+      // StringStringEntryProto { string key = 1; string value = 2; }, read here (the scan reader is another
+      // protobufjs copy than onnx-proto's, whose decoders refuse it)
+      const stop = scan.uint32() + scan.pos;
+      const e = { key: '', value: '' };
+      while (scan.pos < stop) {
+        const t = scan.uint32();
+        if (t === 10) e.key = scan.string(); else if (t === 18) e.value = scan.string(); else scan.skipType(t & 7);
+      }
+      (msg.metadataProps ??= []).push(e);
+    } else scan.skipType(tag & 7);
+  }
+  return msg;
+};
 type Long = { low: number; high: number; unsigned?: boolean; toNumber?: () => number };
 
 export const toNum = (v: number | Long | null | undefined): number => {
@@ -57,6 +89,8 @@ export interface OnnxNode {
   fusedFrom?: string[];
   /** a fused node is built with the newest handler regardless of the model's opset */
   fusedOpset?: boolean;
+  /** NodeProto.metadata_props (torch 2.9+ exporter: pkg.torch.onnx.name_scopes, class_hierarchy, …) */
+  metadata?: Map<string, string>;
 }
 
 export interface OnnxGraph {
@@ -235,7 +269,13 @@ function decodeNode(n: NodeProtoMsg, ctx: DecodeCtx, index: number): OnnxNode {
     inputs: [...(n.input ?? [])],
     outputs: [...(n.output ?? [])],
     attrs,
+    ...(metadataOf(n) ? { metadata: metadataOf(n)! } : {}),
   };
+}
+
+function metadataOf(n: NodeProtoMsg): Map<string, string> | null {
+  const props = (n as { metadataProps?: { key: string; value: string }[] }).metadataProps;
+  return props && props.length ? new Map(props.map(e => [e.key, e.value])) : null;
 }
 
 export function decodeGraph(g: GraphProtoMsg, ctx: DecodeCtx): OnnxGraph {

@@ -27,3 +27,39 @@ export function scopeOf(nodeName: string): NodeScope {
 }
 
 export const scopeName = (path: readonly string[]): string => path.join('.');
+
+/**
+ * torch 2.9+'s exporter (dynamo) names nodes `node_Conv_23`; the module path is in the node's metadata:
+ * `pkg.torch.onnx.name_scopes` = "['', 'layer1', 'layer1.1', '<fx node>']" (cumulative dotted paths from the root,
+ * the FX node last). A node without that metadata falls back to its name (TorchScript exporter).
+ *
+ * A parameterised node's weight initializer carries its state_dict name (`layer1.0.weight`), which names the module
+ * that owns the weight: the onnxscript optimizer folds a BatchNorm into the Conv before it and the fused Conv keeps
+ * the BatchNorm's scope (`layer1.1`), so the weight's owner (`layer1.0`) wins, and `foldedFrom` names the scope the
+ * metadata gave.
+ */
+export interface MetadataScope extends NodeScope { foldedFrom?: string; classes?: string[] }
+
+export function nodeScope(node: { name: string; inputs: string[]; metadata?: Map<string, string> }, isInitializer: (name: string) => boolean): MetadataScope {
+  const raw = node.metadata?.get('pkg.torch.onnx.name_scopes');
+  if (raw === undefined) return scopeOf(node.name);
+  const scopes = pyStrings(raw);
+  const leaf = scopes.pop() ?? node.name;
+  const module = scopes.length > 0 ? scopes[scopes.length - 1]! : '';
+  const classesRaw = node.metadata?.get('pkg.torch.onnx.class_hierarchy');
+  const classes = classesRaw ? pyStrings(classesRaw).slice(0, -1) : undefined;
+  const w = node.inputs[1];
+  if (w && isInitializer(w) && w.endsWith('.weight')) {
+    const owner = w.slice(0, -'.weight'.length);
+    if (owner !== module) return { path: owner.split('.'), leaf, foldedFrom: module, ...(classes ? { classes } : {}) };
+  }
+  return { path: module ? module.split('.') : [], leaf, ...(classes ? { classes } : {}) };
+}
+
+/** The strings of a Python list repr of str: "['', 'a.b', \"it's\"]". */
+export function pyStrings(repr: string): string[] {
+  const out: string[] = [];
+  const re = /'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"/g;
+  for (let m = re.exec(repr); m; m = re.exec(repr)) out.push((m[1] ?? m[2] ?? '').replace(/\\(.)/g, '$1'));
+  return out;
+}

@@ -1,0 +1,48 @@
+/**
+ * torch 2.13's default exporter (dynamo; fixtures/make_today.py): node names carry no module path (`node_Conv_23`),
+ * the path is in each node's metadata (`pkg.torch.onnx.name_scopes`), initializers carry state_dict names, weights
+ * sit in `<model>.onnx.data`, and with the default optimize=True BatchNorm is folded into the Conv before it (the
+ * fused Conv keeps the BatchNorm's scope). The same network through the TorchScript exporter is fixtures/models/seed_cnn*.
+ */
+import { describe, expect, it } from 'vitest';
+import { modelFromFile } from '../../src/onnx/proto.js';
+import { importModel } from '../../src/onnx/import.js';
+import { check } from '../../src/check.js';
+import { nodeScope, pyStrings } from '../../src/onnx/scope.js';
+
+const DYN = 'fixtures/models/dynamo';
+const names = (file: string) => importModel(modelFromFile(file)).network.parametersAndNames().map(([n]) => n);
+
+describe('torch 2.13 dynamo exports', () => {
+  it('node metadata (NodeProto.metadata_props) is read: every node has its name_scopes', () => {
+    const m = modelFromFile(`${DYN}/seed_cnn.onnx`);
+    expect(m.producer).toMatch(/^pytorch 2\.13/);
+    expect(m.graph.nodes.every(n => n.metadata?.has('pkg.torch.onnx.name_scopes'))).toBe(true);
+    expect(m.graph.nodes.some(n => n.name.startsWith('node_'))).toBe(true);
+  });
+
+  it('the Cell tree and Parameter names follow the module paths, as for the TorchScript export of the same network', () => {
+    for (const [dynamo, torchscript] of [['seed_cnn.onnx', 'seed_cnn.onnx'], ['seed_cnn.noopt.onnx', 'seed_cnn.bn.onnx']]) {
+      expect(names(`${DYN}/${dynamo}`)).toEqual(names(`fixtures/models/${torchscript}`));
+    }
+  });
+
+  it('a Conv with a BatchNorm folded in is placed at its weight\'s module, the BatchNorm scope kept as foldedFrom', () => {
+    const m = modelFromFile(`${DYN}/seed_cnn.onnx`);
+    const conv = m.graph.nodes.find(n => n.opType === 'Conv')!;
+    const s = nodeScope(conv, n => m.graph.initializers.has(n));
+    expect(pyStrings(conv.metadata!.get('pkg.torch.onnx.name_scopes')!).slice(-2, -1)).toEqual([s.foldedFrom]);
+    expect(s.path.join('.')).toBe(conv.inputs[1]!.replace(/\.weight$/, ''));
+  });
+
+  it('check passes on both exports (weights read from the .onnx.data file)', async () => {
+    for (const f of ['seed_cnn.onnx', 'seed_cnn.noopt.onnx']) {
+      const r = await check(`${DYN}/${f}`, { atol: 1e-4, rtol: 1e-3, seed: 0, samples: 2 });
+      expect(r.passed, f).toBe(true);
+    }
+  });
+
+  it('pyStrings reads a Python list repr of strings', () => {
+    expect(pyStrings("['', 'layer1', \"it's\", 'a\\\\b']")).toEqual(['', 'layer1', "it's", 'a\\b']);
+  });
+});
