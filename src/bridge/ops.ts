@@ -91,6 +91,7 @@ export const OPS: Record<string, OpEntry> = {
   equal: { sig: ['input', 'other'], call: a => F.equal(T(a, 'input'), T(a, 'other')) },
   greater: binary(F.greater),
   logical_not: unary(F.logicalNot),
+  isnan: unary(F.isnan),
   flatten: { sig: ['input', 'order', 'start_dim', 'end_dim'], call: a => { only('flatten', a, 'order', 'C'); return F.flatten(T(a, 'input'), num(a, 'start_dim'), num(a, 'end_dim')); } },
   squeeze: { sig: ['input', 'axis'], call: a => F.squeeze(T(a, 'input'), axes(ints(a, 'axis'))) },
   unsqueeze: { sig: ['input', 'dim'], call: a => F.unsqueeze(T(a, 'input'), num(a, 'dim')!) },

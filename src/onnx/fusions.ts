@@ -20,6 +20,8 @@ const one = (ns: OnnxNode[], op: string): OnnxNode => ns.find(n => n.opType === 
 const scalar = (t: Tensor | undefined): number | undefined => (t && t.size === 1 ? t.get(0) : undefined);
 const fused = (from: OnnxNode[], opType: string, inputs: string[], outputs: string[], attrs: [string, number | string][]): OnnxNode => ({
   name: from[0]!.name, opType, domain: '', inputs, outputs, attrs: new Map(attrs), fusedFrom: from.map(n => n.name), fusedOpset: true,
+  // the module path of a torch 2.9+ export lives in the metadata: the fused node keeps it
+  ...(from[0]!.metadata ? { metadata: from[0]!.metadata } : {}),
 });
 
 export const fusionRules: FusionRule[] = [
@@ -93,7 +95,8 @@ export function applyFusions(model: OnnxModel, nodes: OnnxNode[]): OnnxNode[] {
   };
   const byScope = new Map<string, OnnxNode[]>();
   for (const n of nodes) {
-    if (!n.name.startsWith('/')) continue;
+    // module scopes: TorchScript node names (`/encoder/layers.0/norm1/…`) or torch 2.9+ node metadata
+    if (!n.name.startsWith('/') && !n.metadata?.has('pkg.torch.onnx.name_scopes')) continue;
     const key = nodeScope(n, () => false).path.join('.');
     if (!key) continue;
     (byScope.get(key) ?? byScope.set(key, []).get(key)!).push(n);

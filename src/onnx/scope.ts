@@ -48,8 +48,11 @@ export function nodeScope(node: { name: string; inputs: string[]; metadata?: Map
   const module = scopes.length > 0 ? scopes[scopes.length - 1]! : '';
   const classesRaw = node.metadata?.get('pkg.torch.onnx.class_hierarchy');
   const classes = classesRaw ? pyStrings(classesRaw).slice(0, -1) : undefined;
+  // only for a BatchNorm scope: the optimizer also merges equal initializers, so elsewhere a weight's name may be
+  // another module's (every untrained LayerNorm shares one all-ones weight)
   const w = node.inputs[1];
-  if (w && isInitializer(w) && w.endsWith('.weight')) {
+  const scopeClass = classes?.[classes.length - 1] ?? '';
+  if (w && isInitializer(w) && w.endsWith('.weight') && /\.batchnorm\./.test(scopeClass)) {
     const owner = w.slice(0, -'.weight'.length);
     if (owner !== module) return { path: owner.split('.'), leaf, foldedFrom: module, ...(classes ? { classes } : {}) };
   }

@@ -74,6 +74,7 @@ export const floor = (x: Tensor): Tensor => apply('Floor', [x]);
 export const ceil = (x: Tensor): Tensor => apply('Ceil', [x]);
 export const softplus = (x: Tensor): Tensor => apply('Softplus', [x]);
 export const logicalNot = (x: Tensor): Tensor => apply('Not', [x]);
+export const isnan = (x: Tensor): Tensor => apply('IsNan', [x]);
 export const leakyRelu = (x: Tensor, alpha = 0.2): Tensor => apply('LeakyRelu', [x], { alpha });
 /** ops.elu(input_x, alpha=1.0): MindSpore 2.10 accepts only alpha = 1.0 (conformance: ops.elu(alpha=0.5) raises there). */
 export const elu = (x: Tensor, alpha = 1.0): Tensor => {

@@ -39,6 +39,9 @@ export const elementwiseHandlers: OnnxOpHandler[] = [
   unary('Ceil', 'mindspore.ops.ceil', ops.ceil),
   unary('Softplus', 'mindspore.ops.softplus', ops.softplus),
   unary('Not', 'mindspore.ops.logical_not', ops.logicalNot),
+  unary('IsNaN', 'mindspore.ops.isnan', ops.isnan),
+  // torch.gather → ops.gather_elements(input, dim, index)
+  { opType: 'GatherElements', versions: { 11: ctx => { const axis = attr<number>(ctx.node, 'axis', 0); return op('mindspore.ops.gather_elements', ([x, idx]) => ops.gatherElements(x!, axis, idx!)); } } },
   unary('Identity', 'mindspore.ops.identity', x => x),
   { opType: 'Where', versions: { 9: () => op('mindspore.ops.where', ([c, a, b]) => ops.where(c!, a!, b!)) } },
   { opType: 'Elu', versions: { 1: ctx => { const alpha = attr<number>(ctx.node, 'alpha', 1); return alpha === 1 ? op('mindspore.ops.elu', ([x]) => ops.elu(x!)) : op('mindspore.ops.where', ([x]) => ops.eluAnyAlpha(x!, alpha)); } } },

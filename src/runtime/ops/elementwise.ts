@@ -167,6 +167,8 @@ export const Floor = unary('Floor', Math.floor, undefined, 'piecewise constant')
 export const Ceil = unary('Ceil', Math.ceil, undefined, 'piecewise constant');
 export const Softplus = unary('Softplus', v => (v > 20 ? v : Math.log1p(Math.exp(v))), x => 1 / (1 + Math.exp(-x)));
 export const Not = unary('Not', v => (v ? 0 : 1), undefined, 'boolean');
+/** ops.isnan: a bool Tensor, true where the input is NaN. */
+export const IsNan = defineOp({ name: 'IsNan', forward: ([x]) => unaryMap(x!, v => (v !== v ? 1 : 0), 'bool'), noGrad: 'boolean' });
 
 /** alpha is a float32 attribute in MindSpore: x·float32(alpha), rounded once (conformance: nn.LeakyReLU, ops.leaky_relu). */
 export const LeakyRelu = defineOp<{ alpha: number }>({
@@ -251,5 +253,5 @@ export const Mod = defineOp<{ fmod: boolean }>({
 export const elementwiseOps = [Mod, 
   Add, Sub, Mul, Div, Pow, Maximum, Minimum, Equal, Less, Greater,
   Neg, Abs, Relu, Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Erf, GeLU, SiLU, Floor, Ceil, Softplus, Not,
-  LeakyRelu, Elu, HardSigmoid, HardSwish, Clip, Where, Cast,
+  LeakyRelu, Elu, HardSigmoid, HardSwish, Clip, Where, Cast, IsNan,
 ];
