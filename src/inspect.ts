@@ -22,7 +22,12 @@ export interface InspectResult {
 export function inspect(modelPath: string): InspectResult {
   const model = modelFromFile(modelPath);
   const { network, boundParams } = importModel(model);
-  const initOf = new Map([...boundParams].map(([param, init]) => [param.name, init]));
+  // an optimizer-made constant (torch 2.9+ exports) is shown by the state_dict entry it was folded from
+  const source = (init: string): string => {
+    const from = model.graph.foldedFrom.get(init);
+    return from && from.length === 1 ? `${from[0]} (as ${init})` : init;
+  };
+  const initOf = new Map([...boundParams].map(([param, init]) => [param.name, source(init)]));
   const funcs = new Map<string, number>();
   for (const s of network.steps) if (!s.cellName) funcs.set(s.msApi, (funcs.get(s.msApi) ?? 0) + 1);
   const vi = (v: { name: string; dtypeName: string; dims: (number | string)[] | null }) => ({ name: v.name, dtype: v.dtypeName, dims: v.dims });

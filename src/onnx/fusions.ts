@@ -6,7 +6,7 @@
  */
 import { Tensor } from '../runtime/tensor.js';
 import type { OnnxModel, OnnxNode } from './proto.js';
-import { nodeScope } from './scope.js';
+import { nodeScope, pyStrings } from './scope.js';
 
 interface FusionRule {
   name: string;
@@ -36,6 +36,20 @@ export const fusionRules: FusionRule[] = [
       const b = bias ? k(bias) : undefined;
       if (!w || w.ndim !== 2 || !b || b.ndim !== 1 || b.size !== w.shape[1] || !add.inputs.includes(mm.outputs[0]!)) return null;
       return fused(ns, 'Gemm', [mm.inputs[0]!, mm.inputs[1]!, bias!], add.outputs, [['transB', 0]]);
+    },
+  },
+  {
+    // torch.nn.Linear(bias=False) on an input of rank > 2 in a torch 2.9+ export: MatMul(x, Wᵀ) alone. Only where the
+    // node metadata says the scope is a Linear: elsewhere a lone MatMul with a weight is any module's own product.
+    name: 'Linear (no bias)',
+    ops: ['MatMul'],
+    fuse(ns, k) {
+      const mm = ns[0]!;
+      const classes = pyStrings(mm.metadata?.get('pkg.torch.onnx.class_hierarchy') ?? '[]');
+      if (classes[classes.length - 2] !== 'torch.nn.modules.linear.Linear') return null;
+      const w = k(mm.inputs[1]!);
+      if (!w || w.ndim !== 2) return null;
+      return fused(ns, 'Gemm', [mm.inputs[0]!, mm.inputs[1]!], mm.outputs, [['transB', 0]]);
     },
   },
   {

@@ -11,39 +11,48 @@ import { LAZY, Tensor, shapeSize } from '../runtime/tensor.js';
 import type { TypedData } from '../runtime/dtype.js';
 import { ModelLoadError } from '../errors.js';
 import { kernels } from '../runtime/kernels/index.js';
+import { pyStrings } from './scope.js';
 
 const { onnx } = onnxProto;
 
 /**
- * onnx-proto's schema predates NodeProto.metadata_props (field 9, ONNX IR 10), where torch 2.9+'s exporter writes each
- * node's module path and class (`pkg.torch.onnx.name_scopes`, `…class_hierarchy`); its generated decoder skips the
- * field. This wraps it: the node's bytes are decoded as before, then scanned once more for field 9 entries.
+ * onnx-proto's schema predates the metadata_props of NodeProto (field 9) and ValueInfoProto (field 4), ONNX IR 10,
+ * where torch 2.9+'s exporter writes each node's module path and class (`pkg.torch.onnx.name_scopes`, …) and the
+ * onnxscript optimizer the state_dict names a folded constant came from (`pkg.onnxscript.optimizer.folded_from`); its
+ * generated decoders skip them. This wraps each: the message is decoded as before, then its bytes are scanned once
+ * more for that field's StringStringEntryProto entries.
  */
-const decodeNodeProto = onnx.NodeProto.decode.bind(onnx.NodeProto);
 const { Reader } = protobuf;
-(onnx.NodeProto as unknown as { decode: (r: unknown, l?: number) => unknown }).decode = (r: unknown, length?: number) => {
-  // onnx-proto may carry its own protobufjs copy: a reader is recognised by shape, not class
-  const isReader = (x: unknown): x is InstanceType<typeof Reader> => typeof (x as { uint32?: unknown }).uint32 === 'function';
-  const reader = isReader(r) ? r : Reader.create(r as Uint8Array);
-  const start = reader.pos, end = length === undefined ? reader.len : reader.pos + length;
-  const msg = decodeNodeProto(reader, length) as onnxProto.onnx.NodeProto & { metadataProps?: { key: string; value: string }[] };
-  const scan = Reader.create(reader.buf.subarray(start, end));
-  while (scan.pos < scan.len) {
-    const tag = scan.uint32();
-    if (tag >>> 3 === 9 && (tag & 7) === 2) {
-      // StringStringEntryProto { string key = 1; string value = 2; }, read here (the scan reader is another
-      // protobufjs copy than onnx-proto's, whose decoders refuse it)
-      const stop = scan.uint32() + scan.pos;
-      const e = { key: '', value: '' };
-      while (scan.pos < stop) {
-        const t = scan.uint32();
-        if (t === 10) e.key = scan.string(); else if (t === 18) e.value = scan.string(); else scan.skipType(t & 7);
-      }
-      (msg.metadataProps ??= []).push(e);
-    } else scan.skipType(tag & 7);
-  }
-  return msg;
-};
+function withMetadata(type: { decode: (r: unknown, l?: number) => unknown }, field: number): void {
+  const decode = type.decode.bind(type);
+  type.decode = (r: unknown, length?: number) => {
+    // onnx-proto may carry its own protobufjs copy: a reader is recognised by shape, not class
+    const isReader = (x: unknown): x is InstanceType<typeof Reader> => typeof (x as { uint32?: unknown }).uint32 === 'function';
+    // bytes go to the original decoder as they are (it makes its own reader); only the scan uses this copy's Reader
+    const buf = isReader(r) ? r.buf : (r as Uint8Array);
+    const start = isReader(r) ? r.pos : 0;
+    const end = length === undefined ? (isReader(r) ? r.len : buf.length) : start + length;
+    const msg = decode(r, length) as { metadataProps?: { key: string; value: string }[] };
+    const scan = Reader.create(buf.subarray(start, end));
+    while (scan.pos < scan.len) {
+      const tag = scan.uint32();
+      if (tag >>> 3 === field && (tag & 7) === 2) {
+        // StringStringEntryProto { string key = 1; string value = 2; }, read here (the scan reader is another
+        // protobufjs copy than onnx-proto's, whose decoders refuse it)
+        const stop = scan.uint32() + scan.pos;
+        const e = { key: '', value: '' };
+        while (scan.pos < stop) {
+          const t = scan.uint32();
+          if (t === 10) e.key = scan.string(); else if (t === 18) e.value = scan.string(); else scan.skipType(t & 7);
+        }
+        (msg.metadataProps ??= []).push(e);
+      } else scan.skipType(tag & 7);
+    }
+    return msg;
+  };
+}
+withMetadata(onnx.NodeProto as unknown as { decode: (r: unknown, l?: number) => unknown }, 9);
+withMetadata(onnx.ValueInfoProto as unknown as { decode: (r: unknown, l?: number) => unknown }, 4);
 type Long = { low: number; high: number; unsigned?: boolean; toNumber?: () => number };
 
 export const toNum = (v: number | Long | null | undefined): number => {
@@ -101,6 +110,11 @@ export interface OnnxGraph {
   outputs: ValueInfo[];
   initializers: Map<string, Tensor>;
   valueInfo: Map<string, ValueInfo>;
+  /**
+   * For a constant the onnxscript optimizer made (torch 2.9+ exports: a Linear's transposed weight `val_37`), the
+   * state_dict names it was folded from (`encoder.layer.0.attention.self.query.weight`), from value_info metadata.
+   */
+  foldedFrom: Map<string, string[]>;
 }
 
 export interface OnnxModel {
@@ -283,7 +297,12 @@ export function decodeGraph(g: GraphProtoMsg, ctx: DecodeCtx): OnnxGraph {
   for (const t of g.initializer ?? []) initializers.set(t.name ?? '', decodeTensor(t, ctx));
   const nodes = (g.node ?? []).map((n, i) => decodeNode(n, ctx, i));
   const valueInfoMap = new Map<string, ValueInfo>();
-  for (const v of g.valueInfo ?? []) valueInfoMap.set(v.name ?? '', valueInfo(v));
+  const foldedFrom = new Map<string, string[]>();
+  for (const v of g.valueInfo ?? []) {
+    valueInfoMap.set(v.name ?? '', valueInfo(v));
+    const f = (v as { metadataProps?: { key: string; value: string }[] }).metadataProps?.find(e => e.key === 'pkg.onnxscript.optimizer.folded_from');
+    if (f) foldedFrom.set(v.name ?? '', pyStrings(f.value));
+  }
   return {
     name: g.name ?? '',
     nodes,
@@ -291,6 +310,7 @@ export function decodeGraph(g: GraphProtoMsg, ctx: DecodeCtx): OnnxGraph {
     outputs: (g.output ?? []).map(valueInfo),
     initializers,
     valueInfo: valueInfoMap,
+    foldedFrom,
   };
 }
 

@@ -42,15 +42,16 @@ describe('torch 2.13 dynamo exports', () => {
     }
   });
 
-  // Hugging Face transformers from small configs (BERT, DistilBERT, ViT), weights made unequal so the optimizer merges none
-  for (const f of ['bert_tiny', 'distilbert_tiny', 'vit_tiny_hf']) {
+  // Hugging Face transformers from small configs (BERT, DistilBERT, GPT-2, Llama, ViT), weights made unequal so the optimizer merges none
+  for (const f of ['bert_tiny', 'distilbert_tiny', 'gpt2_tiny', 'llama_tiny', 'vit_tiny_hf']) {
     it(`${f}: check passes, and every Parameter sits at a module of the state_dict`, async () => {
       const file = `${DYN}/${f}.onnx`;
       const r = await check(file, { atol: 1e-4, rtol: 1e-3, seed: 0, samples: 2 });
       expect(r.passed).toBe(true);
       const m = modelFromFile(file);
-      // the modules the state_dict names (initializers named by it; optimizer-made ones are val_N)
-      const modules = new Set([...m.graph.initializers.keys()].filter(k => !k.startsWith('val_') && k.includes('.')).map(k => k.slice(0, k.lastIndexOf('.'))));
+      // the modules the state_dict names: initializers named by it, and what the optimizer's constants were folded from
+      const stateDict = [...m.graph.initializers.keys(), ...[...m.graph.foldedFrom.values()].flat()].filter(k => !k.startsWith('val_') && k.includes('.'));
+      const modules = new Set(stateDict.map(k => k.slice(0, k.lastIndexOf('.'))));
       const params = importModel(m).network.parametersAndNames().map(([n]) => n);
       expect(params.length).toBeGreaterThan(10);
       expect(params.filter(n => !modules.has(n.slice(0, n.lastIndexOf('.'))))).toEqual([]);
