@@ -29,17 +29,21 @@ export function resolveInputShape(v: ValueInfo, shapes: Map<string, number[]>): 
   return v.dims as number[];
 }
 
-/** Standard-normal floats, ints in [0, 10), random bools; seeded per input so adding an input doesn't shift others. */
+/**
+ * Standard-normal floats, ints in [0, 10) — or in [0, table rows) for an input that indexes an embedding table (token
+ * ids) — and random bools; seeded per input so adding an input doesn't shift others.
+ */
 export function randomInput(v: ValueInfo, shape: number[], seed: number, index: number): Tensor {
   if (!v.dtype) throw new UsageError(`input '${v.name}' has data type ${v.dtypeName}, which msport cannot generate`);
   const n = shapeSize(shape);
   if (n > MAX_INPUT_ELEMENTS) throw new UsageError(`input '${v.name}' shape [${shape}] has ${n} elements, more than msport generates (${MAX_INPUT_ELEMENTS})`);
   const rng = new Rng((seed * 1000003 + index * 7919) >>> 0);
   const data = allocData(v.dtype, n);
+  const hi = v.indexBound ?? 10;
   for (let i = 0; i < n; i++) {
     if (isFloat(v.dtype)) data[i] = rng.normal();
-    else if (data instanceof BigInt64Array) data[i] = BigInt(rng.int(0, 10));
-    else data[i] = v.dtype === 'bool' ? rng.int(0, 2) : rng.int(0, 10);
+    else if (data instanceof BigInt64Array) data[i] = BigInt(rng.int(0, hi));
+    else data[i] = v.dtype === 'bool' ? rng.int(0, 2) : rng.int(0, hi);
   }
   return new Tensor(data, shape, v.dtype);
 }

@@ -78,7 +78,26 @@ export function onnxDType(code: number, what: string): DType {
 }
 
 export type Dim = number | string;
-export interface ValueInfo { name: string; dtype: DType | null; dtypeName: string; dims: Dim[] | null }
+export interface ValueInfo {
+  name: string; dtype: DType | null; dtypeName: string; dims: Dim[] | null;
+  /** an integer input that indexes a table (token ids into an embedding): values must stay below this */
+  indexBound?: number;
+}
+
+/**
+ * Integer graph inputs read by a Gather along axis 0 of an initializer (an embedding lookup): the table's first dim
+ * bounds their values. `tableRows(name)` gives an initializer's dim 0, or undefined.
+ */
+export function indexBounds(nodes: readonly { opType: string; inputs: string[]; attrs?: Map<string, AttrValue> }[], inputNames: ReadonlySet<string>,
+  tableRows: (name: string) => number | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const n of nodes) {
+    if (n.opType !== 'Gather' || !inputNames.has(n.inputs[1] ?? '') || ((n.attrs?.get('axis') as number | undefined) ?? 0) !== 0) continue;
+    const rows = tableRows(n.inputs[0] ?? '');
+    if (rows !== undefined) out.set(n.inputs[1]!, Math.min(rows, out.get(n.inputs[1]!) ?? Infinity));
+  }
+  return out;
+}
 
 export type AttrValue = number | string | number[] | string[] | Tensor | Tensor[] | GraphProtoMsg | GraphProtoMsg[];
 // protobufjs message types from onnx-proto
@@ -292,6 +311,12 @@ function metadataOf(n: NodeProtoMsg): Map<string, string> | null {
   return props && props.length ? new Map(props.map(e => [e.key, e.value])) : null;
 }
 
+export function withBounds(inputs: ValueInfo[], nodes: readonly { opType: string; inputs: string[]; attrs?: Map<string, AttrValue> }[], tableRows: (name: string) => number | undefined): ValueInfo[] {
+  const b = indexBounds(nodes, new Set(inputs.filter(v => v.dtype && v.dtype !== 'bool' && !isFloatName(v.dtype)).map(v => v.name)), tableRows);
+  return inputs.map(v => (b.has(v.name) ? { ...v, indexBound: b.get(v.name)! } : v));
+}
+const isFloatName = (d: DType): boolean => d === 'float32' || d === 'float16' || d === 'float64';
+
 export function decodeGraph(g: GraphProtoMsg, ctx: DecodeCtx): OnnxGraph {
   const initializers = new Map<string, Tensor>();
   for (const t of g.initializer ?? []) initializers.set(t.name ?? '', decodeTensor(t, ctx));
@@ -306,7 +331,7 @@ export function decodeGraph(g: GraphProtoMsg, ctx: DecodeCtx): OnnxGraph {
   return {
     name: g.name ?? '',
     nodes,
-    inputs: (g.input ?? []).filter(v => !initializers.has(v.name ?? '')).map(valueInfo),
+    inputs: withBounds((g.input ?? []).filter(v => !initializers.has(v.name ?? '')).map(valueInfo), nodes, n => initializers.get(n)?.shape[0]),
     outputs: (g.output ?? []).map(valueInfo),
     initializers,
     valueInfo: valueInfoMap,

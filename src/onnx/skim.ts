@@ -6,11 +6,18 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import { ModelLoadError } from '../errors.js';
-import { valueInfo, type ValueInfo } from './proto.js';
+import { valueInfo, withBounds, type ValueInfo, type AttrValue } from './proto.js';
+
+/** The first varint of a field's value bytes: an unpacked int64 dim, or the first of a packed run. */
+function firstVarint(bytes: Uint8Array): number {
+  let v = 0, mul = 1;
+  for (const b of bytes) { v += (b & 0x7f) * mul; mul *= 128; if (b < 0x80) break; }
+  return v;
+}
 
 const { onnx } = onnxProto;
 // field numbers from onnx.proto
-const MODEL_GRAPH = 7, GRAPH_INITIALIZER = 5, GRAPH_INPUT = 11, TENSOR_NAME = 8;
+const MODEL_GRAPH = 7, GRAPH_NODE = 1, GRAPH_INITIALIZER = 5, GRAPH_INPUT = 11, TENSOR_NAME = 8, TENSOR_DIMS = 1;
 const WINDOW = 1 << 16;
 
 /** Positioned reads through a small window: a walk that skips megabytes of weights touches only the fields it decodes. */
@@ -62,7 +69,7 @@ function* fields(f: FileWindow, pos: number, end: number): Generator<Field> {
     const field = Math.floor(tag / 8), wire = tag % 8;
     let start = pos;
     switch (wire) {
-      case 0: varint(); start = pos; break;
+      case 0: start = pos; varint(); break; // the varint's own bytes are the value range
       case 1: pos += 8; break;
       case 2: { const len = varint(); start = pos; pos += len; break; }
       case 5: pos += 4; break;
@@ -89,16 +96,27 @@ export function graphInputsFromFile(path: string): ValueInfo[] {
     if (!graphs.length) throw new ModelLoadError(`${path}: not an ONNX model (no graph)`);
     const inputs: ValueInfo[] = [];
     const initializerNames = new Set<string>();
+    const rows = new Map<string, number>();
+    // Gather nodes only (small messages): which integer inputs index a table
+    const gathers: { opType: string; inputs: string[]; attrs: Map<string, AttrValue> }[] = [];
     for (const g of graphs.flatMap(graph => [...fields(f, graph.start, graph.end)])) {
       if (g.wire !== 2) continue;
       if (g.field === GRAPH_INPUT) inputs.push(valueInfo(onnx.ValueInfoProto.decode(f.bytes(g.start, g.end - g.start))));
-      else if (g.field === GRAPH_INITIALIZER) {
+      else if (g.field === GRAPH_NODE) {
+        const n = onnx.NodeProto.decode(f.bytes(g.start, g.end - g.start));
+        if (n.opType === 'Gather') gathers.push({ opType: 'Gather', inputs: [...(n.input ?? [])], attrs: new Map((n.attribute ?? []).filter(a => a.name === 'axis').map(a => [a.name!, Number(a.i ?? 0)])) });
+      } else if (g.field === GRAPH_INITIALIZER) {
+        let name = '', dim0: number | undefined;
         for (const t of fields(f, g.start, g.end)) {
-          if (t.field === TENSOR_NAME && t.wire === 2) initializerNames.add(Buffer.from(f.bytes(t.start, t.end - t.start)).toString('utf8'));
+          if (t.field === TENSOR_NAME && t.wire === 2) name = Buffer.from(f.bytes(t.start, t.end - t.start)).toString('utf8');
+          // dims: an unpacked varint (the first is dim 0) or a packed run
+          else if (t.field === TENSOR_DIMS && dim0 === undefined) dim0 = firstVarint(f.bytes(t.start, t.end - t.start));
         }
+        initializerNames.add(name);
+        if (dim0 !== undefined) rows.set(name, dim0);
       }
     }
-    return inputs.filter(v => !initializerNames.has(v.name));
+    return withBounds(inputs.filter(v => !initializerNames.has(v.name)), gathers, n => rows.get(n));
   } catch (e) {
     if (e instanceof ModelLoadError) throw e;
     throw new ModelLoadError(`${path}: not a readable ONNX model (${(e as Error).message})`);

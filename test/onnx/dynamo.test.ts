@@ -9,6 +9,8 @@ import { modelFromFile } from '../../src/onnx/proto.js';
 import { importModel } from '../../src/onnx/import.js';
 import { check } from '../../src/check.js';
 import { nodeScope, pyStrings } from '../../src/onnx/scope.js';
+import { graphInputsFromFile } from '../../src/onnx/skim.js';
+import { randomInput } from '../../src/compare/inputs.js';
 
 const DYN = 'fixtures/models/dynamo';
 const names = (file: string) => importModel(modelFromFile(file)).network.parametersAndNames().map(([n]) => n);
@@ -44,19 +46,32 @@ describe('torch 2.13 dynamo exports', () => {
 
   // Hugging Face transformers from small configs (BERT, DistilBERT, GPT-2, Llama, ViT), weights made unequal so the optimizer merges none
   for (const f of ['bert_tiny', 'distilbert_tiny', 'gpt2_tiny', 'llama_tiny', 'vit_tiny_hf']) {
-    it(`${f}: check passes, and every Parameter sits at a module of the state_dict`, async () => {
+    it(`${f}: check passes, and every Parameter sits at one of the model's modules`, async () => {
       const file = `${DYN}/${f}.onnx`;
       const r = await check(file, { atol: 1e-4, rtol: 1e-3, seed: 0, samples: 2 });
       expect(r.passed).toBe(true);
       const m = modelFromFile(file);
-      // the modules the state_dict names: initializers named by it, and what the optimizer's constants were folded from
+      // the model's modules: those the state_dict names (initializers, and what the optimizer's constants were folded
+      // from) and those the nodes ran in (name_scopes; a tied weight, GPT-2's wte = lm_head, has one initializer name)
       const stateDict = [...m.graph.initializers.keys(), ...[...m.graph.foldedFrom.values()].flat()].filter(k => !k.startsWith('val_') && k.includes('.'));
       const modules = new Set(stateDict.map(k => k.slice(0, k.lastIndexOf('.'))));
+      for (const n of m.graph.nodes) pyStrings(n.metadata?.get('pkg.torch.onnx.name_scopes') ?? '[]').slice(1, -1).forEach(sc => modules.add(sc));
       const params = importModel(m).network.parametersAndNames().map(([n]) => n);
       expect(params.length).toBeGreaterThan(10);
       expect(params.filter(n => !modules.has(n.slice(0, n.lastIndexOf('.'))))).toEqual([]);
     });
   }
+
+  it('token ids are drawn within the embedding table (skimmed and fully decoded alike)', () => {
+    const file = `${DYN}/bert_tiny.onnx`;
+    const [skimmed] = graphInputsFromFile(file);
+    const [decoded] = modelFromFile(file).graph.inputs;
+    const rows = modelFromFile(file).graph.initializers.get('embeddings.word_embeddings.weight')!.shape[0]!;
+    expect([skimmed!.indexBound, decoded!.indexBound]).toEqual([rows, rows]);
+    const ids = randomInput(skimmed!, [4, 64], 0, 0).toArray();
+    expect(Math.max(...ids)).toBeLessThan(rows);
+    expect(Math.max(...ids)).toBeGreaterThanOrEqual(10); // not the [0, 10) of other integer inputs
+  });
 
   it('pyStrings reads a Python list repr of strings', () => {
     expect(pyStrings("['', 'layer1', \"it's\", 'a\\\\b']")).toEqual(['', 'layer1', "it's", 'a\\b']);
