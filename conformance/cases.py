@@ -356,6 +356,11 @@ op_case('conv_transpose2d', T[:3], SUM(36), kwargs={'stride': 2, 'padding': 1, '
 op_case('interpolate', [T[0], [7, 9]], EXACT, kwargs={'mode': 'nearest'}, inputs=[randn(1, 2, 4, 5)], id='interpolate(nearest)')
 op_case('interpolate', [T[0], [7, 9]], SUM(4), kwargs={'mode': 'bilinear', 'align_corners': False}, inputs=[randn(1, 2, 4, 5)], id='interpolate(bilinear)')
 op_case('interpolate', [T[0], [7, 9]], SUM(4), kwargs={'mode': 'bilinear', 'align_corners': True}, inputs=[randn(1, 2, 4, 5)], id='interpolate(bilinear,align_corners)')
+op_case('isnan', [T[0]], EXACT, inputs=[edge(20)], grad=False)
+op_case('cumsum', [T[0], 1], SUM(6), inputs=[randn(3, 6)])
+op_case('tril', [T[0]], EXACT, inputs=[randn(2, 4, 5)])
+op_case('triu', [T[0], 1], EXACT, inputs=[randn(4, 5)], id='triu(diagonal=1)')
+op_case('tril', [T[0], -1], EXACT, inputs=[randn(4, 5)], id='tril(diagonal=-1)')
 op_case('one_hot', [T[0], 5, 1.0, 0.0], EXACT, inputs=[randint(0, 5, 4)], grad=False)
 op_case('einsum', ['ij,jk->ik', T[0], T[1]], SUM(6), inputs=[randn(3, 6), randn(6, 2)], ms_error='Unsupported op [Einsum] on CPU')
 

@@ -75,6 +75,18 @@ export const ceil = (x: Tensor): Tensor => apply('Ceil', [x]);
 export const softplus = (x: Tensor): Tensor => apply('Softplus', [x]);
 export const logicalNot = (x: Tensor): Tensor => apply('Not', [x]);
 export const isnan = (x: Tensor): Tensor => apply('IsNan', [x]);
+/** ops.cumsum(input, axis): running sums along axis (ONNX CumSum's exclusive/reverse as options). */
+export const cumsum = (x: Tensor, axis: number, exclusive = false, reverse = false): Tensor => apply('CumSum', [x], { axis, exclusive, reverse });
+/** The last two dims' lower (tril) or upper (triu) triangle from `diagonal` on; the rest 0 (ops.tril / ops.triu). */
+const triangle = (x: Tensor, diagonal: number, upper: boolean): Tensor => {
+  if (x.ndim < 2) throw new Error(`${upper ? 'triu' : 'tril'}: input must be at least 2-D, got [${x.shape}]`);
+  const R = x.shape[x.ndim - 2]!, C = x.shape[x.ndim - 1]!;
+  const keep = Tensor.zeros([R, C], 'bool');
+  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) keep.data[r * C + c] = (upper ? c - r >= diagonal : c - r <= diagonal) ? 1 : 0;
+  return where(keep, x, zerosLike(x));
+};
+export const tril = (x: Tensor, diagonal = 0): Tensor => triangle(x, diagonal, false);
+export const triu = (x: Tensor, diagonal = 0): Tensor => triangle(x, diagonal, true);
 export const leakyRelu = (x: Tensor, alpha = 0.2): Tensor => apply('LeakyRelu', [x], { alpha });
 /** ops.elu(input_x, alpha=1.0): MindSpore 2.10 accepts only alpha = 1.0 (conformance: ops.elu(alpha=0.5) raises there). */
 export const elu = (x: Tensor, alpha = 1.0): Tensor => {

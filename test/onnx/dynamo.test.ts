@@ -62,6 +62,18 @@ describe('torch 2.13 dynamo exports', () => {
     });
   }
 
+  // opsets 18–23 (fixtures/make_today.py RecentOps): Reduce* with axes inputs, Split, CumSum, Trilu, GroupNormalization,
+  // RMSNormalization, LayerNormalization, Attention (causal; grouped-query with a boolean mask)
+  for (const opset of [20, 23]) {
+    it(`recent_ops_op${opset}: every op imports and check passes`, async () => {
+      const file = `${DYN}/recent_ops_op${opset}.onnx`;
+      const types = new Set(modelFromFile(file).graph.nodes.map(n => n.opType));
+      if (opset === 23) for (const t of ['Attention', 'GroupNormalization', 'RMSNormalization', 'Trilu', 'CumSum']) expect(types.has(t), t).toBe(true);
+      const r = await check(file, { atol: 1e-4, rtol: 1e-3, seed: 0, samples: 2 });
+      expect(r.passed).toBe(true);
+    });
+  }
+
   it('token ids are drawn within the embedding table (skimmed and fully decoded alike)', () => {
     const file = `${DYN}/bert_tiny.onnx`;
     const [skimmed] = graphInputsFromFile(file);

@@ -96,6 +96,10 @@ const cases: Record<string, Case[]> = {
     { inputs: [Tensor.from([0.3, 1.7, -2.2, 5.5], 'float32'), Tensor.from([0.7, 0.9, 1.3, 2.0], 'float32')], attrs: { fmod: true } },
   ],
   ScatterND: [{ inputs: [randn([5, 3], 1), Tensor.from([[1], [3]], 'int64'), randn([2, 3], 2)], wrt: [0, 2] }],
+  CumSum: [
+    { inputs: [randn([2, 5], 1)], attrs: { axis: 1, exclusive: false, reverse: false } },
+    { inputs: [randn([3, 2], 2)], attrs: { axis: 0, exclusive: true, reverse: true } },
+  ],
   // ops.interpolate: nearest (asymmetric, floor) and linear (half-pixel, align-corners), up and down
   Resize: [
     { inputs: [randn([1, 2, 4, 5], 1)], attrs: { mode: 'nearest', coord: 'asymmetric', nearest: 'floor', sizes: [1, 2, 7, 9], scales: [1, 1, 7 / 4, 9 / 5] } },

@@ -2,6 +2,7 @@ import { Tensor, shapeSize } from '../tensor.js';
 import { apply } from '../autograd.js';
 import { binaryMap, expandTo } from './broadcast.js';
 import { defineOp } from './registry.js';
+import type { OpDef } from './registry.js';
 import { kernels } from '../kernels/index.js';
 
 export function normAxes(axes: readonly number[] | undefined, ndim: number): number[] {
@@ -171,4 +172,29 @@ export const Argmax = defineOp<{ axis: number; keepDims: boolean }>({
   noGrad: 'indices: piecewise constant',
 });
 
-export const reduceOps = [ReduceSum, ReduceMean, ReduceMax, Softmax, LogSoftmax, Argmax];
+export const reduceOps: OpDef<any>[] = [ReduceSum, ReduceMean, ReduceMax, Softmax, LogSoftmax, Argmax];
+
+/**
+ * ops.cumsum(input, axis): running sums along `axis` (float64 accumulation, rounded per element); `exclusive` starts
+ * from 0, `reverse` runs from the end (ONNX CumSum's attributes). The gradient is the same sum in the other direction.
+ */
+function cumsum(x: Tensor, axis: number, exclusive: boolean, reverse: boolean): Tensor {
+  const ax = axis < 0 ? axis + x.ndim : axis;
+  const n = x.shape[ax]!, inner = shapeSize(x.shape.slice(ax + 1)), outer = shapeSize(x.shape.slice(0, ax));
+  const X = x.data, out = Tensor.zeros(x.shape, x.dtype), O = out.data;
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
+    let acc = 0;
+    for (let s = 0; s < n; s++) {
+      const j = reverse ? n - 1 - s : s, at = (o * n + j) * inner + i;
+      const v = Number(X[at]!);
+      if (exclusive) { O[at] = (O instanceof BigInt64Array ? BigInt(acc) : acc) as never; acc += v; } else { acc += v; O[at] = (O instanceof BigInt64Array ? BigInt(acc) : acc) as never; }
+    }
+  }
+  return out;
+}
+export const CumSum = defineOp<{ axis: number; exclusive: boolean; reverse: boolean }>({
+  name: 'CumSum',
+  forward: ([x], a) => cumsum(x!, a.axis, a.exclusive, a.reverse),
+  backward: (dy, _xs, _y, a) => [cumsum(dy, a.axis, a.exclusive, !a.reverse)],
+});
+reduceOps.push(CumSum);
