@@ -17,11 +17,13 @@ export interface InspectResult {
   functionalOps: { msApi: string; count: number }[];
   /** module scopes that run as functional ops because MindSpore has no single Cell for them (attention internals, ...) */
   functionalScopes: { scope: string; ops: { msApi: string; count: number }[] }[];
+  /** what the exporter did to the module structure (folded BatchNorms, shared initializers) */
+  exportNotes: import('./onnx/import.js').ExportNote[];
 }
 
 export function inspect(modelPath: string): InspectResult {
   const model = modelFromFile(modelPath);
-  const { network, boundParams } = importModel(model);
+  const { network, boundParams, exportNotes } = importModel(model);
   // an optimizer-made constant (torch 2.9+ exports) is shown by the state_dict entry it was folded from
   const source = (init: string): string => {
     const from = model.graph.foldedFrom.get(init);
@@ -45,6 +47,7 @@ export function inspect(modelPath: string): InspectResult {
     })),
     functionalOps: [...funcs].map(([msApi, count]) => ({ msApi, count })).sort((a, b) => b.count - a.count),
     functionalScopes: functionalScopes(network.steps),
+    exportNotes,
   };
 }
 

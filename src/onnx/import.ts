@@ -23,7 +23,17 @@ export interface ImportResult {
   trainPhaseCells: Set<Cell>;
   /** graph tensors the network reads: step inputs, bound initializers and inputs of nodes folded at import */
   consumed: Set<string>;
+  /** what the exporter did to the module structure, for the user (folded BatchNorms, shared initializers) */
+  exportNotes: ExportNote[];
 }
+
+/**
+ * A BatchNorm the exporter's optimizer folded into the convolution before it (torch 2.9+ default optimize=True), or
+ * one initializer loaded into several Parameters (the optimizer merges equal ones; a model may tie weights).
+ */
+export type ExportNote =
+  | { kind: 'folded-batchnorm'; module: string; into: string; message: string }
+  | { kind: 'shared-initializer'; initializer: string; params: string[]; message: string };
 
 /** Kahn's sort, so graphs listed out of order still import; reports missing inputs and cycles by name. */
 function topoSort(model: OnnxModel): OnnxNode[] {
@@ -88,6 +98,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   const unsupported = new Map<string, UnsupportedOp>();
   const consumed = new Set<string>();
   const pending: { node: OnnxNode; built: Built; path: string[]; leaf: string }[] = [];
+  const exportNotes: ExportNote[] = [];
 
   // every weight a handler builds is overwritten by the model's value: leave the cells' own initializers undrawn
   withDeferredInit(() => noGrad(() => {
@@ -124,7 +135,12 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
         for (const i of node.inputs) if (i) consumed.add(i);
         continue;
       }
-      const { path, leaf } = nodeScope(node, n => g.initializers.has(n));
+      const { path, leaf, foldedFrom } = nodeScope(node, n => g.initializers.has(n));
+      if (foldedFrom !== undefined && built.kind === 'cell') {
+        const into = path.join('.');
+        exportNotes.push({ kind: 'folded-batchnorm', module: foldedFrom, into,
+          message: `BatchNorm ${foldedFrom} was folded into ${into} by the exporter (torch.onnx.export's optimize=True); export with optimize=False to check it as its own nn.BatchNorm2d` });
+      }
       pending.push({ node, built, path, leaf });
     }
   }));
@@ -190,7 +206,14 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   }
   for (const st of steps) for (const i of st.inputs) if (i) consumed.add(i);
   for (const name of boundInitializers.keys()) consumed.add(name);
-  return { network, boundInitializers, boundParams, trainPhaseCells, consumed };
+  const users = new Map<string, string[]>();
+  for (const [param, init] of boundParams) (users.get(init) ?? users.set(init, []).get(init)!).push(param.name);
+  for (const [init, params] of users) {
+    if (params.length < 2) continue;
+    exportNotes.push({ kind: 'shared-initializer', initializer: init, params,
+      message: `${init} is loaded into ${params.length} Parameters (${params.slice(0, 3).join(', ')}${params.length > 3 ? ', …' : ''}): the exporter merged equal initializers or the model ties them; each Parameter gets its own copy` });
+  }
+  return { network, boundInitializers, boundParams, trainPhaseCells, consumed, exportNotes };
 }
 
 function ensure(root: TreeNode, path: string[]): TreeNode {

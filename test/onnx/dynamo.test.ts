@@ -37,6 +37,13 @@ describe('torch 2.13 dynamo exports', () => {
     expect(s.path.join('.')).toBe(conv.inputs[1]!.replace(/\.weight$/, ''));
   });
 
+  it('the folded BatchNorms are reported, naming the export setting that keeps them', () => {
+    const notes = importModel(modelFromFile(`${DYN}/seed_cnn.onnx`)).exportNotes;
+    expect(notes.map(n => n.kind === 'folded-batchnorm' && [n.module, n.into])).toEqual([['layer1.1', 'layer1.0'], ['layer2.1', 'layer2.0']]);
+    expect(notes[0]!.message).toMatch(/optimize=False/);
+    expect(importModel(modelFromFile(`${DYN}/seed_cnn.noopt.onnx`)).exportNotes).toEqual([]);
+  });
+
   it('check passes on both exports (weights read from the .onnx.data file)', async () => {
     for (const f of ['seed_cnn.onnx', 'seed_cnn.noopt.onnx']) {
       const r = await check(`${DYN}/${f}`, { atol: 1e-4, rtol: 1e-3, seed: 0, samples: 2 });

@@ -15,6 +15,10 @@ export function renderInspect(r: InspectResult): string {
   out.push(t.toString());
   const total = r.parameters.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
   out.push(`${r.parameters.length} parameters (${total.toLocaleString('en-US')} values) in ${r.cells.length} Cells`);
+  if (r.exportNotes.length) {
+    out.push('', 'The exporter changed the module structure:');
+    for (const n of r.exportNotes) out.push(`  ${n.message}`);
+  }
   if (r.functionalOps.length) out.push(`functional ops: ${r.functionalOps.map(f => `${f.msApi} x${f.count}`).join(', ')}`);
   if (r.functionalScopes.length) {
     out.push('', 'Imported as functional ops (MindSpore has no single Cell for these; a port writes the same ops in construct):');
