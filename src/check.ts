@@ -1,6 +1,6 @@
 /** `msport check` as a library call: load → names and modes → run both engines on N samples → compare → one result. */
 import { performance } from 'node:perf_hooks';
-import { modelFromFile, OnnxModel, ValueInfo } from './onnx/proto.js';
+import { selfContainedBytes, modelFromFile, OnnxModel, ValueInfo } from './onnx/proto.js';
 import { graphInputsFromFile } from './onnx/skim.js';
 import { importModel } from './onnx/import.js';
 import { loadInputs } from './compare/inputs.js';
@@ -113,7 +113,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
 
   if (together) {
     feeds = feedsOf(model.graph.inputs);
-    reference = await OrtRunner.runAll(model.bytes, feeds, { threads: opts.ortThreads });
+    reference = await OrtRunner.runAll(selfContainedBytes(model), feeds, { threads: opts.ortThreads });
   }
   const refOuts = reference.outputs, referenceMs = reference.ms.reduce((a, b) => a + b, 0);
 

@@ -349,6 +349,30 @@ function decodeProto(bytes: Uint8Array, path: string | null): onnxProto.onnx.Mod
   }
 }
 
+const selfContained = new WeakMap<OnnxModel, Uint8Array>();
+/**
+ * The model's bytes with external data (torch 2.9+ writes weights to `<model>.onnx.data`) inlined as raw_data: what
+ * onnxruntime needs when it is handed bytes (for --layers, report) rather than the file, since it would resolve the
+ * data file against the working directory. The model's own bytes when nothing is external.
+ */
+export function selfContainedBytes(model: OnnxModel): Uint8Array {
+  const hit = selfContained.get(model);
+  if (hit) return hit;
+  const m = onnx.ModelProto.decode(Buffer.from(model.bytes.buffer, model.bytes.byteOffset, model.bytes.byteLength));
+  const ctx: DecodeCtx = { baseDir: model.path ? dirname(resolve(model.path)) : null, what: 'model' };
+  let changed = false;
+  for (const t of m.graph?.initializer ?? []) {
+    if (t.dataLocation !== 1) continue;
+    t.rawData = externalBytes(t, ctx);
+    t.externalData = [];
+    t.dataLocation = 0;
+    changed = true;
+  }
+  const out = changed ? onnx.ModelProto.encode(m).finish() : model.bytes;
+  selfContained.set(model, out);
+  return out;
+}
+
 /** Decode a model from bytes; `path` lets external data be found beside it. */
 export function modelFromBytes(bytes: Uint8Array, path: string | null = null): OnnxModel {
   return modelFromProto(decodeProto(bytes, path), bytes, path);

@@ -92,6 +92,12 @@ describe('torch 2.13 dynamo exports', () => {
     expect(Math.max(...ids)).toBeGreaterThanOrEqual(10); // not the [0, 10) of other integer inputs
   });
 
+  it('--layers and report hand onnxruntime the model with its .onnx.data inlined (it would look in the working directory)', async () => {
+    const r = await check(`${DYN}/bert_tiny.onnx`, { atol: 1e-4, rtol: 1e-3, seed: 0, samples: 1, layers: true });
+    expect(r.passed).toBe(true);
+    expect(r.layers?.layers.length).toBeGreaterThan(10);
+  });
+
   it('pyStrings reads a Python list repr of strings', () => {
     expect(pyStrings("['', 'layer1', \"it's\", 'a\\\\b']")).toEqual(['', 'layer1', "it's", 'a\\b']);
   });
