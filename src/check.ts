@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { selfContainedBytes, modelFromFile, OnnxModel, ValueInfo } from './onnx/proto.js';
 import { graphInputsFromFile } from './onnx/skim.js';
 import { importModel } from './onnx/import.js';
+import type { ExportNote } from './onnx/import.js';
 import { loadInputs } from './compare/inputs.js';
 import { OrtRunner, MsportRunner } from './compare/runners.js';
 import { referenceInChildProcess } from './compare/ort-process.js';
@@ -51,6 +52,8 @@ export interface CheckResult {
   inputs: { name: string; shape: number[]; dtype: string; source: string }[];
   /** names and modes found wrong before any value was compared */
   problems: Problem[];
+  /** what the exporter did to the module structure (a folded BatchNorm, a shared initializer): not problems */
+  exportNotes?: ExportNote[];
   weights?: { file: string; loaded: number };
   outputs: OutputResult[];
   layers?: LayerReport;
@@ -166,6 +169,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
       source: opts.inputs?.get(v.name) ?? (samples > 1 ? `random(seeds=${opts.seed}..${opts.seed + samples - 1})` : `random(seed=${opts.seed})`),
     })),
     problems,
+    ...(imported.exportNotes.length ? { exportNotes: imported.exportNotes } : {}),
     ...(weights ? { weights } : {}),
     outputs,
     ...(layers ? { layers } : {}),

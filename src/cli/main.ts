@@ -256,6 +256,7 @@ export function toJson(r: Awaited<ReturnType<typeof check>>) {
     model: r.model, passed: r.passed, atol: r.atol, rtol: r.rtol, seed: r.seed, samples: r.samples,
     inputs: r.inputs,
     problems: r.problems,
+    ...(r.exportNotes ? { exportNotes: r.exportNotes } : {}),
     ...(r.weights ? { weights: r.weights } : {}),
     outputs: r.outputs.map(o => ({
       name: o.name, shape: o.shape, referenceShape: o.referenceShape, maxAbsDiff: jsonNum(o.maxAbsDiff), maxRelDiff: jsonNum(o.maxRelDiff),

@@ -46,6 +46,12 @@ describe('check --json schema', () => {
     ok(j);
   });
 
+  it('validates a check of a torch 2.13 export carrying export notes (folded BatchNorms)', async () => {
+    const j = await json(['fixtures/models/dynamo/seed_cnn.onnx', '--samples', '1'], 0);
+    expect((j.exportNotes as unknown[]).length).toBe(2);
+    ok(j);
+  });
+
   it('validates a failing check with --layers and --repro', async () => {
     const j = await json(['fixtures/models/seed_cnn.bn.onnx', '--atol', '0', '--rtol', '0', '--layers', '--repro', join(dir, 'repro'), '--samples', '1'], 1);
     expect(j.layers).toBeInstanceOf(Array);

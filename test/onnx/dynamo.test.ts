@@ -44,6 +44,11 @@ describe('torch 2.13 dynamo exports', () => {
     expect(importModel(modelFromFile(`${DYN}/seed_cnn.noopt.onnx`)).exportNotes).toEqual([]);
   });
 
+  it('check carries the notes, apart from problems (the check still passes)', async () => {
+    const r = await check(`${DYN}/seed_cnn.onnx`, { atol: 1e-4, rtol: 1e-3, seed: 0, samples: 1 });
+    expect([r.passed, r.problems.length, r.exportNotes?.map(n => n.kind)]).toEqual([true, 0, ['folded-batchnorm', 'folded-batchnorm']]);
+  });
+
   it('check passes on both exports (weights read from the .onnx.data file)', async () => {
     for (const f of ['seed_cnn.onnx', 'seed_cnn.noopt.onnx']) {
       const r = await check(`${DYN}/${f}`, { atol: 1e-4, rtol: 1e-3, seed: 0, samples: 2 });

@@ -12,6 +12,7 @@ export function renderCheckTable(r: CheckResult): string {
   if (r.weights) lines.push(chalk.dim(`  weights: ${r.weights.loaded} Parameters from ${r.weights.file}`));
   // names and modes come before numbers: a wrong name explains a numeric mismatch better than the mismatch does
   for (const p of r.problems) lines.push(`${p.kind === 'unused-initializer' ? chalk.yellow('  warning') : chalk.red('  problem')} ${p.message}`);
+  for (const n of r.exportNotes ?? []) lines.push(chalk.dim(`  note    ${n.message}`));
   const table = new Table({
     head: ['output', 'shape', 'max abs diff', 'mean abs diff', 'max rel diff', 'cosine', 'mismatched', 'worst index', 'verdict'],
     style: tableStyle(),
