@@ -477,7 +477,11 @@ for id, spec in [('float32[3]', randn(3)), ('float32[2,3]', randn(2, 3)), ('floa
                  ('int32[2,3]', randint(-1000, 1000, 2, 3)), ('int64[30]', randint(-5, 100000, 30, dtype='int64')),
                  ('int8 0-d', {'const': 7, 'dtype': 'int8'}), ('uint8[4]', randint(0, 255, 4, dtype='uint8')),
                  ('bool[2,3]', {'bool': [2, 3]}), ('bool[14]', {'bool': [14]}), ('float32[0]', randn(0)),
-                 ('float32[2,0]', randn(2, 0)), ('float32 large magnitudes', randn(5, scale=1e20))]:
+                 ('float32[2,0]', randn(2, 0)), ('float32 large magnitudes', randn(5, scale=1e20)),
+                 ('float32[40] wraps', randn(40, scale=100.0)), ('float32[10,10,12] summarised', randn(10, 10, 12)),
+                 ('float32 small and large', {'const': [1e-5, 2.5e-3, 1.0], 'dtype': 'float32'}),
+                 ('float32 0-d 2.0', {'const': 2.0, 'dtype': 'float32'}), ('float32 0-d 1e-5', {'const': 1e-5, 'dtype': 'float32'}),
+                 ('int64[1200] summarised', {'arange': 1200, 'dtype': 'int64'})]:
     add('tensor_repr', f'repr.Tensor {id}', input_specs=[spec])
 
 # ---- every dtype an elementwise op takes, and zero-size dims (MindSpore may refuse some: recorded as facts) ----------

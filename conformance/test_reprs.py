@@ -1,4 +1,4 @@
-"""Tensor and Parameter reprs, character for character."""
+"""Tensor and Parameter reprs and print(tensor) (numpy's str), character for character."""
 import pytest
 
 from cases import CASES
@@ -8,7 +8,7 @@ REPRS = [c['id'] for c in CASES if c['kind'] == 'tensor_repr']
 
 
 @pytest.mark.parametrize('case_id', REPRS)
-@pytest.mark.parametrize('what', ['repr', 'param_repr'])
+@pytest.mark.parametrize('what', ['repr', 'str', 'param_repr'])
 def test_tensor_repr(work, case_id, what):
     _, ms_res, _, our_res, _ = sides(work, case_id)
     require_ran(case_id, what, ms_res, our_res)

@@ -249,7 +249,7 @@ def run_train(case, rng, result, out):
 def run_tensor_repr(case, rng, result, out):
     x = case.tensors['input/0']
     t = ms.Tensor(x)
-    result['info'] = {'repr': repr(t), 'param_repr': repr(ms.Parameter(t, name='p'))}
+    result['info'] = {'repr': repr(t), 'str': str(t), 'param_repr': repr(ms.Parameter(t, name='p'))}
 
 
 def run_program(case, rng, result, out):

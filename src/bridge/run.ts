@@ -219,10 +219,10 @@ function runProgram(r: CaseRun): void {
   for (const [k, t] of p(r.tensor)) r.put(k, t);
 }
 
-/** repr(Tensor) and repr(Parameter) of the case's input 0. */
+/** repr(Tensor), str(Tensor) and repr(Parameter) of the case's input 0. */
 function runTensorRepr(r: CaseRun): void {
   const t = r.inputs()[0]!;
-  r.result.info = { repr: String(t), param_repr: String(new Parameter(t, 'p')) };
+  r.result.info = { repr: String(t), str: t.str(), param_repr: String(new Parameter(t, 'p')) };
 }
 
 const KINDS: Record<string, (r: CaseRun) => void> = { cell: runCell, op: runOp, init: runInit, ckpt_write: runCkptWrite, ckpt_read: runCkptRead, train: runTrain, program: runProgram, tensor_repr: runTensorRepr };

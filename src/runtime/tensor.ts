@@ -1,4 +1,5 @@
 import { allocData, DType, msDTypeName, TypedData, isFloat } from './dtype.js';
+import { numpyStr } from './numpy-str.js';
 
 export type Shape = readonly number[];
 
@@ -145,25 +146,8 @@ export class Tensor {
     return `Tensor(shape=[${this.shape.join(', ')}], dtype=${msDTypeName[this.dtype]}, value=${this.ndim > 1 ? '\n' : ' '}${reprValues(this)})`;
   }
 
-  /**
-   * Python's `str(tensor)` / `print(tensor)` in MindSpore 2.10, which is numpy's array printing of `asnumpy()`:
-   * `[[0 1 2]\n [3 4 5]]`. Integer and bool tensors only; numpy's float formatting is not reproduced.
-   */
-  str(): string {
-    if (isFloat(this.dtype)) throw new Error('Tensor.str(): numpy-style printing of float tensors is not implemented; use toString() (repr)');
-    const items = this.toArray().map(v => (this.dtype === 'bool' ? (v ? 'True' : 'False') : String(v)));
-    const summarise = this.size > 1000;
-    const width = Math.max(0, ...items.map(x => x.length));
-    const rec = (dim: number, off: number): string => {
-      if (this.ndim === 0) return items[0]!;
-      const n = this.shape[dim]!, stride = shapeSize(this.shape.slice(dim + 1));
-      const idx = summarise && n > 6 ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : [...Array(n).keys()];
-      if (dim === this.ndim - 1) return `[${idx.map(i => (i < 0 ? '...' : items[off + i]!.padStart(width))).join(' ')}]`;
-      const sep = `${'\n'.repeat(this.ndim - 1 - dim)}${' '.repeat(dim + 1)}`;
-      return `[${idx.map(i => (i < 0 ? '...' : rec(dim + 1, off + i * stride))).join(sep)}]`;
-    };
-    return rec(0, 0);
-  }
+  /** Python's `str(tensor)` / `print(tensor)` in MindSpore 2.10: numpy's printing of `asnumpy()` (numpy-str.ts). */
+  str(): string { return numpyStr(this.data, this.shape, this.dtype); }
 
 }
 
