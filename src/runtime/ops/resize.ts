@@ -3,7 +3,7 @@
  * with the coordinate transformations the exporters write. Each output coordinate maps back to an input coordinate
  * x_in = f(x_out, scale, in, out); nearest rounds it, linear interpolates between its two neighbours per axis.
  */
-import { Tensor } from '../tensor.js';
+import { Tensor, shapeSize } from '../tensor.js';
 import { defineOp } from './registry.js';
 
 export type CoordMode = 'half_pixel' | 'pytorch_half_pixel' | 'align_corners' | 'asymmetric' | 'tf_half_pixel_for_nn';
@@ -57,59 +57,53 @@ function axisTaps(lenIn: number, lenOut: number, scale: number, a: ResizeAttrs):
   return { idx, w, taps };
 }
 
+/**
+ * One axis of the separable resize over data of `shape`: each output position j gathers its taps from the input
+ * (forward), or, transposed, scatters its value back onto them with the same weights (backward).
+ */
+function tapAxis(src: Float32Array, shape: readonly number[], ax: number, lenIn: number, lenOut: number, a: ResizeAttrs, transpose: boolean): Float32Array {
+  const { idx, w, taps } = axisTaps(lenIn, lenOut, a.scales[ax]!, a);
+  const outer = shapeSize(shape.slice(0, ax)), inner = shapeSize(shape.slice(ax + 1));
+  const next = new Float32Array(outer * (transpose ? lenIn : lenOut) * inner);
+  for (let o = 0; o < outer; o++) for (let j = 0; j < lenOut; j++) {
+    const atOut = (o * lenOut + j) * inner;
+    for (let t = 0; t < taps; t++) {
+      const wt = w[j * taps + t]!;
+      if (wt === 0) continue;
+      const atIn = (o * lenIn + idx[j * taps + t]!) * inner;
+      const from = transpose ? atOut : atIn, to = transpose ? atIn : atOut;
+      for (let i = 0; i < inner; i++) next[to + i] += wt * src[from + i]!;
+    }
+  }
+  return next;
+}
+
+const untouched = (ax: number, lenIn: number, a: ResizeAttrs): boolean => lenIn === a.sizes[ax] && a.scales[ax] === 1;
+
 /** Separable resize: one axis at a time (each a gather of taps), so any rank works. */
 function resize(x: Tensor, a: ResizeAttrs): Tensor {
-  let cur = x.data as Float32Array, shape = [...x.shape];
+  let cur = x.data as Float32Array;
+  const shape = [...x.shape];
   for (let ax = 0; ax < shape.length; ax++) {
-    const lenIn = shape[ax]!, lenOut = a.sizes[ax]!;
-    if (lenIn === lenOut && a.scales[ax] === 1) continue;
-    const { idx, w, taps } = axisTaps(lenIn, lenOut, a.scales[ax]!, a);
-    const outer = shape.slice(0, ax).reduce((p, d) => p * d, 1), inner = shape.slice(ax + 1).reduce((p, d) => p * d, 1);
-    const next = new Float32Array(outer * lenOut * inner);
-    for (let o = 0; o < outer; o++) for (let j = 0; j < lenOut; j++) {
-      const dst = (o * lenOut + j) * inner;
-      for (let t = 0; t < taps; t++) {
-        const wt = w[j * taps + t]!;
-        if (wt === 0) continue;
-        const src = (o * lenIn + idx[j * taps + t]!) * inner;
-        for (let i = 0; i < inner; i++) next[dst + i] += wt * cur[src + i]!;
-      }
-    }
-    cur = next;
-    shape[ax] = lenOut;
+    if (untouched(ax, shape[ax]!, a)) continue;
+    cur = tapAxis(cur, shape, ax, shape[ax]!, a.sizes[ax]!, a, false);
+    shape[ax] = a.sizes[ax]!;
   }
   return new Tensor(cur === x.data ? (x.data as Float32Array).slice() : cur, shape, x.dtype);
 }
 
 /**
  * The transpose of `resize`: axes in reverse order, each output position's gradient scattered back onto the input
- * taps that formed it, with the same weights (nearest: one tap of weight 1; linear: two).
+ * taps that formed it, with the same weights (nearest: one tap of weight 1; linear: two). Axis ax still has its input
+ * length when the forward pass reaches it, so inShape[ax] is that axis's lenIn.
  */
 function resizeBackward(dy: Tensor, inShape: readonly number[], a: ResizeAttrs): Tensor {
-  const before: number[][] = [];
-  const shape = [...inShape];
-  for (let ax = 0; ax < shape.length; ax++) {
-    before.push([...shape]);
-    if (!(shape[ax] === a.sizes[ax] && a.scales[ax] === 1)) shape[ax] = a.sizes[ax]!;
-  }
-  let cur = Float32Array.from(dy.data as Float32Array), curShape = [...dy.shape];
+  let cur: Float32Array = Float32Array.from(dy.data as Float32Array);
+  const shape = [...dy.shape];
   for (let ax = shape.length - 1; ax >= 0; ax--) {
-    const lenIn = before[ax]![ax]!, lenOut = a.sizes[ax]!;
-    if (lenIn === lenOut && a.scales[ax] === 1) continue;
-    const { idx, w, taps } = axisTaps(lenIn, lenOut, a.scales[ax]!, a);
-    const outer = curShape.slice(0, ax).reduce((p, d) => p * d, 1), inner = curShape.slice(ax + 1).reduce((p, d) => p * d, 1);
-    const next = new Float32Array(outer * lenIn * inner);
-    for (let o = 0; o < outer; o++) for (let j = 0; j < lenOut; j++) {
-      const src = (o * lenOut + j) * inner;
-      for (let t = 0; t < taps; t++) {
-        const wt = w[j * taps + t]!;
-        if (wt === 0) continue;
-        const dst = (o * lenIn + idx[j * taps + t]!) * inner;
-        for (let i = 0; i < inner; i++) next[dst + i] += wt * cur[src + i]!;
-      }
-    }
-    cur = next;
-    curShape[ax] = lenIn;
+    if (untouched(ax, inShape[ax]!, a)) continue;
+    cur = tapAxis(cur, shape, ax, inShape[ax]!, a.sizes[ax]!, a, true);
+    shape[ax] = inShape[ax]!;
   }
   return new Tensor(cur, inShape, dy.dtype);
 }
