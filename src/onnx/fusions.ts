@@ -6,7 +6,7 @@
  */
 import { Tensor } from '../runtime/tensor.js';
 import type { OnnxModel, OnnxNode } from './proto.js';
-import { nodeScope, pyStrings } from './scope.js';
+import { moduleClassOf, nodeScope } from './scope.js';
 
 interface FusionRule {
   name: string;
@@ -45,8 +45,7 @@ export const fusionRules: FusionRule[] = [
     ops: ['MatMul'],
     fuse(ns, k) {
       const mm = ns[0]!;
-      const classes = pyStrings(mm.metadata?.get('pkg.torch.onnx.class_hierarchy') ?? '[]');
-      if (classes[classes.length - 2] !== 'torch.nn.modules.linear.Linear') return null;
+      if (moduleClassOf(mm) !== 'torch.nn.modules.linear.Linear') return null;
       const w = k(mm.inputs[1]!);
       if (!w || w.ndim !== 2) return null;
       return fused(ns, 'Gemm', [mm.inputs[0]!, mm.inputs[1]!], mm.outputs, [['transB', 0]]);

@@ -46,8 +46,7 @@ export function nodeScope(node: { name: string; inputs: string[]; metadata?: Map
   const scopes = pyStrings(raw);
   const leaf = scopes.pop() ?? node.name;
   const module = scopes.length > 0 ? scopes[scopes.length - 1]! : '';
-  const classesRaw = node.metadata?.get('pkg.torch.onnx.class_hierarchy');
-  const classes = classesRaw ? pyStrings(classesRaw).slice(0, -1) : undefined;
+  const classes = moduleClasses(node);
   // only for a BatchNorm scope: the optimizer also merges equal initializers, so elsewhere a weight's name may be
   // another module's (every untrained LayerNorm shares one all-ones weight)
   const w = node.inputs[1];
@@ -58,6 +57,18 @@ export function nodeScope(node: { name: string; inputs: string[]; metadata?: Map
   }
   return { path: module ? module.split('.') : [], leaf, ...(classes ? { classes } : {}) };
 }
+
+/**
+ * `pkg.torch.onnx.class_hierarchy` of a torch 2.9+ node: the module classes from the root to the innermost module
+ * (the FX node's target, last in the metadata, dropped); undefined without the metadata.
+ */
+export function moduleClasses(node: { metadata?: Map<string, string> }): string[] | undefined {
+  const raw = node.metadata?.get('pkg.torch.onnx.class_hierarchy');
+  return raw === undefined ? undefined : pyStrings(raw).slice(0, -1);
+}
+
+/** The class of the innermost module a torch 2.9+ node ran in (`torch.nn.modules.linear.Linear`), if recorded. */
+export const moduleClassOf = (node: { metadata?: Map<string, string> }): string | undefined => moduleClasses(node)?.at(-1);
 
 /** The strings of a Python list repr of str: "['', 'a.b', \"it's\"]". */
 export function pyStrings(repr: string): string[] {

@@ -5,7 +5,7 @@ import { shapeTensor } from '../../runtime/ops/movement.js';
 import { OnnxOpHandler, BuildCtx, Built, attr, fail, op } from '../handler.js';
 import { intsOf, normAxis } from './util.js';
 import { cellStep } from './bind.js';
-import { pyStrings } from '../scope.js';
+import { moduleClassOf } from '../scope.js';
 import * as nn from '../../runtime/nn/index.js';
 import { isFloat } from '../../runtime/dtype.js';
 
@@ -83,9 +83,8 @@ function sliceV10(): Built {
 function gather(ctx: BuildCtx): Built {
   const axis = attr<number>(ctx.node, 'axis', 0);
   // a torch 2.9+ export says which module a node ran in: a lookup in an nn.Embedding's table is nn.Embedding
-  const classes = pyStrings(ctx.node.metadata?.get('pkg.torch.onnx.class_hierarchy') ?? '[]');
   const table = ctx.constant(0);
-  if (classes[classes.length - 2] === 'torch.nn.modules.sparse.Embedding' && table && table.ndim === 2 && isFloat(table.dtype) && normAxis(axis, 2) === 0) {
+  if (moduleClassOf(ctx.node) === 'torch.nn.modules.sparse.Embedding' && table && table.ndim === 2 && isFloat(table.dtype) && normAxis(axis, 2) === 0) {
     return cellStep(ctx, 'torch.nn.Embedding', new nn.Embedding(table.shape[0]!, table.shape[1]!), [[0, 'weight']], [1]);
   }
   return op('mindspore.ops.gather', ([x, i]) => ops.gather(x!, i!, normAxis(axis, x!.ndim)));
