@@ -6,7 +6,7 @@ import { fstatSync, realpathSync, statSync, openSync, readSync, closeSync } from
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import onnxProto from 'onnx-proto';
 import protobuf from 'protobufjs/minimal.js';
-import { DType, float16BitsToNumber } from '../runtime/dtype.js';
+import { DType, float16BitsToNumber, isInt } from '../runtime/dtype.js';
 import { LAZY, Tensor, shapeSize } from '../runtime/tensor.js';
 import type { TypedData } from '../runtime/dtype.js';
 import { ModelLoadError } from '../errors.js';
@@ -295,6 +295,7 @@ function decodeAttr(a: onnxProto.onnx.IAttributeProto, ctx: DecodeCtx): AttrValu
 function decodeNode(n: NodeProtoMsg, ctx: DecodeCtx, index: number): OnnxNode {
   const attrs = new Map<string, AttrValue>();
   for (const a of n.attribute ?? []) attrs.set(a.name ?? '', decodeAttr(a, { ...ctx, what: `node ${n.name}` }));
+  const metadata = metadataOf(n);
   return {
     name: n.name || `${n.opType}_${index}`,
     opType: n.opType ?? '',
@@ -302,7 +303,7 @@ function decodeNode(n: NodeProtoMsg, ctx: DecodeCtx, index: number): OnnxNode {
     inputs: [...(n.input ?? [])],
     outputs: [...(n.output ?? [])],
     attrs,
-    ...(metadataOf(n) ? { metadata: metadataOf(n)! } : {}),
+    ...(metadata ? { metadata } : {}),
   };
 }
 
@@ -312,10 +313,9 @@ function metadataOf(n: NodeProtoMsg): Map<string, string> | null {
 }
 
 export function withBounds(inputs: ValueInfo[], nodes: readonly { opType: string; inputs: string[]; attrs?: Map<string, AttrValue> }[], tableRows: (name: string) => number | undefined): ValueInfo[] {
-  const b = indexBounds(nodes, new Set(inputs.filter(v => v.dtype && v.dtype !== 'bool' && !isFloatName(v.dtype)).map(v => v.name)), tableRows);
+  const b = indexBounds(nodes, new Set(inputs.filter(v => v.dtype && isInt(v.dtype)).map(v => v.name)), tableRows);
   return inputs.map(v => (b.has(v.name) ? { ...v, indexBound: b.get(v.name)! } : v));
 }
-const isFloatName = (d: DType): boolean => d === 'float32' || d === 'float16' || d === 'float64';
 
 export function decodeGraph(g: GraphProtoMsg, ctx: DecodeCtx): OnnxGraph {
   const initializers = new Map<string, Tensor>();

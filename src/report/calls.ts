@@ -25,8 +25,6 @@ const same = (a: readonly number[]): boolean => a.every(x => x === a[0]);
 const asGiven = (v: number | readonly number[]): string => (typeof v === 'number' ? String(v) : `(${v.join(', ')}${v.length === 1 ? ',' : ''})`);
 /** A value printed verbatim (already Python source). */
 const raw = (v: string) => ({ toString: () => v });
-/** A float as Python writes it (1e-05, 0.1, 1.0). */
-const pf = (v: number): string => pyFloat(v);
 const tup = (a: readonly number[]): number | number[] => (same(a) ? a[0]! : [...a]);
 const args = (positional: unknown[], named: [string, unknown, unknown?][]): string =>
   [...positional.map(py), ...named.filter(([, v, dflt]) => dflt === undefined || py(v) !== py(dflt)).map(([k, v]) => `${k}=${py(v)}`)].join(', ');
@@ -104,10 +102,10 @@ const conv2dTranspose: Formatter = c => {
 const rnn = (name: 'LSTM' | 'GRU'): Formatter => c => {
   const x = c as nn.LSTM;
   const named: [string, unknown, unknown?][] = [['num_layers', x.numLayers, 1], ['has_bias', x.hasBias, true], ['batch_first', x.batchFirst, false],
-    ['dropout', raw(pf(x.dropout)), raw('0.0')], ['bidirectional', x.bidirectional, false]];
+    ['dropout', raw(pyFloat(x.dropout)), raw('0.0')], ['bidirectional', x.bidirectional, false]];
   return {
     ms: `nn.${name}(${args([x.inputSize, x.hiddenSize], named)})`,
-    torch: `nn.${name}(${args([x.inputSize, x.hiddenSize], [['num_layers', x.numLayers, 1], ['bias', x.hasBias, true], ['batch_first', x.batchFirst, false], ['dropout', raw(pf(x.dropout)), raw('0.0')], ['bidirectional', x.bidirectional, false]])})`,
+    torch: `nn.${name}(${args([x.inputSize, x.hiddenSize], [['num_layers', x.numLayers, 1], ['bias', x.hasBias, true], ['batch_first', x.batchFirst, false], ['dropout', raw(pyFloat(x.dropout)), raw('0.0')], ['bidirectional', x.bidirectional, false]])})`,
     values: { has_bias: x.hasBias },
   };
 };
@@ -132,26 +130,26 @@ const formatters: Record<string, Formatter> = {
   LayerNorm: c => {
     const x = c as nn.LayerNorm;
     return {
-      ms: `nn.LayerNorm(${args([raw(asGiven(x.normalizedShape))], [['begin_norm_axis', x.beginNormAxis, -1], ['begin_params_axis', x.beginParamsAxis, -1], ['epsilon', raw(pf(x.epsilon)), raw('1e-07')]])})`,
-      torch: `nn.LayerNorm(${args([raw(asGiven(x.normalizedShape))], [['eps', raw(pf(x.epsilon)), raw('1e-05')]])})`,
+      ms: `nn.LayerNorm(${args([raw(asGiven(x.normalizedShape))], [['begin_norm_axis', x.beginNormAxis, -1], ['begin_params_axis', x.beginParamsAxis, -1], ['epsilon', raw(pyFloat(x.epsilon)), raw('1e-07')]])})`,
+      torch: `nn.LayerNorm(${args([raw(asGiven(x.normalizedShape))], [['eps', raw(pyFloat(x.epsilon)), raw('1e-05')]])})`,
       values: { epsilon: x.epsilon, begin_norm_axis: x.beginNormAxis, begin_params_axis: x.beginParamsAxis },
     };
   },
   GroupNorm: c => {
     const x = c as nn.GroupNorm;
-    return { ms: `nn.GroupNorm(${args([x.numGroups, x.numChannels], [['eps', raw(pf(x.eps)), raw('1e-05')], ['affine', x.affine, true]])})`, torch: `nn.GroupNorm(${args([x.numGroups, x.numChannels], [['eps', raw(pf(x.eps)), raw('1e-05')], ['affine', x.affine, true]])})`, values: {} };
+    return { ms: `nn.GroupNorm(${args([x.numGroups, x.numChannels], [['eps', raw(pyFloat(x.eps)), raw('1e-05')], ['affine', x.affine, true]])})`, torch: `nn.GroupNorm(${args([x.numGroups, x.numChannels], [['eps', raw(pyFloat(x.eps)), raw('1e-05')], ['affine', x.affine, true]])})`, values: {} };
   },
   InstanceNorm2d: c => {
     const x = c as nn.InstanceNorm2d;
-    return { ms: `nn.InstanceNorm2d(${args([x.numFeatures], [['eps', raw(pf(x.eps)), raw('1e-05')], ['momentum', raw(pf(x.momentum)), raw('0.1')], ['affine', x.affine, true]])})`, torch: `nn.InstanceNorm2d(${args([x.numFeatures], [['eps', raw(pf(x.eps)), raw('1e-05')], ['affine', x.affine, false]])})`, values: { affine: x.affine } };
+    return { ms: `nn.InstanceNorm2d(${args([x.numFeatures], [['eps', raw(pyFloat(x.eps)), raw('1e-05')], ['momentum', raw(pyFloat(x.momentum)), raw('0.1')], ['affine', x.affine, true]])})`, torch: `nn.InstanceNorm2d(${args([x.numFeatures], [['eps', raw(pyFloat(x.eps)), raw('1e-05')], ['affine', x.affine, false]])})`, values: { affine: x.affine } };
   },
   Embedding: c => {
     const x = c as nn.Embedding;
     return { ms: `nn.Embedding(${args([x.vocabSize, x.embeddingSize], [['use_one_hot', x.useOneHot, false], ['padding_idx', x.paddingIdx ?? raw('None'), raw('None')]])})`, torch: `nn.Embedding(${args([x.vocabSize, x.embeddingSize], [['padding_idx', x.paddingIdx ?? raw('None'), raw('None')]])})`, values: {} };
   },
   PReLU: c => { const x = c as nn.PReLU; return { ms: `nn.PReLU(${args([], [['channel', x.w.size, 1]])})`, torch: `nn.PReLU(${args([], [['num_parameters', x.w.size, 1]])})`, values: {} }; },
-  LeakyReLU: c => { const a = (c as nn.LeakyReLU).alpha; return { ms: `nn.LeakyReLU(alpha=${pf(a)})`, torch: `nn.LeakyReLU(negative_slope=${pf(a)})`, values: { alpha: a } }; },
-  ELU: c => { const a = (c as nn.ELU).alpha; return { ms: `nn.ELU(${a === 1 ? '' : `alpha=${pf(a)}`})`, torch: `nn.ELU(${a === 1 ? '' : `alpha=${pf(a)}`})`, values: {} }; },
+  LeakyReLU: c => { const a = (c as nn.LeakyReLU).alpha; return { ms: `nn.LeakyReLU(alpha=${pyFloat(a)})`, torch: `nn.LeakyReLU(negative_slope=${pyFloat(a)})`, values: { alpha: a } }; },
+  ELU: c => { const a = (c as nn.ELU).alpha; return { ms: `nn.ELU(${a === 1 ? '' : `alpha=${pyFloat(a)}`})`, torch: `nn.ELU(${a === 1 ? '' : `alpha=${pyFloat(a)}`})`, values: {} }; },
   LogSoftmax: c => { const a = (c as nn.LogSoftmax).axis; return { ms: `nn.LogSoftmax(axis=${a})`, torch: `nn.LogSoftmax(dim=${a})`, values: {} }; },
   SiLU: plain('SiLU', 'SiLU'),
   ReLU: plain('ReLU', 'ReLU'), ReLU6: plain('ReLU6', 'ReLU6'), Sigmoid: plain('Sigmoid', 'Sigmoid'), Tanh: plain('Tanh', 'Tanh'),

@@ -89,12 +89,11 @@ function attention(ctx: BuildCtx): Built {
     }
     const D = q.shape[3]!, Sq = q.shape[2]!, Sk = k.shape[2]!;
     let scores = ops.mul(ops.matmul(q, ops.transpose(k, [0, 1, 3, 2])), scaleAttr ?? 1 / Math.sqrt(D));
-    const negInf = Tensor.scalar(-Infinity);
     if (mask) scores = mask.dtype === 'bool' ? ops.where(mask, scores, ops.fill('float32', scores.shape, -Infinity)) : ops.add(scores, mask);
     if (causal) {
       const keep = Tensor.zeros([Sq, Sk], 'bool');
       for (let i = 0; i < Sq; i++) for (let j = 0; j < Sk; j++) keep.data[i * Sk + j] = j <= i + (Sk - Sq) ? 1 : 0;
-      scores = ops.where(keep, scores, ops.fill('float32', scores.shape, negInf.get(0)));
+      scores = ops.where(keep, scores, ops.fill('float32', scores.shape, -Infinity));
     }
     const y = ops.matmul(ops.softmax(scores, -1), v);
     if (!threeD) return y;
