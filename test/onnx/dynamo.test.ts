@@ -86,6 +86,16 @@ describe('torch 2.13 dynamo exports', () => {
     });
   }
 
+  it('an AdaptiveAvgPool2d(1), written as a ReduceMean, is nn.AdaptiveAvgPool2d; the plain mean beside it stays ops.mean', () => {
+    for (const opset of [20, 23]) {
+      const m = modelFromFile(`${DYN}/recent_ops_op${opset}.onnx`);
+      // the export writes both as the same op: only the module metadata tells them apart
+      expect(m.graph.nodes.filter(n => n.opType === 'ReduceMean').length).toBeGreaterThanOrEqual(2);
+      const steps = importModel(m).network.steps.filter(s => /mean|AdaptiveAvgPool/.test(s.msApi));
+      expect(steps.map(s => [s.msApi, s.cellName])).toEqual(expect.arrayContaining([['mindspore.nn.AdaptiveAvgPool2d', 'pool'], ['mindspore.ops.mean', null]]));
+    }
+  });
+
   it('token ids are drawn within the embedding table (skimmed and fully decoded alike)', () => {
     const file = `${DYN}/bert_tiny.onnx`;
     const [skimmed] = graphInputsFromFile(file);

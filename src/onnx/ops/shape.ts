@@ -203,6 +203,15 @@ function reduce(kind: ReduceKind, fromInput: boolean) {
     const keep = attr<number>(ctx.node, 'keepdims', 1) === 1;
     const noopEmpty = attr<number>(ctx.node, 'noop_with_empty_axes', 0) === 1;
     const attrAxes = attr<number[]>(ctx.node, 'axes');
+    // torch.nn.AdaptiveAvgPool2d(1) in a torch 2.9+ export is a ReduceMean over the spatial axes of an NCHW input, told
+    // apart from any other mean only by the module the node ran in (its axes may be folded constants: optimize=False)
+    if (kind === 'mean' && keep && ctx.rank(0) === 4 && moduleClassOf(ctx.node) === 'torch.nn.modules.pooling.AdaptiveAvgPool2d') {
+      const a = fromInput ? ctx.constant(1) : undefined;
+      const axes = fromInput ? (a ? intsOf(a, 'axes') : undefined) : attrAxes;
+      if (axes && [...new Set(axes.map(ax => (ax + 4) % 4))].sort().join() === '2,3') {
+        return cellStep(ctx, 'torch.nn.AdaptiveAvgPool2d', new nn.AdaptiveAvgPool2d(1), []);
+      }
+    }
     return op(`mindspore.ops.${kind === 'max' ? 'amax' : kind}`, ([x, a]) => {
       const axes = fromInput ? (a ? intsOf(a, 'axes') : undefined) : attrAxes;
       if ((!axes || axes.length === 0) && noopEmpty) return x!;
