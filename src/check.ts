@@ -4,7 +4,7 @@ import { selfContainedBytes, modelFromFile, OnnxModel, ValueInfo } from './onnx/
 import { graphInputsFromFile } from './onnx/skim.js';
 import { importModel } from './onnx/import.js';
 import type { ExportNote } from './onnx/import.js';
-import { loadInputs } from './compare/inputs.js';
+import { isLiteralInput, loadInputs } from './compare/inputs.js';
 import { OrtRunner, MsportRunner } from './compare/runners.js';
 import { referenceInChildProcess } from './compare/ort-process.js';
 import { ModelLoadError } from './errors.js';
@@ -166,7 +166,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     atol: opts.atol, rtol: opts.rtol, seed: opts.seed, samples,
     inputs: model.graph.inputs.map((v, i) => ({
       name: v.name, shape: [...firstInputs[i]!.shape], dtype: firstInputs[i]!.dtype,
-      source: opts.inputs?.get(v.name) ?? (samples > 1 ? `random(seeds=${opts.seed}..${opts.seed + samples - 1})` : `random(seed=${opts.seed})`),
+      source: literalSource(opts.inputs?.get(v.name)) ?? (samples > 1 ? `random(seeds=${opts.seed}..${opts.seed + samples - 1})` : `random(seed=${opts.seed})`),
     })),
     problems,
     ...(imported.exportNotes.length ? { exportNotes: imported.exportNotes } : {}),
@@ -177,3 +177,6 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     timings: { loadMs: t1 - t0, importMs: t2 - t1, referenceMs, runtimeMs, ...(layersMs !== undefined ? { layersMs } : {}) },
   };
 }
+
+/** How an input was given: a file path, or `value N` for a number that fills it. */
+const literalSource = (given: string | undefined): string | undefined => (given !== undefined && isLiteralInput(given) ? `value ${given}` : given);

@@ -31,7 +31,7 @@ export function inspect(modelPath: string): InspectResult {
   };
   const initOf = new Map([...boundParams].map(([param, init]) => [param.name, source(init)]));
   const funcs = new Map<string, number>();
-  for (const s of network.steps) if (!s.cellName) funcs.set(s.msApi, (funcs.get(s.msApi) ?? 0) + 1);
+  for (const s of network.allSteps) if (!s.cellName) funcs.set(s.msApi, (funcs.get(s.msApi) ?? 0) + 1);
   const vi = (v: { name: string; dtypeName: string; dims: (number | string)[] | null }) => ({ name: v.name, dtype: v.dtypeName, dims: v.dims });
   return {
     model: modelPath,
@@ -41,12 +41,12 @@ export function inspect(modelPath: string): InspectResult {
     inputs: model.graph.inputs.map(vi),
     outputs: model.graph.outputs.map(vi),
     repr: network.toString(),
-    cells: network.steps.filter(s => s.cellName).map(s => ({ name: s.cellName!, msApi: s.msApi, torchApi: s.torchApi, node: s.node.name })),
+    cells: network.allSteps.filter(s => s.cellName).map(s => ({ name: s.cellName!, msApi: s.msApi, torchApi: s.torchApi, node: s.node.name })),
     parameters: network.parametersAndNames().map(([name, p]) => ({
       name, shape: [...p.shape], dtype: msDTypeName[p.dtype], requiresGrad: p.requiresGrad, onnx: initOf.get(name) ?? null,
     })),
     functionalOps: [...funcs].map(([msApi, count]) => ({ msApi, count })).sort((a, b) => b.count - a.count),
-    functionalScopes: functionalScopes(network.steps),
+    functionalScopes: functionalScopes(network.allSteps),
     exportNotes,
   };
 }

@@ -19,6 +19,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { UsageError } from '../errors.js';
 import { DEFAULT_TOLERANCE } from '../check.js';
 import { matchGlob } from './models.js';
+import { isLiteralInput } from '../compare/inputs.js';
 
 export const CONFIG_FILE = 'msport.config.json';
 
@@ -148,7 +149,8 @@ class Validator {
   }
 
   npyPath(v: unknown, path: string): string {
-    if (typeof v !== 'string' || v === '') this.fail(path, 'must be a non-empty string (a .npy file path)');
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    if (typeof v !== 'string' || v === '') this.fail(path, 'must be a non-empty string (a .npy file path) or a number');
     return v;
   }
 
@@ -301,7 +303,8 @@ export function settingsFor(loaded: LoadedConfig, modelPath: string, cliFlags: C
       if (c[k] !== undefined) { s[k] = c[k]!; s.sources[k] = source; }
     }
     for (const [k, d] of entries(c.shapes)) s.shapes.set(k, [...d]);
-    for (const [k, f] of entries(c.inputs)) s.inputs.set(k, resolve(base, f));
+    // a number fills the input; a path resolves against the config's folder
+    for (const [k, f] of entries(c.inputs)) s.inputs.set(k, isLiteralInput(f) ? f : resolve(base, f));
     for (const [k, r] of entries(c.skipOutputs)) s.skipOutputs.set(k, r);
     for (const [k, t] of entries(c.layerTolerances)) layerRaw.set(k, { ...layerRaw.get(k), ...t });
     if (c.expectFail !== undefined) s.expectFail = c.expectFail;

@@ -65,7 +65,7 @@ function parseInputs(specs: string[]): Map<string, string> {
   const m = new Map<string, string>();
   for (const s of specs) {
     const eq = s.indexOf('=');
-    if (eq <= 0 || eq === s.length - 1) throw new UsageError(`--input expects NAME=FILE.npy, got '${s}'`);
+    if (eq <= 0 || eq === s.length - 1) throw new UsageError(`--input expects NAME=FILE.npy or NAME=NUMBER, got '${s}'`);
     m.set(s.slice(0, eq), s.slice(eq + 1));
   }
   return m;
@@ -113,7 +113,7 @@ function addInputOptions(cmd: Command): Command {
     .addOption(new Option('--rtol <n>', 'relative tolerance').argParser(num('--rtol')).default(DEFAULT_TOLERANCE.rtol))
     .addOption(new Option('--seed <n>', 'seed for random inputs').argParser(int).default(0))
     .option('--shape <name=dims>', 'concrete dims for an input, e.g. input=1,3,224,224 (repeatable)', collect, [])
-    .option('--input <name=file.npy>', 'feed an input from a .npy file (repeatable)', collect, [])
+    .option('--input <name=file.npy>', 'feed an input from a .npy file, or fill it with a number (sr=16000) (repeatable)', collect, [])
 }
 
 export function buildProgram(setExit: (code: number) => void): Command {

@@ -5,6 +5,13 @@ import { Rng } from '../runtime/random.js';
 import type { ValueInfo } from '../onnx/proto.js';
 import { UsageError } from '../errors.js';
 import { readNpy } from './npy.js';
+import { existsSync } from 'node:fs';
+
+/**
+ * `--input sr=16000`: a number instead of a file fills the input (shape from the model or --shape, the input's dtype),
+ * for the scalars and flags a model branches on. A file of that name, if one exists, wins.
+ */
+export const isLiteralInput = (s: string): boolean => /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$|^[-+]?(?:inf|nan)$/i.test(s) && !existsSync(s);
 
 /** Largest input msport generates (128 MiB of float32), to refuse absurd dims before allocating. */
 const MAX_INPUT_ELEMENTS = 1 << 25;
@@ -54,6 +61,7 @@ export function loadInputs(inputs: ValueInfo[], opts: { shapes: Map<string, numb
   }
   return inputs.map((v, i) => {
     const file = opts.files.get(v.name);
+    if (file && isLiteralInput(file)) return literalInput(v, resolveInputShape(v, opts.shapes), file);
     if (file) {
       const t = readNpy(file);
       const expected = v.dims;
@@ -65,4 +73,12 @@ export function loadInputs(inputs: ValueInfo[], opts: { shapes: Map<string, numb
     }
     return randomInput(v, resolveInputShape(v, opts.shapes), opts.seed, i);
   });
+}
+
+function literalInput(v: ValueInfo, shape: number[], text: string): Tensor {
+  if (!v.dtype) throw new UsageError(`input '${v.name}' has data type ${v.dtypeName}, which msport cannot fill`);
+  const x = Number(text.replace(/inf/i, 'Infinity'));
+  if (!isFloat(v.dtype) && !Number.isInteger(x)) throw new UsageError(`--input ${v.name}=${text}: the model expects ${v.dtype}, which holds whole numbers only`);
+  if (v.dtype === 'bool' && x !== 0 && x !== 1) throw new UsageError(`--input ${v.name}=${text}: a bool input takes 0 or 1`);
+  return Tensor.full(shape, x, v.dtype);
 }

@@ -23,7 +23,7 @@ export function preflight(model: OnnxModel, imported: ImportResult, opts: { allo
   const problems: Problem[] = [];
   // Parameters MindSpore has and PyTorch does not (InstanceNorm2d's moving statistics) cannot come from the model
   const msOnly = new Set<unknown>();
-  for (const s of network.steps) {
+  for (const s of network.allSteps) {
     const rule = s.torchApi ? findRule(s.torchApi) : undefined;
     for (const name of rule?.msOnlyParams ?? []) msOnly.add((s.cell as unknown as Record<string, unknown> | null)?.[name]);
   }

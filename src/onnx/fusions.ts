@@ -5,7 +5,7 @@
  * exactly and emits one standard ONNX node for the existing handlers; anything else stays functional.
  */
 import { Tensor } from '../runtime/tensor.js';
-import type { OnnxModel, OnnxNode } from './proto.js';
+import type { OnnxGraph, OnnxNode } from './proto.js';
 import { moduleClassOf, nodeScope } from './scope.js';
 
 interface FusionRule {
@@ -97,14 +97,14 @@ export const fusionRules: FusionRule[] = [
 ];
 
 /** Replace every scope that matches a rule with its fused node; the rest of the graph is untouched. */
-export function applyFusions(model: OnnxModel, nodes: OnnxNode[]): OnnxNode[] {
+export function applyFusions(graph: OnnxGraph, nodes: OnnxNode[]): OnnxNode[] {
   const constantNodes = new Map<string, Tensor>();
   for (const n of nodes) if (n.opType === 'Constant' && n.attrs.get('value') instanceof Tensor) constantNodes.set(n.outputs[0]!, n.attrs.get('value') as Tensor);
   // the exporter shares equal initializers through Identity nodes (`Identity_2: features.3.0.block.3.bias → features.7.2.block.5.bias`)
   const identityOf = new Map(nodes.filter(n => n.opType === 'Identity').map(n => [n.outputs[0]!, n.inputs[0]!]));
   const k = (name: string): Tensor | undefined => {
-    for (let i = 0; i < 8 && identityOf.has(name) && !model.graph.initializers.has(name); i++) name = identityOf.get(name)!;
-    return model.graph.initializers.get(name) ?? constantNodes.get(name);
+    for (let i = 0; i < 8 && identityOf.has(name) && !graph.initializers.has(name); i++) name = identityOf.get(name)!;
+    return graph.initializers.get(name) ?? constantNodes.get(name);
   };
   const byScope = new Map<string, OnnxNode[]>();
   for (const n of nodes) {
@@ -115,8 +115,9 @@ export function applyFusions(model: OnnxModel, nodes: OnnxNode[]): OnnxNode[] {
     (byScope.get(key) ?? byScope.set(key, []).get(key)!).push(n);
   }
   const consumers = new Map<string, number>();
-  for (const n of nodes) for (const i of n.inputs) if (i) consumers.set(i, (consumers.get(i) ?? 0) + 1);
-  const graphOutputs = new Set(model.graph.outputs.map(o => o.name));
+  // a subgraph's reads (an If branch's) count as its node's
+  for (const n of nodes) for (const i of [...n.inputs, ...(n.captures ?? [])]) if (i) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  const graphOutputs = new Set(graph.outputs.map(o => o.name));
   const replace = new Map<OnnxNode, OnnxNode | null>();
   for (const scopeNodes of byScope.values()) {
     const work = scopeNodes.filter(n => n.opType !== 'Constant');

@@ -3,6 +3,7 @@ import type { Tensor } from '../runtime/tensor.js';
 import type { TorchApi } from '../mappings/index.js';
 import type { AttrValue, OnnxNode, Dim } from './proto.js';
 import { ModelLoadError } from '../errors.js';
+import type { Body } from './network.js';
 
 /** How a node runs: a MindSpore Cell (with its weights bound as Parameters) or a functional op. */
 export type Built =
@@ -13,7 +14,7 @@ export type Built =
       /** wraps the Cell call when the node has outputs beyond the Cell's (e.g. a training BatchNorm's running statistics) */
       wrap?: (call: (inputs: (Tensor | undefined)[]) => Tensor[]) => (inputs: (Tensor | undefined)[]) => Tensor[];
     }
-  | { kind: 'op'; ms: string; run: (inputs: (Tensor | undefined)[]) => Tensor[] };
+  | { kind: 'op'; ms: string; run: (inputs: (Tensor | undefined)[]) => Tensor[]; /** an If's branches, a Loop's body */ bodies?: Body[] };
 
 export interface BuildCtx {
   node: OnnxNode;
@@ -30,6 +31,11 @@ export interface BuildCtx {
    * whose default differs (the rule's `defaults` list).
    */
   keepMsDefault(api: TorchApi, arg: string): boolean;
+  /**
+   * Import the graph attribute `name` (an If branch, a Loop body) as a Body its node's step runs. The node's `run`
+   * then receives its inputs followed by the values of `node.captures`.
+   */
+  subgraph(name: string): Body;
 }
 
 /** One ONNX op type: versions as data (`since` opset → builder), newest ≤ the model's opset wins. */

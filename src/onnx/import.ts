@@ -5,12 +5,12 @@ import { Tensor } from '../runtime/tensor.js';
 import { noGrad } from '../runtime/autograd.js';
 import { withDeferredInit } from '../runtime/initializer.js';
 import { ModelLoadError, MsportError, UnsupportedOp, UnsupportedOpsError } from '../errors.js';
-import type { OnnxModel, OnnxNode, Dim } from './proto.js';
+import { isGraph, type OnnxGraph, type OnnxModel, type OnnxNode, type Dim } from './proto.js';
 import type { BuildCtx, Built } from './handler.js';
 import { selectHandler } from './ops/index.js';
 import { nodeScope } from './scope.js';
 import { applyFusions } from './fusions.js';
-import { OnnxNetwork, ScopeCell, Step } from './network.js';
+import { OnnxNetwork, ScopeCell, type Body } from './network.js';
 import { rule, TorchApi } from '../mappings/index.js';
 
 export interface ImportResult {
@@ -35,22 +35,25 @@ export type ExportNote =
   | { kind: 'folded-batchnorm'; module: string; into: string; message: string }
   | { kind: 'shared-initializer'; initializer: string; params: string[]; message: string };
 
-/** Kahn's sort, so graphs listed out of order still import; reports missing inputs and cycles by name. */
-function topoSort(model: OnnxModel): OnnxNode[] {
-  const g = model.graph;
+/**
+ * Kahn's sort, so graphs listed out of order still import; reports missing inputs and cycles by name. `outer` holds
+ * the names a subgraph may read from the graphs around it; a node's subgraph reads (captures) order it like inputs.
+ */
+function topoSort(g: OnnxGraph, outer: ReadonlySet<string> = new Set()): OnnxNode[] {
   const produced = new Map<string, OnnxNode>();
   for (const n of g.nodes) for (const o of n.outputs) if (o) {
     if (produced.has(o) || g.initializers.has(o)) throw new ModelLoadError(`tensor ${o} is produced twice (node ${n.name})`);
     produced.set(o, n);
   }
-  const available = new Set<string>([...g.inputs.map(i => i.name), ...g.initializers.keys()]);
-  for (const n of g.nodes) for (const i of n.inputs) {
+  const reads = (n: OnnxNode): string[] => [...n.inputs, ...(n.captures ?? [])];
+  const available = new Set<string>([...outer, ...g.inputs.map(i => i.name), ...g.initializers.keys()]);
+  for (const n of g.nodes) for (const i of reads(n)) {
     if (i && !available.has(i) && !produced.has(i)) throw new ModelLoadError(`node ${n.name} (${n.opType}) reads tensor '${i}', which no node, input or initializer provides`);
   }
   const indeg = new Map<OnnxNode, number>();
   const users = new Map<string, OnnxNode[]>();
   for (const n of g.nodes) {
-    const deps = new Set(n.inputs.filter(i => i && produced.has(i)));
+    const deps = new Set(reads(n).filter(i => i && produced.has(i)));
     indeg.set(n, deps.size);
     for (const d of deps) (users.get(d) ?? users.set(d, []).get(d)!).push(n);
   }
@@ -73,6 +76,9 @@ function topoSort(model: OnnxModel): OnnxNode[] {
   return order;
 }
 
+/** Every name a graph defines: what a subgraph of one of its nodes may read. */
+const definedNames = (g: OnnxGraph): string[] => [...g.inputs.map(i => i.name), ...g.initializers.keys(), ...g.nodes.flatMap(n => n.outputs.filter(Boolean))];
+
 interface TreeNode { children: Map<string, TreeNode>; cell: Cell | null }
 
 export interface ImportOptions {
@@ -89,19 +95,25 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   const keep = opts.keepMsDefaults ?? new Set<string>();
   const g = model.graph;
   const opset = model.opsets.get('') ?? 1;
-  const order = opts.fuse === false ? topoSort(model) : applyFusions(model, topoSort(model));
-  const constants = new Map<string, Tensor>(g.initializers);
-  const ranks = new Map<string, Dim[]>();
-  for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo.values()]) if (v.dims) ranks.set(v.name, v.dims);
-  for (const [k, t] of g.initializers) ranks.set(k, [...t.shape]);
 
   const unsupported = new Map<string, UnsupportedOp>();
   const consumed = new Set<string>();
-  const pending: { node: OnnxNode; built: Built; path: string[]; leaf: string }[] = [];
+  const pending: { node: OnnxNode; built: Built; path: string[]; leaf: string; body: Body }[] = [];
   const exportNotes: ExportNote[] = [];
+  // initializers of every graph (a branch reads the main graph's): the state_dict names that locate a module
+  const initializerNames = new Set<string>(g.initializers.keys());
+  const weightOwners = new Set<string>();
 
-  // every weight a handler builds is overwritten by the model's value: leave the cells' own initializers undrawn
-  withDeferredInit(() => noGrad(() => {
+  /** Import one graph's nodes into `body`; an If or Loop node imports its subgraphs through ctx.subgraph. */
+  const importGraph = (graph: OnnxGraph, outerConstants: ReadonlyMap<string, Tensor>, outerRanks: ReadonlyMap<string, Dim[]>, outer: ReadonlySet<string>, body: Body): void => {
+    for (const k of graph.initializers.keys()) initializerNames.add(k);
+    const order = opts.fuse === false ? topoSort(graph, outer) : applyFusions(graph, topoSort(graph, outer));
+    const constants = new Map<string, Tensor>([...outerConstants, ...graph.initializers]);
+    body.constants = constants;
+    const ranks = new Map<string, Dim[]>(outerRanks);
+    for (const v of [...graph.inputs, ...graph.outputs, ...graph.valueInfo.values()]) if (v.dims) ranks.set(v.name, v.dims);
+    for (const [k, t] of graph.initializers) ranks.set(k, [...t.shape]);
+    const visible = new Set<string>([...outer, ...definedNames(graph)]);
     for (const node of order) {
       const build = selectHandler(node.domain, node.opType, node.fusedOpset ? Infinity : node.domain === '' ? opset : model.opsets.get(node.domain) ?? 1);
       if (!build) {
@@ -118,6 +130,13 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
         staticShape: i => ranks.get(node.inputs[i] ?? ''),
         hasInput: i => !!node.inputs[i],
         keepMsDefault: (api, arg) => keep.has(ruleArgKey(api, arg)),
+        subgraph: name => {
+          const sg = node.attrs.get(name);
+          if (!isGraph(sg)) throw new ModelLoadError(`node ${node.name} (${node.opType}): attribute ${name} must be a graph`);
+          const sub: Body = { steps: [], constants: new Map(), inputNames: sg.inputs.map(i => i.name), outputNames: sg.outputs.map(o => o.name) };
+          importGraph(sg, constants, ranks, visible, sub);
+          return sub;
+        },
       };
       let built: Built;
       try { built = build(ctx); } catch (e) {
@@ -125,26 +144,38 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
         if (e instanceof MsportError) throw e;
         throw new ModelLoadError(`node ${node.name} (${node.opType}): ${(e as Error).message}`);
       }
-      if (built.kind === 'op' && node.inputs.every(i => !i || constants.has(i))) {
+      const reads = [...node.inputs, ...(node.captures ?? [])];
+      if (built.kind === 'op' && reads.every(i => !i || constants.has(i))) {
         // everything it reads is known at import: compute once (shape arithmetic, Constant nodes)
         let outs: Tensor[];
-        try { outs = built.run(node.inputs.map(i => (i ? constants.get(i) : undefined))); } catch (e) {
+        try { outs = built.run([...node.inputs, ...(node.captures ?? [])].map(i => (i ? constants.get(i) : undefined))); } catch (e) {
           throw new ModelLoadError(`node ${node.name} (${node.opType}) fails on its constant inputs: ${(e as Error).message}`);
         }
         node.outputs.forEach((o, k) => { if (o && outs[k]) { constants.set(o, outs[k]!); ranks.set(o, [...outs[k]!.shape]); } });
-        for (const i of node.inputs) if (i) consumed.add(i);
+        for (const i of reads) if (i) consumed.add(i);
         continue;
       }
-      const { path, leaf, foldedFrom } = nodeScope(node, n => g.initializers.has(n));
+      const scope = nodeScope(node, n => initializerNames.has(n));
+      let { path } = scope;
+      const { leaf, foldedFrom, weightOwner } = scope;
+      // a scope read from a weight's name is the module's only if no other node claimed it (a reused or tied module)
+      if (weightOwner) {
+        if (built.kind !== 'cell' || weightOwners.has(path.join('.'))) path = [];
+        else weightOwners.add(path.join('.'));
+      }
       if (foldedFrom !== undefined && built.kind === 'cell') {
         const into = path.join('.');
         exportNotes.push({ kind: 'folded-batchnorm', module: foldedFrom, into,
           message: `BatchNorm ${foldedFrom} was folded into ${into} by the exporter (torch.onnx.export's optimize=True); export with optimize=False to check it as its own nn.BatchNorm2d` });
       }
-      pending.push({ node, built, path, leaf });
+      pending.push({ node, built, path, leaf, body });
     }
-  }));
+  };
+  const main: Body = { steps: [], constants: new Map(), inputNames: g.inputs.map(i => i.name), outputNames: g.outputs.map(o => o.name) };
+  // every weight a handler builds is overwritten by the model's value: leave the cells' own initializers undrawn
+  withDeferredInit(() => noGrad(() => importGraph(g, new Map(), new Map(), new Set(), main)));
   if (unsupported.size) throw new UnsupportedOpsError([...unsupported.values()].sort((a, b) => b.count - a.count || a.opType.localeCompare(b.opType)));
+  const constants = main.constants;
 
   // Place Cells: a scope holding exactly one Cell-producing node *is* that Cell (a leaf nn module); otherwise the
   // Cells become children of the scope, named after the node.
@@ -155,8 +186,10 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
     for (let d = 0; d < p.path.length; d++) scopesWithChildren.add(p.path.slice(0, d).join('/'));
   }
   const root: TreeNode = { children: new Map(), cell: null };
-  const steps: Step[] = [];
   for (const p of pending) {
+    const steps = p.body.steps;
+    // a node with subgraphs also reads, by name, what its subgraphs capture from the graphs around it
+    const inputs = [...p.node.inputs, ...(p.node.captures ?? [])];
     let cellName: string | null = null;
     let torchApi: string | null = null;
     let msApi: string;
@@ -177,12 +210,13 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
         run: p.built.wrap ? p.built.wrap(call) : call });
     } else {
       msApi = p.built.ms;
-      steps.push({ node: p.node, scope: p.path.join('.'), cellName, cell: null, torchApi, msApi, inputs: p.node.inputs, outputs: p.node.outputs, run: p.built.run });
+      steps.push({ node: p.node, scope: p.path.join('.'), cellName, cell: null, torchApi, msApi, inputs, outputs: p.node.outputs, run: p.built.run,
+        ...(p.built.bodies ? { bodies: p.built.bodies } : {}) });
     }
   }
 
   // Materialise bottom-up so auto_prefix gives every Parameter its full path when each child is attached.
-  const network = new OnnxNetwork(steps, constants, g.inputs.map(i => i.name), g.outputs.map(o => o.name));
+  const network = new OnnxNetwork(main.steps, constants, main.inputNames, main.outputNames);
   network.source = model.bytes;
   const materialise = (t: TreeNode): Cell => {
     if (t.cell) return t.cell;
@@ -204,12 +238,18 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
       boundParams.set(param, p.node.inputs[b.input]!);
     }
   }
-  for (const st of steps) for (const i of st.inputs) if (i) consumed.add(i);
+  for (const st of network.allSteps) for (const i of st.inputs) if (i) consumed.add(i);
   for (const name of boundInitializers.keys()) consumed.add(name);
   const users = new Map<string, string[]>();
   for (const [param, init] of boundParams) (users.get(init) ?? users.set(init, []).get(init)!).push(param.name);
+  // one tensor split over one Cell's Parameters (an LSTM's B holds bias_ih and bias_hh) is not sharing
+  const cellsOf = new Map<string, Set<Cell>>();
+  for (const p of pending) if (p.built.kind === 'cell') for (const b of p.built.bound) {
+    const init = p.node.inputs[b.input]!;
+    (cellsOf.get(init) ?? cellsOf.set(init, new Set()).get(init)!).add(p.built.cell);
+  }
   for (const [init, params] of users) {
-    if (params.length < 2) continue;
+    if (params.length < 2 || (cellsOf.get(init)?.size ?? 0) < 2) continue;
     exportNotes.push({ kind: 'shared-initializer', initializer: init, params,
       message: `${init} is loaded into ${params.length} Parameters (${params.slice(0, 3).join(', ')}${params.length > 3 ? ', …' : ''}): the exporter merged equal initializers or the model ties them; each Parameter gets its own copy` });
   }

@@ -21,6 +21,41 @@ export interface Step {
   inputs: string[];
   outputs: string[];
   run: (inputs: (Tensor | undefined)[]) => Tensor[];
+  /** the subgraphs this step runs (an If's branches, a Loop's body) */
+  bodies?: Body[];
+}
+
+/**
+ * The steps of a subgraph: an If branch or a Loop body. The node that owns it runs it (`runBody`) with the enclosing
+ * graphs' values it reads; its Cells live in the network's one Cell tree like every other Cell.
+ */
+export interface Body {
+  steps: Step[];
+  /** initializers and import-folded values visible in the subgraph (the enclosing graphs' included) */
+  constants: Map<string, Tensor>;
+  /** the subgraph's declared inputs (a Loop body's iteration number, condition and carried values) */
+  inputNames: string[];
+  outputNames: string[];
+}
+
+/** Run a subgraph on `bound` (its inputs and the captured outer values, by name); returns its outputs in order. */
+export function runBody(body: Body, bound: Map<string, Tensor>): Tensor[] {
+  const env = new Map(bound);
+  const get = (n: string): Tensor | undefined => (n ? env.get(n) ?? body.constants.get(n) : undefined);
+  for (const step of body.steps) {
+    let outs: Tensor[];
+    try {
+      outs = step.run(step.inputs.map(get));
+    } catch (e) {
+      throw new NodeExecutionError(step.node.name, step.node.opType, e);
+    }
+    step.outputs.forEach((n, k) => { if (n && outs[k]) env.set(n, outs[k]!); });
+  }
+  return body.outputNames.map(n => {
+    const t = get(n);
+    if (!t) throw new Error(`subgraph output ${n} was not produced`);
+    return t;
+  });
 }
 
 /** A container Cell standing for a PyTorch module scope (`layer1`, `layer1.0`). */
@@ -58,6 +93,14 @@ export class OnnxNetwork extends Cell {
   }
 
   override get clsName(): string { return 'Network'; }
+
+  /** Every step, those inside If branches and Loop bodies included (each after the step that runs it). */
+  get allSteps(): Step[] {
+    const out: Step[] = [];
+    const walk = (steps: Step[]): void => { for (const s of steps) { out.push(s); for (const b of s.bodies ?? []) walk(b.steps); } };
+    walk(this.steps);
+    return out;
+  }
 
   /**
    * Run the graph; `observe` sees every step's outputs (per-layer comparison hooks in here). A value is dropped after

@@ -99,7 +99,7 @@ export function indexBounds(nodes: readonly { opType: string; inputs: string[]; 
   return out;
 }
 
-export type AttrValue = number | string | number[] | string[] | Tensor | Tensor[] | GraphProtoMsg | GraphProtoMsg[];
+export type AttrValue = number | string | number[] | string[] | Tensor | Tensor[] | OnnxGraph | OnnxGraph[];
 // protobufjs message types from onnx-proto
 export type GraphProtoMsg = onnxProto.onnx.IGraphProto;
 type TensorProtoMsg = onnxProto.onnx.ITensorProto;
@@ -119,6 +119,11 @@ export interface OnnxNode {
   fusedOpset?: boolean;
   /** NodeProto.metadata_props (torch 2.9+ exporter: pkg.torch.onnx.name_scopes, class_hierarchy, …) */
   metadata?: Map<string, string>;
+  /**
+   * For a node with subgraphs (If, Loop): the enclosing graphs' values its subgraphs read by name (ONNX's implicit
+   * inputs), so that ordering and lifetimes treat them as the node's inputs.
+   */
+  captures?: string[];
 }
 
 export interface OnnxGraph {
@@ -282,12 +287,12 @@ function decodeAttr(a: onnxProto.onnx.IAttributeProto, ctx: DecodeCtx): AttrValu
     case 2: return toNum(a.i as number | Long);
     case 3: return Buffer.from(a.s ?? new Uint8Array()).toString('utf8');
     case 4: return decodeTensor(a.t!, { ...ctx, what: `attribute ${a.name}` });
-    case 5: return a.g!;
+    case 5: return decodeGraph(a.g!, { ...ctx, what: `subgraph ${a.name}` });
     case 6: return [...(a.floats ?? [])];
     case 7: return (a.ints ?? []).map(v => toNum(v as number | Long));
     case 8: return (a.strings ?? []).map(s => Buffer.from(s).toString('utf8'));
     case 9: return (a.tensors ?? []).map(t => decodeTensor(t, ctx));
-    case 10: return a.graphs ?? [];
+    case 10: return (a.graphs ?? []).map(g => decodeGraph(g, { ...ctx, what: `subgraph ${a.name}` }));
     default: throw new ModelLoadError(`attribute ${a.name}: attribute type ${a.type} is not supported`);
   }
 }
@@ -296,6 +301,8 @@ function decodeNode(n: NodeProtoMsg, ctx: DecodeCtx, index: number): OnnxNode {
   const attrs = new Map<string, AttrValue>();
   for (const a of n.attribute ?? []) attrs.set(a.name ?? '', decodeAttr(a, { ...ctx, what: `node ${n.name}` }));
   const metadata = metadataOf(n);
+  const subgraphs = [...attrs.values()].flatMap(v => (isGraph(v) ? [v] : Array.isArray(v) && v.length && isGraph(v[0]) ? (v as OnnxGraph[]) : []));
+  const captures = [...new Set(subgraphs.flatMap(freeNames))];
   return {
     name: n.name || `${n.opType}_${index}`,
     opType: n.opType ?? '',
@@ -304,7 +311,20 @@ function decodeNode(n: NodeProtoMsg, ctx: DecodeCtx, index: number): OnnxNode {
     outputs: [...(n.output ?? [])],
     attrs,
     ...(metadata ? { metadata } : {}),
+    ...(captures.length ? { captures } : {}),
   };
+}
+
+export const isGraph = (v: unknown): v is OnnxGraph => typeof v === 'object' && v !== null && 'nodes' in v && 'initializers' in v;
+
+/** The names a subgraph reads from the graphs around it: read (or output) inside, defined nowhere inside. */
+export function freeNames(g: OnnxGraph): string[] {
+  const defined = new Set<string>([...g.inputs.map(i => i.name), ...g.initializers.keys()]);
+  for (const n of g.nodes) for (const o of n.outputs) if (o) defined.add(o);
+  const free = new Set<string>();
+  for (const n of g.nodes) for (const i of [...n.inputs, ...(n.captures ?? [])]) if (i && !defined.has(i)) free.add(i);
+  for (const o of g.outputs) if (!defined.has(o.name)) free.add(o.name);
+  return [...free];
 }
 
 function metadataOf(n: NodeProtoMsg): Map<string, string> | null {

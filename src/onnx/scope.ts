@@ -38,11 +38,30 @@ export const scopeName = (path: readonly string[]): string => path.join('.');
  * the BatchNorm's scope (`layer1.1`), so the weight's owner (`layer1.0`) wins, and `foldedFrom` names the scope the
  * metadata gave.
  */
-export interface MetadataScope extends NodeScope { foldedFrom?: string; classes?: string[] }
+export interface MetadataScope extends NodeScope {
+  foldedFrom?: string; classes?: string[];
+  /** the path was read from the node's weight name (a TorchScript export without scoped node names) */
+  weightOwner?: boolean;
+}
 
-export function nodeScope(node: { name: string; inputs: string[]; metadata?: Map<string, string> }, isInitializer: (name: string) => boolean): MetadataScope {
+/**
+ * torch ≤ 1.12's TorchScript exporter names nodes `Conv_12`, with no module path; the weight initializer still has
+ * its state_dict name (`model.encoder.3.0.dw_conv.0.weight`), which names the module that owns it. Gather reads its
+ * table first (an Embedding), every other parameterised op second.
+ */
+const STATE_DICT_WEIGHT = /^[A-Za-z_]\w*(?:\.\w+)*\.weight$/;
+function weightOwnerOf(node: { opType?: string; inputs: string[] }, isInitializer: (name: string) => boolean): string | undefined {
+  const w = node.inputs[node.opType === 'Gather' ? 0 : 1];
+  return w && isInitializer(w) && STATE_DICT_WEIGHT.test(w) ? w.slice(0, -'.weight'.length) : undefined;
+}
+
+export function nodeScope(node: { name: string; opType?: string; inputs: string[]; metadata?: Map<string, string> }, isInitializer: (name: string) => boolean): MetadataScope {
   const raw = node.metadata?.get('pkg.torch.onnx.name_scopes');
-  if (raw === undefined) return scopeOf(node.name);
+  if (raw === undefined) {
+    const s = scopeOf(node.name);
+    const owner = s.path.length ? undefined : weightOwnerOf(node, isInitializer);
+    return owner ? { path: owner.split('.'), leaf: s.leaf, weightOwner: true } : s;
+  }
   const scopes = pyStrings(raw);
   const leaf = scopes.pop() ?? node.name;
   const module = scopes.length > 0 ? scopes[scopes.length - 1]! : '';

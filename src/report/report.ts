@@ -68,7 +68,7 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   const layers: ReportLayer[] = [];
   const used = new Map<string, { rule: MappingRule; all: string[]; byArg: Map<string, string[]>; convention: Set<string> }>();
   const cells = new Map(network.cellsAndNames());
-  for (const step of network.steps) {
+  for (const step of network.allSteps) {
     if (!step.cellName || !step.torchApi) continue;
     const cell = cells.get(step.cellName)!;
     const rule = findRule(step.torchApi)!;
@@ -106,7 +106,7 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
     if (derived) {
       const dot = msName.lastIndexOf('.');
       const cellName = msName.slice(0, dot), attr = msName.slice(dot + 1);
-      const api = network.steps.find(s => s.cellName === cellName)?.torchApi;
+      const api = network.allSteps.find(s => s.cellName === cellName)?.torchApi;
       const renamed = api ? findRule(api)?.params?.find(q => q.ms === attr)?.torch : undefined;
       torch = `${cellName}.${renamed ?? attr}`;
     }
@@ -114,7 +114,7 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   });
 
   const notes: string[] = [];
-  if (names.some(n => n.derived) && !network.steps.some(s => s.torchApi?.startsWith('torch.nn.BatchNorm'))) {
+  if (names.some(n => n.derived) && !network.allSteps.some(s => s.torchApi?.startsWith('torch.nn.BatchNorm'))) {
     notes.push('The exporter folded BatchNorm into the preceding Conv (constant folding): those Conv weights are not the PyTorch state_dict values. Export with training=TrainingMode.PRESERVE, do_constant_folding=False to see every BatchNorm.');
   }
   return {

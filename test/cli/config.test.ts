@@ -100,7 +100,8 @@ describe('validateConfig', () => {
     expect(err({ shapes: { input: [1, -3] } })).toBe('msport.config.json: shapes.input must be an array of non-negative integers');
     expect(err({ shapes: { 'input:0': 'big' } })).toBe('msport.config.json: shapes["input:0"] must be an array of non-negative integers');
     expect(err({ shapes: [] })).toBe('msport.config.json: shapes must be an object');
-    expect(err({ inputs: { input: 3 } })).toBe('msport.config.json: inputs.input must be a non-empty string (a .npy file path)');
+    expect(err({ inputs: { input: true } })).toBe('msport.config.json: inputs.input must be a non-empty string (a .npy file path) or a number');
+    expect(err({ inputs: { input: '' } })).toBe('msport.config.json: inputs.input must be a non-empty string (a .npy file path) or a number');
     expect(err({ models: [] })).toBe('msport.config.json: models must be an object');
     expect(err({ models: { 'a.onnx': null } })).toBe('msport.config.json: models["a.onnx"] must be an object');
     expect(err({ models: { m: { skipOutputs: { aux: '' } } } })).toBe('msport.config.json: models.m.skipOutputs.aux must be a non-empty string (the reason)');
@@ -123,7 +124,7 @@ describe('settingsFor', () => {
   const loaded = (): LoadedConfig => ({
     path: join(cfgDir(), 'msport.config.json'),
     config: {
-      atol: 1e-3, seed: 5, shapes: { input: [1, 3, 32, 32] }, inputs: { mask: 'data/mask.npy' },
+      atol: 1e-3, seed: 5, shapes: { input: [1, 3, 32, 32] }, inputs: { mask: 'data/mask.npy', sr: '16000' },
       models: {
         'zoo/**/*.onnx': { rtol: 0.01, samples: 2 },
         '*.bn.onnx': { atol: 2e-3, skipOutputs: { aux: 'train-only head' } },
@@ -151,7 +152,7 @@ describe('settingsFor', () => {
     expect(f).toMatchObject({ atol: 0, rtol: 0.01, seed: 0 });
     expect(f.sources.atol).toBe('flag');
     expect(f.shapes.get('input')).toEqual([8, 3, 32, 32]);
-    expect(f.inputs).toEqual(new Map([['mask', join(cfgDir(), 'data/mask.npy')], ['input', 'x.npy']]));
+    expect(f.inputs).toEqual(new Map([['mask', join(cfgDir(), 'data/mask.npy')], ['sr', '16000'], ['input', 'x.npy']]));
   });
 
   it('config paths resolve against the config folder, wherever msport runs', () => {
@@ -159,6 +160,8 @@ describe('settingsFor', () => {
     const s = settingsFor(loaded(), 'resnet18.bn.onnx', {}, sub); // same model, run from inside zoo/
     expect(s.matched).toEqual(['zoo/**/*.onnx', '*.bn.onnx', 'zoo/resnet18.bn.onnx']);
     expect(s.inputs.get('mask')).toBe(join(cfgDir(), 'data/mask.npy'));
+    // a number fills the input: it is not a path to resolve
+    expect(s.inputs.get('sr')).toBe('16000');
     expect(settingsFor(loaded(), join(cfgDir(), 'zoo/resnet18.bn.onnx'), {}, '/').matched).toHaveLength(3);
   });
 

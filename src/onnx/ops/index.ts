@@ -5,10 +5,11 @@ import { shapeHandlers } from './shape.js';
 import { rnnHandlers } from './rnn.js';
 import { spatialHandlers } from './spatial.js';
 import { recentHandlers } from './recent.js';
+import { controlHandlers } from './control.js';
 
 /** Every ONNX op msport imports, keyed by op type (default domain); listed once, duplicates throw. */
 const handlers = new Map<string, OnnxOpHandler>();
-for (const h of [...nnHandlers, ...elementwiseHandlers, ...shapeHandlers, ...rnnHandlers, ...spatialHandlers, ...recentHandlers]) {
+for (const h of [...nnHandlers, ...elementwiseHandlers, ...shapeHandlers, ...rnnHandlers, ...spatialHandlers, ...recentHandlers, ...controlHandlers]) {
   if (handlers.has(h.opType)) throw new Error(`ONNX handler ${h.opType} registered twice`);
   handlers.set(h.opType, h);
 }
