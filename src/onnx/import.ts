@@ -240,13 +240,16 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   }
   for (const st of network.allSteps) for (const i of st.inputs) if (i) consumed.add(i);
   for (const name of boundInitializers.keys()) consumed.add(name);
+  // the state_dict tensor behind an initializer: an optimizer-made one (a Linear's transposed weight `val_500`)
+  // names its source in folded_from, so a tied weight read once directly and once transposed is found shared
+  const source = (init: string): string => (g.foldedFrom.get(init)?.length === 1 ? g.foldedFrom.get(init)![0]! : init);
   const users = new Map<string, string[]>();
-  for (const [param, init] of boundParams) (users.get(init) ?? users.set(init, []).get(init)!).push(param.name);
   // one tensor split over one Cell's Parameters (an LSTM's B holds bias_ih and bias_hh) is not sharing
   const cellsOf = new Map<string, Set<Cell>>();
   for (const p of pending) if (p.built.kind === 'cell') for (const b of p.built.bound) {
-    const init = p.node.inputs[b.input]!;
-    (cellsOf.get(init) ?? cellsOf.set(init, new Set()).get(init)!).add(p.built.cell);
+    const src = source(p.node.inputs[b.input]!);
+    (users.get(src) ?? users.set(src, []).get(src)!).push((p.built.cell as unknown as Record<string, Parameter>)[b.param]!.name);
+    (cellsOf.get(src) ?? cellsOf.set(src, new Set()).get(src)!).add(p.built.cell);
   }
   for (const [init, params] of users) {
     if (params.length < 2 || (cellsOf.get(init)?.size ?? 0) < 2) continue;

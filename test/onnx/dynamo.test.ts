@@ -56,8 +56,8 @@ describe('torch 2.13 dynamo exports', () => {
     }
   });
 
-  // Hugging Face transformers from small configs (BERT, DistilBERT, GPT-2, Llama, ViT), weights made unequal so the optimizer merges none
-  for (const f of ['bert_tiny', 'distilbert_tiny', 'gpt2_tiny', 'llama_tiny', 'vit_tiny_hf']) {
+  // Hugging Face transformers from small configs (BERT, DistilBERT, GPT-2, Llama, ViT, Whisper), weights made unequal so the optimizer merges none
+  for (const f of ['bert_tiny', 'distilbert_tiny', 'gpt2_tiny', 'llama_tiny', 'vit_tiny_hf', 'whisper_tiny']) {
     it(`${f}: check passes, and every Parameter sits at one of the model's modules`, async () => {
       const file = `${DYN}/${f}.onnx`;
       const r = await check(file, { atol: 1e-4, rtol: 1e-3, seed: 0, samples: 2 });
@@ -111,6 +111,13 @@ describe('torch 2.13 dynamo exports', () => {
     const r = await check(`${DYN}/bert_tiny.onnx`, { atol: 1e-4, rtol: 1e-3, seed: 0, samples: 1, layers: true });
     expect(r.passed).toBe(true);
     expect(r.layers?.layers.length).toBeGreaterThan(10);
+  });
+
+  it('a tied weight read once directly and once transposed by the optimizer (folded_from) is reported as shared', () => {
+    // Whisper's proj_out is tied to model.decoder.embed_tokens: the Embedding reads proj_out.weight, the Linear val_N
+    const notes = importModel(modelFromFile(`${DYN}/whisper_tiny.onnx`)).exportNotes;
+    expect(notes.map(n => n.kind === 'shared-initializer' && [n.initializer, [...n.params].sort()])).toEqual([
+      ['proj_out.weight', ['model.decoder.embed_tokens.embedding_table', 'proj_out.weight']]]);
   });
 
   it('pyStrings reads a Python list repr of strings', () => {
