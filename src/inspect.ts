@@ -41,7 +41,7 @@ export function inspect(modelPath: string): InspectResult {
     inputs: model.graph.inputs.map(vi),
     outputs: model.graph.outputs.map(vi),
     repr: network.toString(),
-    cells: network.allSteps.filter(s => s.cellName).map(s => ({ name: s.cellName!, msApi: s.msApi, torchApi: s.torchApi, node: s.node.name })),
+    cells: network.allSteps.filter(s => s.cellName && !s.call).map(s => ({ name: s.cellName!, msApi: s.msApi, torchApi: s.torchApi, node: s.node.name })),
     parameters: network.parametersAndNames().map(([name, p]) => ({
       name, shape: [...p.shape], dtype: msDTypeName[p.dtype], requiresGrad: p.requiresGrad, onnx: initOf.get(name) ?? null,
     })),

@@ -79,7 +79,8 @@ export function exposeIntermediates(model: OnnxModel, names: string[]): Uint8Arr
 }
 
 export function layerName(step: Step): string {
-  if (step.cellName) return step.cellName;
+  // a reused module's later calls are layers of their own: `layer1.0.relu`, then `layer1.0.relu (call 2)`
+  if (step.cellName) return step.call ? `${step.cellName} (call ${step.call})` : step.cellName;
   const leaf = step.node.name.split('/').filter(Boolean).pop() ?? step.node.name;
   return step.scope ? `${step.scope}/${leaf}` : leaf;
 }

@@ -1,5 +1,6 @@
 import type { Cell } from '../runtime/cell.js';
 import type { Tensor } from '../runtime/tensor.js';
+import type { DType } from '../runtime/dtype.js';
 import type { TorchApi } from '../mappings/index.js';
 import type { AttrValue, OnnxNode, Dim } from './proto.js';
 import { ModelLoadError } from '../errors.js';
@@ -14,7 +15,12 @@ export type Built =
       /** wraps the Cell call when the node has outputs beyond the Cell's (e.g. a training BatchNorm's running statistics) */
       wrap?: (call: (inputs: (Tensor | undefined)[]) => Tensor[]) => (inputs: (Tensor | undefined)[]) => Tensor[];
     }
-  | { kind: 'op'; ms: string; run: (inputs: (Tensor | undefined)[]) => Tensor[]; /** an If's branches, a Loop's body */ bodies?: Body[] };
+  | {
+      kind: 'op'; ms: string; run: (inputs: (Tensor | undefined)[]) => Tensor[];
+      /** an If's branches, a Loop's body */ bodies?: Body[];
+      /** the inputs whose values `run` uses (default: all); the others only lend a static fact, such as a dtype */
+      reads?: number[];
+    };
 
 export interface BuildCtx {
   node: OnnxNode;
@@ -24,7 +30,11 @@ export interface BuildCtx {
   /** Static rank of input i from the graph's shape information, when known. */
   rank(i: number): number | undefined;
   staticShape(i: number): Dim[] | undefined;
+  /** Static dtype of input i from the graph's type information or its constant value, when known. */
+  dtype(i: number): DType | undefined;
   hasInput(i: number): boolean;
+  /** True when input i is one of the model's initializers (a state_dict tensor), not a value folded at import. */
+  isInitializer(i: number): boolean;
   /**
    * True when the import is asked to leave `arg` of `api` at MindSpore's default instead of the value that matches
    * PyTorch — how `msport report` measures what ignoring a mapping rule would do. Handlers ask it for every argument

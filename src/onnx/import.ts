@@ -5,10 +5,11 @@ import { Tensor } from '../runtime/tensor.js';
 import { noGrad } from '../runtime/autograd.js';
 import { withDeferredInit } from '../runtime/initializer.js';
 import { ModelLoadError, MsportError, UnsupportedOp, UnsupportedOpsError } from '../errors.js';
+import type { DType } from '../runtime/dtype.js';
 import { isGraph, type OnnxGraph, type OnnxModel, type OnnxNode, type Dim } from './proto.js';
 import type { BuildCtx, Built } from './handler.js';
 import { selectHandler } from './ops/index.js';
-import { nodeScope } from './scope.js';
+import { nodeScope, scopeClasses } from './scope.js';
 import { applyFusions } from './fusions.js';
 import { OnnxNetwork, ScopeCell, type Body } from './network.js';
 import { rule, TorchApi } from '../mappings/index.js';
@@ -105,7 +106,8 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   const weightOwners = new Set<string>();
 
   /** Import one graph's nodes into `body`; an If or Loop node imports its subgraphs through ctx.subgraph. */
-  const importGraph = (graph: OnnxGraph, outerConstants: ReadonlyMap<string, Tensor>, outerRanks: ReadonlyMap<string, Dim[]>, outer: ReadonlySet<string>, body: Body): void => {
+  const importGraph = (graph: OnnxGraph, outerConstants: ReadonlyMap<string, Tensor>, outerRanks: ReadonlyMap<string, Dim[]>, outerDtypes: ReadonlyMap<string, DType>,
+    outer: ReadonlySet<string>, body: Body): void => {
     for (const k of graph.initializers.keys()) initializerNames.add(k);
     const order = opts.fuse === false ? topoSort(graph, outer) : applyFusions(graph, topoSort(graph, outer));
     const constants = new Map<string, Tensor>([...outerConstants, ...graph.initializers]);
@@ -113,6 +115,8 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
     const ranks = new Map<string, Dim[]>(outerRanks);
     for (const v of [...graph.inputs, ...graph.outputs, ...graph.valueInfo.values()]) if (v.dims) ranks.set(v.name, v.dims);
     for (const [k, t] of graph.initializers) ranks.set(k, [...t.shape]);
+    const dtypes = new Map<string, DType>(outerDtypes);
+    for (const v of [...graph.inputs, ...graph.outputs, ...graph.valueInfo.values()]) if (v.dtype) dtypes.set(v.name, v.dtype);
     const visible = new Set<string>([...outer, ...definedNames(graph)]);
     for (const node of order) {
       const build = selectHandler(node.domain, node.opType, node.fusedOpset ? Infinity : node.domain === '' ? opset : model.opsets.get(node.domain) ?? 1);
@@ -128,13 +132,15 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
         constant: i => (node.inputs[i] ? constants.get(node.inputs[i]!) : undefined),
         rank: i => ranks.get(node.inputs[i] ?? '')?.length ?? constants.get(node.inputs[i] ?? '')?.ndim,
         staticShape: i => ranks.get(node.inputs[i] ?? ''),
+        dtype: i => constants.get(node.inputs[i] ?? '')?.dtype ?? dtypes.get(node.inputs[i] ?? ''),
         hasInput: i => !!node.inputs[i],
+        isInitializer: i => !!node.inputs[i] && initializerNames.has(node.inputs[i]!),
         keepMsDefault: (api, arg) => keep.has(ruleArgKey(api, arg)),
         subgraph: name => {
           const sg = node.attrs.get(name);
           if (!isGraph(sg)) throw new ModelLoadError(`node ${node.name} (${node.opType}): attribute ${name} must be a graph`);
           const sub: Body = { steps: [], constants: new Map(), inputNames: sg.inputs.map(i => i.name), outputNames: sg.outputs.map(o => o.name) };
-          importGraph(sg, constants, ranks, visible, sub);
+          importGraph(sg, constants, ranks, dtypes, visible, sub);
           return sub;
         },
       };
@@ -145,14 +151,15 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
         throw new ModelLoadError(`node ${node.name} (${node.opType}): ${(e as Error).message}`);
       }
       const reads = [...node.inputs, ...(node.captures ?? [])];
-      if (built.kind === 'op' && reads.every(i => !i || constants.has(i))) {
+      const valueReads = built.kind === 'op' && built.reads ? built.reads.map(i => node.inputs[i]) : reads;
+      if (built.kind === 'op' && valueReads.every(i => !i || constants.has(i))) {
         // everything it reads is known at import: compute once (shape arithmetic, Constant nodes)
         let outs: Tensor[];
         try { outs = built.run([...node.inputs, ...(node.captures ?? [])].map(i => (i ? constants.get(i) : undefined))); } catch (e) {
           throw new ModelLoadError(`node ${node.name} (${node.opType}) fails on its constant inputs: ${(e as Error).message}`);
         }
         node.outputs.forEach((o, k) => { if (o && outs[k]) { constants.set(o, outs[k]!); ranks.set(o, [...outs[k]!.shape]); } });
-        for (const i of reads) if (i) consumed.add(i);
+        for (const i of valueReads) if (i) consumed.add(i);
         continue;
       }
       const scope = nodeScope(node, n => initializerNames.has(n));
@@ -173,7 +180,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   };
   const main: Body = { steps: [], constants: new Map(), inputNames: g.inputs.map(i => i.name), outputNames: g.outputs.map(o => o.name) };
   // every weight a handler builds is overwritten by the model's value: leave the cells' own initializers undrawn
-  withDeferredInit(() => noGrad(() => importGraph(g, new Map(), new Map(), new Set(), main)));
+  withDeferredInit(() => noGrad(() => importGraph(g, new Map(), new Map(), new Map(), new Set(), main)));
   if (unsupported.size) throw new UnsupportedOpsError([...unsupported.values()].sort((a, b) => b.count - a.count || a.opType.localeCompare(b.opType)));
   const constants = main.constants;
 
@@ -185,9 +192,50 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
     if (p.built.kind === 'cell') cellNodesPerScope.set(p.path.join('/'), (cellNodesPerScope.get(p.path.join('/')) ?? 0) + 1);
     for (let d = 0; d < p.path.length; d++) scopesWithChildren.add(p.path.slice(0, d).join('/'));
   }
+  // A module called more than once (ResNet's `self.relu`) leaves several nodes in its one scope: when they would build
+  // the same Cell (same API and repr, the same weights, no extra outputs) the scope is that one Cell, called each time
+  // as the PyTorch module was. Other scopes with several Cell nodes are containers of Cells named after the nodes.
+  // The TorchScript exporter names a module's second call as a scope of its own, `relu_1` beside `relu`: such a scope
+  // joins its base's group, and is merged into it only if it would build the same Cell from the same weights.
+  const cellEntries = new Map<string, Extract<Built, { kind: 'cell' }>[]>();
+  for (const k of cellNodesPerScope.keys()) cellEntries.set(k, []);
+  const groupKey = (p: { path: string[]; node: OnnxNode }): string => {
+    const k = p.path.join('/');
+    const m = p.node.metadata ? null : /^(.+)_\d+$/.exec(p.path.at(-1) ?? '');
+    const base = m ? [...p.path.slice(0, -1), m[1]!].join('/') : null;
+    return base !== null && cellEntries.has(base) && !scopesWithChildren.has(k) ? base : k;
+  };
+  for (const p of pending) if (p.built.kind === 'cell') cellEntries.get(groupKey(p))!.push(p.built);
+  const boundNames = (b: Extract<Built, { kind: 'cell' }>, node: OnnxNode): string => b.bound.map(x => `${x.param}=${node.inputs[x.input]}`).join(',');
+  const reused = new Set<string>();
+  const nodeOf = new Map<Built, OnnxNode>(pending.map(p => [p.built, p.node]));
+  for (const [k, es] of cellEntries) {
+    if (es.length < 2 || !k || scopesWithChildren.has(k)) continue;
+    const first = es[0]!;
+    const same = es.every(e => !e.wrap && e.api === first.api && e.cell.toString() === first.cell.toString()
+      && boundNames(e, nodeOf.get(e)!) === boundNames(first, nodeOf.get(first)!));
+    if (same) reused.add(k);
+  }
+  // a merged `relu_1` call runs the Cell at `relu`
+  for (const p of pending) if (p.built.kind === 'cell' && reused.has(groupKey(p))) p.path = groupKey(p).split('/');
+  const calls = new Map<string, { cell: Cell; n: number }>();
   const root: TreeNode = { children: new Map(), cell: null };
   for (const p of pending) {
     const steps = p.body.steps;
+    if (p.built.kind === 'cell' && reused.has(p.path.join('/'))) {
+      const c = calls.get(p.path.join('/'));
+      if (c) {
+        // a later call of a reused module: the step calls the Cell already in the tree
+        c.n++;
+        p.built = { ...p.built, cell: c.cell };
+        const cell = c.cell, api = p.built.api;
+        const call = (xs: (Tensor | undefined)[]): Tensor[] => { const o = cell.call(...(xs as Tensor[])); return Array.isArray(o) ? o : [o]; };
+        steps.push({ node: p.node, scope: p.path.join('.'), cellName: p.path.join('.'), cell, torchApi: api, msApi: rule(api as TorchApi).ms, call: c.n,
+          inputs: p.built.runtimeInputs.map(i => p.node.inputs[i] ?? ''), outputs: p.node.outputs, run: call });
+        continue;
+      }
+      calls.set(p.path.join('/'), { cell: p.built.cell, n: 1 });
+    }
     // a node with subgraphs also reads, by name, what its subgraphs capture from the graphs around it
     const inputs = [...p.node.inputs, ...(p.node.captures ?? [])];
     let cellName: string | null = null;
@@ -195,7 +243,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
     let msApi: string;
     if (p.built.kind === 'cell') {
       const key = p.path.join('/');
-      const own = p.path.length > 0 && cellNodesPerScope.get(key) === 1 && !scopesWithChildren.has(key);
+      const own = p.path.length > 0 && (cellNodesPerScope.get(key) === 1 || reused.has(key)) && !scopesWithChildren.has(key);
       const path = own ? p.path : [...p.path, uniqueChild(root, p.path, p.leaf.toLowerCase())];
       const t = ensure(root, path);
       if (t.cell || t.children.size) throw new ModelLoadError(`two nodes map to Cell ${path.join('.')}`);
@@ -218,13 +266,20 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   // Materialise bottom-up so auto_prefix gives every Parameter its full path when each child is attached.
   const network = new OnnxNetwork(main.steps, constants, main.inputNames, main.outputNames);
   network.source = model.bytes;
-  const materialise = (t: TreeNode): Cell => {
+  // the PyTorch class of each module scope, where the export records it (torch 2.9+): the names a port gives its Cells
+  const classOf = new Map<string, string>();
+  for (const p of pending) for (const [path, cls] of scopeClasses(p.node)) classOf.set(path, cls);
+  const recordsClasses = classOf.size > 0;
+  const materialise = (t: TreeNode, path: string): Cell => {
     if (t.cell) return t.cell;
     const c = new ScopeCell();
-    for (const [k, ch] of t.children) c.insertChildToCell(k, materialise(ch));
+    c.torchClass = classOf.get(path);
+    c.uncalled = recordsClasses && !classOf.has(path);
+    for (const [k, ch] of t.children) c.insertChildToCell(k, materialise(ch, path ? `${path}.${k}` : k));
     return c;
   };
-  for (const [k, ch] of root.children) network.insertChildToCell(k, materialise(ch));
+  network.torchClass = classOf.get('');
+  for (const [k, ch] of root.children) network.insertChildToCell(k, materialise(ch, k));
 
   const boundInitializers = new Map<string, string>();
   const boundParams = new Map<Parameter, string>();

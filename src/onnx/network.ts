@@ -14,6 +14,8 @@ export interface Step {
   cellName: string | null;
   /** The Cell itself (cell steps only). */
   cell: Cell | null;
+  /** for a Cell called more than once (a reused module), which call this is (2, 3, …); absent for the first */
+  call?: number;
   /** PyTorch API this step came from (mapping rule), when known. */
   torchApi: string | null;
   /** MindSpore API that runs it: `mindspore.nn.Conv2d`, `mindspore.ops.add`, ... */
@@ -58,11 +60,36 @@ export function runBody(body: Body, bound: Map<string, Tensor>): Tensor[] {
   });
 }
 
+/** PyTorch's containers and the MindSpore Cells a port uses for them. */
+const CONTAINERS: Record<string, string> = {
+  'torch.nn.modules.container.Sequential': 'SequentialCell',
+  'torch.nn.modules.container.ModuleList': 'CellList',
+  'torch.nn.modules.container.ModuleDict': 'CellDict',
+};
+
+/**
+ * The name a port gives the Cell class of a PyTorch module, from its class (torch 2.9+ exports record it): a
+ * container's MindSpore counterpart, a user's class by its own name (`BasicBlock`, `BertLayer`); a torch.nn module
+ * kept as a scope (its ops are not one MindSpore Cell) is a plain `Cell`. Undefined without the class.
+ */
+export function portClassName(torchClass: string | undefined): string | undefined {
+  if (!torchClass) return undefined;
+  return CONTAINERS[torchClass] ?? (torchClass.startsWith('torch.nn.') ? 'Cell' : torchClass.split('.').pop());
+}
+
 /** A container Cell standing for a PyTorch module scope (`layer1`, `layer1.0`). */
 export class ScopeCell extends Cell {
+  /** the PyTorch module class of the scope, where the export records it */
+  torchClass: string | undefined;
+  /** true for a scope no node ran in (torch 2.9+ records every called module): a ModuleList is never called */
+  uncalled = false;
+
   override get clsName(): string {
+    const named = portClassName(this.torchClass);
+    if (named) return named;
     const keys = [...this._cells.keys()];
-    return keys.length > 0 && keys.every(k => /^\d+$/.test(k)) ? 'SequentialCell' : 'Cell';
+    if (keys.length > 0 && keys.every(k => /^\d+$/.test(k))) return this.uncalled ? 'CellList' : 'SequentialCell';
+    return 'Cell';
   }
   construct(): CellOutput {
     throw new Error('a scope Cell of an imported graph runs through the network, not on its own');
@@ -92,7 +119,10 @@ export class OnnxNetwork extends Cell {
     steps.forEach((s, i) => s.inputs.forEach(n => n && this.lastUse.set(n, i)));
   }
 
-  override get clsName(): string { return 'Network'; }
+  /** the model's own PyTorch class, where the export records it (`torchvision.models.resnet.ResNet`) */
+  torchClass: string | undefined;
+
+  override get clsName(): string { return portClassName(this.torchClass) ?? 'Network'; }
 
   /** Every step, those inside If branches and Loop bodies included (each after the step that runs it). */
   get allSteps(): Step[] {

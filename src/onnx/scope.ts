@@ -96,3 +96,14 @@ export function pyStrings(repr: string): string[] {
   for (let m = re.exec(repr); m; m = re.exec(repr)) out.push((m[1] ?? m[2] ?? '').replace(/\\(.)/g, '$1'));
   return out;
 }
+
+/**
+ * The module path and class of each scope a torch 2.9+ node ran in, root ('') first: name_scopes and class_hierarchy
+ * are parallel lists, the FX node last in both.
+ */
+export function scopeClasses(node: { metadata?: Map<string, string> }): [path: string, cls: string][] {
+  const scopes = node.metadata?.get('pkg.torch.onnx.name_scopes'), classes = moduleClasses(node);
+  if (scopes === undefined || !classes) return [];
+  const paths = pyStrings(scopes).slice(0, -1);
+  return paths.length === classes.length ? paths.map((p, i) => [p, classes[i]!]) : [];
+}

@@ -69,7 +69,8 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   const used = new Map<string, { rule: MappingRule; all: string[]; byArg: Map<string, string[]>; convention: Set<string> }>();
   const cells = new Map(network.cellsAndNames());
   for (const step of network.allSteps) {
-    if (!step.cellName || !step.torchApi) continue;
+    // one row per Cell: a reused module's later calls add nothing to say
+    if (!step.cellName || !step.torchApi || step.call) continue;
     const cell = cells.get(step.cellName)!;
     const rule = findRule(step.torchApi)!;
     const call = callOf(cell);

@@ -120,6 +120,44 @@ describe('torch 2.13 dynamo exports', () => {
       ['proj_out.weight', ['model.decoder.embed_tokens.embedding_table', 'proj_out.weight']]]);
   });
 
+  it('optimize=False: a bias-less Conv (its zero bias built at run time from CastLike) is nn.Conv2d(has_bias=False) with its state_dict weight', () => {
+    const m = modelFromFile(`${DYN}/resnet_blocks.noopt.onnx`);
+    expect(m.graph.nodes.some(n => n.opType === 'CastLike')).toBe(true);
+    const { network } = importModel(m);
+    const convs = network.steps.filter(s => s.node.opType === 'Conv');
+    expect(convs.map(s => [s.cellName, s.msApi])).toEqual(['0', '3.conv1', '3.conv2', '4.conv1', '4.downsample.0', '4.conv2'].map(n => [n, 'mindspore.nn.Conv2d']));
+    // the Parameters are exactly the state_dict's learnable tensors and BatchNorm statistics, under MindSpore's names
+    const names = network.parametersAndNames().map(([n]) => n);
+    const stateDict = [...m.graph.initializers.keys()].filter(k => !k.endsWith('num_batches_tracked'));
+    expect(names.filter(n => n.endsWith('.weight')).sort()).toEqual(stateDict.filter(k => /(^0|conv\d|downsample\.0)\.weight$/.test(k)).sort());
+    expect(names.length).toBe(stateDict.length);
+  });
+
+  it('a module called twice (BasicBlock\'s self.relu) is one Cell, called twice; --layers names the second call', async () => {
+    for (const f of ['resnet_blocks.onnx', 'resnet_blocks.noopt.onnx']) {
+      const { network } = importModel(modelFromFile(`${DYN}/${f}`));
+      const relus = network.steps.filter(s => s.node.opType === 'Relu');
+      expect(relus.map(s => [s.cellName, s.call ?? 1]), f).toEqual([['2', 1], ['3.relu', 1], ['3.relu', 2], ['4.relu', 1], ['4.relu', 2]]);
+      expect(relus[1]!.cell).toBe(relus[2]!.cell);
+    }
+    const r = await check(`${DYN}/resnet_blocks.onnx`, { atol: 1e-4, rtol: 1e-3, seed: 0, samples: 1, layers: true });
+    expect(r.passed).toBe(true);
+    expect(r.layers!.layers.map(l => l.name)).toEqual(expect.arrayContaining(['3.relu', '3.relu (call 2)']));
+  });
+
+  it('scopes print as the Cell classes a port writes: the user\'s class by name, Sequential and ModuleList as MindSpore\'s containers', () => {
+    const tree = (f: string) => importModel(modelFromFile(`${DYN}/${f}`)).network;
+    const blocks = tree('resnet_blocks.noopt.onnx');
+    expect(blocks.clsName).toBe('SequentialCell');
+    expect(blocks.cellsAndNames().filter(([n]) => /^\d$|downsample$/.test(n)).map(([n, c]) => [n, c.clsName]))
+      .toEqual([['0', 'Conv2d'], ['1', 'BatchNorm2d'], ['2', 'ReLU'], ['3', 'BasicBlock'], ['4', 'BasicBlock'], ['4.downsample', 'SequentialCell']]);
+    const bert = tree('bert_tiny.onnx');
+    const cls = new Map(bert.cellsAndNames().map(([n, c]) => [n, c.clsName]));
+    expect([bert.clsName, cls.get('encoder'), cls.get('encoder.layer'), cls.get('encoder.layer.0'), cls.get('encoder.layer.0.attention.self')])
+      .toEqual(['BertModel', 'BertEncoder', 'CellList', 'BertLayer', 'BertSelfAttention']);
+    expect(bert.toString()).toMatch(/^BertModel\(\n {2}\(embeddings\): BertEmbeddings\(/);
+  });
+
   it('pyStrings reads a Python list repr of strings', () => {
     expect(pyStrings("['', 'layer1', \"it's\", 'a\\\\b']")).toEqual(['', 'layer1', "it's", 'a\\b']);
   });

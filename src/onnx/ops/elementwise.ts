@@ -47,7 +47,12 @@ export const elementwiseHandlers: OnnxOpHandler[] = [
   { opType: 'Elu', versions: { 1: ctx => { const alpha = attr<number>(ctx.node, 'alpha', 1); return alpha === 1 ? op('mindspore.ops.elu', ([x]) => ops.elu(x!)) : op('mindspore.ops.where', ([x]) => ops.eluAnyAlpha(x!, alpha)); } } },
   { opType: 'Cast', versions: { 1: cast } },
   // CastLike (opset 15): cast to the dtype of the second input; torch 2.9+ exports write it (MindSpore: ops.cast)
-  { opType: 'CastLike', versions: { 15: () => op('mindspore.ops.cast', ([x, like]) => ops.cast(x!, like!.dtype)) } },
+  // The second input lends only its dtype: when the graph states it, the cast does not wait for the value (torch 2.9+'s
+  // optimize=False export builds a bias-less Conv's zero bias as CastLike(0, x), which then folds at import).
+  { opType: 'CastLike', versions: { 15: ctx => {
+    const to = ctx.dtype(1);
+    return to ? { ...op('mindspore.ops.cast', ([x]) => ops.cast(x!, to)), reads: [0] } : op('mindspore.ops.cast', ([x, like]) => ops.cast(x!, like!.dtype));
+  } } },
   { opType: 'Mod', versions: { 10: ctx => attr<number>(ctx.node, 'fmod', 0) ? op('mindspore.ops.fmod', ([a, b]) => ops.fmod(a!, b!)) : op('mindspore.ops.remainder', ([a, b]) => ops.remainder(a!, b!)) } },
   { opType: 'Einsum', versions: { 12: ctx => { const eq = attr<string>(ctx.node, 'equation', ''); return op('mindspore.ops.einsum', xs => ops.einsum(eq, ...xs.filter((x): x is Tensor => !!x))); } } },
   { opType: 'ScatterND', versions: { 11: ctx => {

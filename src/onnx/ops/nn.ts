@@ -25,7 +25,10 @@ function conv(ctx: BuildCtx): Built {
   const dil = attr<number[]>(node, 'dilations', Array(nd).fill(1));
   const pads = attr<number[]>(node, 'pads', Array(2 * nd).fill(0));
   if (autoPad === 'SAME_LOWER') fail(node, "auto_pad SAME_LOWER has no MindSpore pad_mode (MindSpore 'same' pads the end)");
-  const hasBias = ctx.hasInput(2);
+  // torch 2.9+'s optimize=False export gives a bias-less Conv a bias of zeros built at run time (CastLike, Expand):
+  // once folded it is no state_dict tensor, and the PyTorch module had bias=False
+  const zeroBias = ctx.hasInput(2) && !ctx.isInitializer(2) && !!ctx.constant(2)?.toArray().every(v => v === 0);
+  const hasBias = ctx.hasInput(2) && !zeroBias;
   const padMode = autoPad === 'SAME_UPPER' ? 'same' : autoPad === 'VALID' ? 'valid' : 'pad';
   if (!w || (hasBias && !ctx.constant(2)) || rank === undefined) {
     if (nd !== 2) fail(node, 'a 1-D convolution with non-constant weights is not supported');
