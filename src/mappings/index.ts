@@ -15,6 +15,16 @@ for (const r of allRules) {
   byTorch.set(r.torch, r);
 }
 
+/**
+ * The rule's PyTorch API for a module class as torch 2.9+ exports record it in class_hierarchy
+ * (`torch.nn.modules.pooling.AdaptiveMaxPool2d` → `torch.nn.AdaptiveMaxPool2d`): how the importer chooses a Cell from
+ * what the module was, whatever ops it became. Undefined for a class with no rule (a user's own, a container).
+ */
+export function torchApiOfClass(cls: string | undefined): TorchApi | undefined {
+  const m = cls ? /^torch\.nn\.modules\.\w+\.(\w+)$/.exec(cls) : null;
+  return m && byTorch.get(`torch.nn.${m[1]}`)?.kind === 'cell' ? (`torch.nn.${m[1]}` as TorchApi) : undefined;
+}
+
 export function rule(torch: TorchApi): MappingRule {
   return byTorch.get(torch)!;
 }

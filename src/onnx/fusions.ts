@@ -7,9 +7,16 @@
 import { Tensor } from '../runtime/tensor.js';
 import type { OnnxGraph, OnnxNode } from './proto.js';
 import { moduleClassOf, nodeScope } from './scope.js';
+import { torchApiOfClass, type TorchApi } from '../mappings/index.js';
 
 interface FusionRule {
   name: string;
+  /**
+   * The module the scope must be, as the mapping rule names it (torch 2.9+ exports record the class in
+   * class_hierarchy): for op patterns that are the module only when the export says so — elsewhere the same ops are
+   * a model's own arithmetic.
+   */
+  module?: TorchApi;
   /** op types of the scope's nodes (Constant excluded), as a sorted multiset */
   ops: string[];
   fuse(nodes: OnnxNode[], k: (name: string) => Tensor | undefined): OnnxNode | null;
@@ -42,10 +49,10 @@ export const fusionRules: FusionRule[] = [
     // torch.nn.Linear(bias=False) on an input of rank > 2 in a torch 2.9+ export: MatMul(x, Wᵀ) alone. Only where the
     // node metadata says the scope is a Linear: elsewhere a lone MatMul with a weight is any module's own product.
     name: 'Linear (no bias)',
+    module: 'torch.nn.Linear',
     ops: ['MatMul'],
     fuse(ns, k) {
       const mm = ns[0]!;
-      if (moduleClassOf(mm) !== 'torch.nn.modules.linear.Linear') return null;
       const w = k(mm.inputs[1]!);
       if (!w || w.ndim !== 2) return null;
       return fused(ns, 'Gemm', [mm.inputs[0]!, mm.inputs[1]!], mm.outputs, [['transB', 0]]);
@@ -94,6 +101,34 @@ export const fusionRules: FusionRule[] = [
       return fused(ns, 'Gelu', [x], mulHalf.outputs, [['approximate', 'none']]);
     },
   },
+  {
+    // torch.nn.GroupNorm before opset 21 (torch 2.9+ at its default opset 20): reshape to [N, G, -1], InstanceNorm
+    // with unit scale, reshape back, · weight + bias → GroupNormalization (opset 21 semantics) → nn.GroupNorm
+    name: 'GroupNorm',
+    module: 'torch.nn.GroupNorm',
+    ops: ['Add', 'InstanceNormalization', 'Mul', 'Reshape', 'Reshape'],
+    fuse(ns, k) {
+      const inorm = one(ns, 'InstanceNormalization'), mul = one(ns, 'Mul'), add = one(ns, 'Add');
+      const [r1, r2] = ns.filter(n => n.opType === 'Reshape');
+      const groupsShape = k(r1!.inputs[1]!), s = k(inorm.inputs[1]!), b = k(inorm.inputs[2]!);
+      if (!groupsShape || groupsShape.size !== 3 || !s || !b || s.toArray().some(v => v !== 1) || b.toArray().some(v => v !== 0)) return null;
+      if (inorm.inputs[0] !== r1!.outputs[0] || r2!.inputs[0] !== inorm.outputs[0] || !mul.inputs.includes(r2!.outputs[0]!) || !add.inputs.includes(mul.outputs[0]!)) return null;
+      const weight = mul.inputs.find(i => i !== r2!.outputs[0])!, bias = add.inputs.find(i => i !== mul.outputs[0])!;
+      if (!k(weight) || !k(bias)) return null;
+      const eps = (inorm.attrs.get('epsilon') as number | undefined) ?? 1e-5;
+      return fused(ns, 'GroupNormalization', [r1!.inputs[0]!, weight, bias], add.outputs, [['num_groups', Number(groupsShape.get(1))], ['epsilon', eps]]);
+    },
+  },
+  {
+    // torch.nn.Flatten() (start_dim=1) in a torch 2.9+ export: one Reshape to [N, -1] or to the static [N, C·H·W]
+    name: 'Flatten',
+    module: 'torch.nn.Flatten',
+    ops: ['Reshape'],
+    fuse(ns, k) {
+      const shape = k(ns[0]!.inputs[1]!);
+      return shape && shape.size === 2 ? fused(ns, 'Flatten', [ns[0]!.inputs[0]!], ns[0]!.outputs, [['axis', 1]]) : null;
+    },
+  },
 ];
 
 /** Replace every scope that matches a rule with its fused node; the rest of the graph is untouched. */
@@ -123,7 +158,7 @@ export function applyFusions(graph: OnnxGraph, nodes: OnnxNode[]): OnnxNode[] {
     const work = scopeNodes.filter(n => n.opType !== 'Constant');
     const sig = sortedOps(work);
     for (const rule of fusionRules) {
-      if ([...rule.ops].sort().join(',') !== sig) continue;
+      if ([...rule.ops].sort().join(',') !== sig || (rule.module && torchApiOfClass(moduleClassOf(work[0]!)) !== rule.module)) continue;
       const f = rule.fuse(work, k);
       if (!f) continue;
       // inner tensors must not be read outside the fused group

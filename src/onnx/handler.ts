@@ -42,6 +42,11 @@ export interface BuildCtx {
    */
   keepMsDefault(api: TorchApi, arg: string): boolean;
   /**
+   * The mapping rule's API of the PyTorch module the node ran in, where the export records its class (torch 2.9+):
+   * a handler builds that module's Cell when the node is the whole module (`torch.nn.AdaptiveMaxPool2d` → a MaxPool).
+   */
+  moduleApi(): TorchApi | undefined;
+  /**
    * Import the graph attribute `name` (an If branch, a Loop body) as a Body its node's step runs. The node's `run`
    * then receives its inputs followed by the values of `node.captures`.
    */

@@ -9,10 +9,10 @@ import type { DType } from '../runtime/dtype.js';
 import { isGraph, type OnnxGraph, type OnnxModel, type OnnxNode, type Dim } from './proto.js';
 import type { BuildCtx, Built } from './handler.js';
 import { selectHandler } from './ops/index.js';
-import { nodeScope, scopeClasses } from './scope.js';
+import { moduleClassOf, nodeScope, scopeClasses } from './scope.js';
 import { applyFusions } from './fusions.js';
 import { OnnxNetwork, ScopeCell, type Body } from './network.js';
-import { rule, TorchApi } from '../mappings/index.js';
+import { rule, torchApiOfClass, TorchApi } from '../mappings/index.js';
 
 export interface ImportResult {
   network: OnnxNetwork;
@@ -136,6 +136,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
         hasInput: i => !!node.inputs[i],
         isInitializer: i => !!node.inputs[i] && initializerNames.has(node.inputs[i]!),
         keepMsDefault: (api, arg) => keep.has(ruleArgKey(api, arg)),
+        moduleApi: () => torchApiOfClass(moduleClassOf(node)),
         subgraph: name => {
           const sg = node.attrs.get(name);
           if (!isGraph(sg)) throw new ModelLoadError(`node ${node.name} (${node.opType}): attribute ${name} must be a graph`);

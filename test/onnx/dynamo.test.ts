@@ -96,6 +96,31 @@ describe('torch 2.13 dynamo exports', () => {
     }
   });
 
+  it('the module class chooses the Cell whatever ops it became: GroupNorm (decomposed at opset 20), Flatten (a Reshape), AdaptiveMaxPool2d (a MaxPool)', () => {
+    const cellsOf = (f: string) => new Map(importModel(modelFromFile(`${DYN}/${f}`)).network.steps.filter(s => s.cellName).map(s => [s.cellName, s.msApi]));
+    for (const opset of [20, 23]) {
+      const m = modelFromFile(`${DYN}/recent_ops_op${opset}.onnx`);
+      // at opset 20 the export writes GroupNorm as Reshape, InstanceNormalization, Reshape, Mul, Add
+      expect(m.graph.nodes.some(n => n.opType === 'InstanceNormalization'), `${opset}`).toBe(opset === 20);
+      const cells = cellsOf(`recent_ops_op${opset}.onnx`);
+      expect([cells.get('gn'), cells.get('flatten')]).toEqual(['mindspore.nn.GroupNorm', 'mindspore.nn.Flatten']);
+    }
+    for (const f of ['seed_cnn.onnx', 'seed_cnn.noopt.onnx']) {
+      const { network } = importModel(modelFromFile(`${DYN}/${f}`));
+      const pool = network.cellsAndNames().find(([n]) => n === 'pool')![1];
+      // the seed network's nn.AdaptiveMaxPool2d((5, 5)), exported as MaxPool(kernel 2, stride 2) on its 10×10 input
+      expect([pool.clsName, (pool as unknown as { outputSize: number[] }).outputSize]).toEqual(['AdaptiveMaxPool2d', [5, 5]]);
+    }
+  });
+
+  it('a Reshape, MatMul or InstanceNormalization outside such a module stays what it is', () => {
+    // bert_tiny reshapes heads and multiplies attention scores in its own classes: none of it is a Flatten or a Dense
+    const { network } = importModel(modelFromFile(`${DYN}/bert_tiny.onnx`));
+    const reshapes = network.steps.filter(s => s.node.opType === 'Reshape');
+    expect(reshapes.length).toBeGreaterThan(4);
+    expect(reshapes.every(s => s.msApi === 'mindspore.ops.reshape')).toBe(true);
+  });
+
   it('token ids are drawn within the embedding table (skimmed and fully decoded alike)', () => {
     const file = `${DYN}/bert_tiny.onnx`;
     const [skimmed] = graphInputsFromFile(file);

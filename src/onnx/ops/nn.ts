@@ -136,6 +136,8 @@ function poolAttrs(ctx: BuildCtx) {
   return { k: k as [number, number], strides: strides as [number, number], pads, dil: dil as [number, number], ceil };
 }
 
+const padded0 = (pads: number[]): boolean => pads.some(p => p !== 0);
+
 function pool(kind: 'max' | 'avg') {
   return (ctx: BuildCtx): Built => {
     const { k, strides, pads, dil, ceil } = poolAttrs(ctx);
@@ -145,6 +147,15 @@ function pool(kind: 'max' | 'avg') {
       // MindSpore's pooling Cells take symmetric (H, W) padding only
       const a = { kernel: k, stride: strides, padding: onnxPadsToMs(pads), dilation: dil, ceilMode: ceil, countIncludePad };
       return op(kind === 'max' ? 'mindspore.ops.max_pool2d' : 'mindspore.ops.avg_pool2d', ([x]) => (kind === 'max' ? ops.maxPool2d(x!, a) : ops.avgPool2d(x!, a)));
+    }
+    // torch.nn.AdaptiveMaxPool2d on an input its output size divides is exported as this MaxPool: the module's Cell
+    // takes the output size, which the static input shape gives
+    const inShape = ctx.staticShape(0);
+    if (kind === 'max' && ctx.moduleApi() === 'torch.nn.AdaptiveMaxPool2d' && inShape?.length === 4 && !padded0(pads) && !ceil && dil.every(d => d === 1)) {
+      const [h, w] = [inShape[2], inShape[3]];
+      if (typeof h === 'number' && typeof w === 'number' && h % strides[0] === 0 && w % strides[1] === 0 && k[0] === strides[0] && k[1] === strides[1]) {
+        return cellStep(ctx, 'torch.nn.AdaptiveMaxPool2d', new nn.AdaptiveMaxPool2d(compact([h / k[0], w / k[1]]) as number | [number, number]), []);
+      }
     }
     const api = kind === 'max' ? 'torch.nn.MaxPool2d' : 'torch.nn.AvgPool2d';
     const padded = pads.some(p => p !== 0) || ceil;

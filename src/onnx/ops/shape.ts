@@ -5,7 +5,6 @@ import { shapeTensor } from '../../runtime/ops/movement.js';
 import { OnnxOpHandler, BuildCtx, Built, attr, fail, op } from '../handler.js';
 import { intsOf, normAxis } from './util.js';
 import { cellStep } from './bind.js';
-import { moduleClassOf } from '../scope.js';
 import * as nn from '../../runtime/nn/index.js';
 import { isFloat } from '../../runtime/dtype.js';
 
@@ -84,7 +83,7 @@ function gather(ctx: BuildCtx): Built {
   const axis = attr<number>(ctx.node, 'axis', 0);
   // a torch 2.9+ export says which module a node ran in: a lookup in an nn.Embedding's table is nn.Embedding
   const table = ctx.constant(0);
-  if (moduleClassOf(ctx.node) === 'torch.nn.modules.sparse.Embedding' && table && table.ndim === 2 && isFloat(table.dtype) && normAxis(axis, 2) === 0) {
+  if (ctx.moduleApi() === 'torch.nn.Embedding' && table && table.ndim === 2 && isFloat(table.dtype) && normAxis(axis, 2) === 0) {
     return cellStep(ctx, 'torch.nn.Embedding', new nn.Embedding(table.shape[0]!, table.shape[1]!), [[0, 'weight']], [1]);
   }
   return op('mindspore.ops.gather', ([x, i]) => ops.gather(x!, i!, normAxis(axis, x!.ndim)));
@@ -205,7 +204,7 @@ function reduce(kind: ReduceKind, fromInput: boolean) {
     const attrAxes = attr<number[]>(ctx.node, 'axes');
     // torch.nn.AdaptiveAvgPool2d(1) in a torch 2.9+ export is a ReduceMean over the spatial axes of an NCHW input, told
     // apart from any other mean only by the module the node ran in (its axes may be folded constants: optimize=False)
-    if (kind === 'mean' && keep && ctx.rank(0) === 4 && moduleClassOf(ctx.node) === 'torch.nn.modules.pooling.AdaptiveAvgPool2d') {
+    if (kind === 'mean' && keep && ctx.rank(0) === 4 && ctx.moduleApi() === 'torch.nn.AdaptiveAvgPool2d') {
       const a = fromInput ? ctx.constant(1) : undefined;
       const axes = fromInput ? (a ? intsOf(a, 'axes') : undefined) : attrAxes;
       if (axes && [...new Set(axes.map(ax => (ax + 4) % 4))].sort().join() === '2,3') {
