@@ -168,7 +168,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
       const { leaf, foldedFrom, weightOwner } = scope;
       // a scope read from a weight's name is the module's only if no other node claimed it (a reused or tied module)
       if (weightOwner) {
-        if (built.kind !== 'cell' || weightOwners.has(path.join('.'))) path = [];
+        if (built.kind !== 'cell' || weightOwners.has(path.join('.'))) path = scope.scopePath ?? [];
         else weightOwners.add(path.join('.'));
       }
       if (foldedFrom !== undefined && built.kind === 'cell') {

@@ -40,8 +40,12 @@ export const scopeName = (path: readonly string[]): string => path.join('.');
  */
 export interface MetadataScope extends NodeScope {
   foldedFrom?: string; classes?: string[];
-  /** the path was read from the node's weight name (a TorchScript export without scoped node names) */
+  /**
+   * the path was read from the node's weight name (a TorchScript export without scoped node names, or a child module's
+   * weight used in its parent's scope); `scopePath` is where the node ran, if the owner is taken by another node
+   */
   weightOwner?: boolean;
+  scopePath?: string[];
 }
 
 /**
@@ -66,15 +70,21 @@ export function nodeScope(node: { name: string; opType?: string; inputs: string[
   const leaf = scopes.pop() ?? node.name;
   const module = scopes.length > 0 ? scopes[scopes.length - 1]! : '';
   const classes = moduleClasses(node);
-  // only for a BatchNorm scope: the optimizer also merges equal initializers, so elsewhere a weight's name may be
-  // another module's (every untrained LayerNorm shares one all-ones weight)
+  // only for a BatchNorm scope (torch's BatchNorm2d, or a subclass such as timm's BatchNormAct2d): the optimizer also
+  // merges equal initializers, so elsewhere a weight's name may be another module's (every untrained LayerNorm shares
+  // one all-ones weight)
   const w = node.inputs[1];
   const scopeClass = classes?.[classes.length - 1] ?? '';
-  if (w && isInitializer(w) && w.endsWith('.weight') && /\.batchnorm\./.test(scopeClass)) {
+  const here = { path: module ? module.split('.') : [], leaf, ...(classes ? { classes } : {}) };
+  if (w && isInitializer(w) && w.endsWith('.weight') && /batchnorm/i.test(scopeClass.split('.').pop() ?? '')) {
     const owner = w.slice(0, -'.weight'.length);
-    if (owner !== module) return { path: owner.split('.'), leaf, foldedFrom: module, ...(classes ? { classes } : {}) };
+    if (owner !== module) return { ...here, path: owner.split('.'), foldedFrom: module };
   }
-  return { path: module ? module.split('.') : [], leaf, ...(classes ? { classes } : {}) };
+  // a module that calls a child's weight functionally (nn.MultiheadAttention's F.linear on out_proj.weight): the node
+  // ran in the parent's scope, the weight names the child, which is the Cell a port holds
+  const owner = weightOwnerOf(node, isInitializer);
+  if (owner && module && owner.startsWith(`${module}.`)) return { ...here, path: owner.split('.'), weightOwner: true, scopePath: here.path };
+  return here;
 }
 
 /**
