@@ -11,6 +11,7 @@ import type { BuildCtx, Built } from './handler.js';
 import { selectHandler } from './ops/index.js';
 import { moduleClassOf, nodeScope, scopeClasses } from './scope.js';
 import { applyFusions } from './fusions.js';
+import { inferRank } from './ranks.js';
 import { OnnxNetwork, ScopeCell, type Body } from './network.js';
 import { rule, torchApiOfClass, TorchApi } from '../mappings/index.js';
 
@@ -177,6 +178,12 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
           message: `BatchNorm ${foldedFrom} was folded into ${into} by the exporter (torch.onnx.export's optimize=True); export with optimize=False to check it as its own nn.BatchNorm2d` });
       }
       pending.push({ node, built, path, leaf, body });
+      // a graph without value_info (torch 1.13's TorchScript exports) still tells the next handler its input's rank
+      const out = node.outputs[0];
+      if (out && !ranks.has(out)) {
+        const r = inferRank(node, i => ranks.get(node.inputs[i] ?? '')?.length ?? constants.get(node.inputs[i] ?? '')?.ndim, i => (node.inputs[i] ? constants.get(node.inputs[i]!) : undefined));
+        if (r !== undefined && r >= 0) ranks.set(out, Array.from({ length: r }, (_, d) => `${out}_dim${d}`));
+      }
     }
   };
   const main: Body = { steps: [], constants: new Map(), inputNames: g.inputs.map(i => i.name), outputNames: g.outputs.map(o => o.name) };

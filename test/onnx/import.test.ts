@@ -99,3 +99,15 @@ describe('import and the random generator', () => {
     expect(defaultRng().next()).toBe(first);
   });
 });
+
+describe('ranks without value_info', () => {
+  it('a BatchNorm on a Linear\'s [N, C] output is nn.BatchNorm1d though the export states no intermediate shape', () => {
+    const m = modelFromFile('fixtures/models/ops/batchnorm1d_op13.onnx');
+    expect(m.graph.valueInfo.size).toBe(0);
+    const { network } = importModel(m);
+    expect(network.steps.find(s => s.node.opType === 'BatchNormalization')!.msApi).toBe('mindspore.nn.BatchNorm1d');
+    // and a Conv's output stays 4-D: BatchNorm2d (the TorchScript seed CNN with BatchNorm kept)
+    const cnn = importModel(modelFromFile('fixtures/models/seed_cnn.bn.onnx')).network;
+    expect(cnn.steps.filter(s => s.node.opType === 'BatchNormalization').every(s => s.msApi === 'mindspore.nn.BatchNorm2d')).toBe(true);
+  });
+});
