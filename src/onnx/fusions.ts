@@ -31,6 +31,18 @@ const fused = (from: OnnxNode[], opType: string, inputs: string[], outputs: stri
   ...(from[0]!.metadata ? { metadata: from[0]!.metadata } : {}),
 });
 
+/**
+ * The one tensor a scope's nodes read from outside (constants aside) and the one they give back: a pattern that is a
+ * pure function of one input, such as an activation. Null when there are more.
+ */
+function boundary(ns: OnnxNode[], k: (name: string) => Tensor | undefined): { input: string; output: string } | null {
+  const produced = new Set(ns.flatMap(n => n.outputs));
+  const read = new Set(ns.flatMap(n => n.inputs));
+  const inputs = [...read].filter(i => i && !produced.has(i) && !k(i));
+  const outputs = [...produced].filter(o => o && !read.has(o));
+  return inputs.length === 1 && outputs.length === 1 ? { input: inputs[0]!, output: outputs[0]! } : null;
+}
+
 export const fusionRules: FusionRule[] = [
   {
     // torch.nn.Linear on an input of rank > 2: MatMul(x, Wᵀ) [+ Add(b)] → Gemm(x, Wᵀ, b) with transB=0 → nn.Dense
@@ -99,6 +111,32 @@ export const fusionRules: FusionRule[] = [
       if (scalar(k(add.inputs[1]!)) !== 1 || !mulX || !mulHalf || !mulX.inputs.includes(x) || !mulX.inputs.includes(add.outputs[0]!)) return null;
       if (mulHalf.inputs[0] !== mulX.outputs[0] || scalar(k(mulHalf.inputs[1]!)) !== 0.5) return null;
       return fused(ns, 'Gelu', [x], mulHalf.outputs, [['approximate', 'none']]);
+    },
+  },
+  {
+    // GELU(approximate='tanh') before opset 20: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) as six Mul, two Add, a Tanh
+    name: 'GELU (tanh)',
+    ops: ['Add', 'Add', 'Mul', 'Mul', 'Mul', 'Mul', 'Mul', 'Mul', 'Tanh'],
+    fuse(ns, k) {
+      const io = boundary(ns, k);
+      if (!io) return null;
+      // the formula's four constants, exactly as the exporter writes them (float32)
+      const consts = ns.flatMap(n => n.inputs.map(i => scalar(k(i)))).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+      const want = [0.044715, 0.5, Math.sqrt(2 / Math.PI), 1].map(Math.fround).sort((a, b) => a - b);
+      if (consts.length !== 4 || consts.some((v, i) => Math.fround(v) !== want[i])) return null;
+      return fused(ns, 'Gelu', [io.input], [io.output], [['approximate', 'tanh']]);
+    },
+  },
+  {
+    // torch.nn.Hardswish before opset 14: x · HardSigmoid(x) with alpha 1/6, beta 0.5 → HardSwish → nn.HSwish
+    name: 'Hardswish',
+    ops: ['HardSigmoid', 'Mul'],
+    fuse(ns) {
+      const hs = one(ns, 'HardSigmoid'), mul = one(ns, 'Mul');
+      const x = hs.inputs[0]!;
+      const alpha = (hs.attrs.get('alpha') as number | undefined) ?? 0.2, beta = (hs.attrs.get('beta') as number | undefined) ?? 0.5;
+      if (Math.fround(alpha) !== Math.fround(1 / 6) || beta !== 0.5 || !mul.inputs.includes(x) || !mul.inputs.includes(hs.outputs[0]!)) return null;
+      return fused(ns, 'HardSwish', [x], mul.outputs, []);
     },
   },
   {

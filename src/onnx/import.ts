@@ -81,6 +81,10 @@ function topoSort(g: OnnxGraph, outer: ReadonlySet<string> = new Set()): OnnxNod
 /** Every name a graph defines: what a subgraph of one of its nodes may read. */
 const definedNames = (g: OnnxGraph): string[] => [...g.inputs.map(i => i.name), ...g.initializers.keys(), ...g.nodes.flatMap(n => n.outputs.filter(Boolean))];
 
+/** Ops that only move or reshape data: a module's export wraps its one computation in them. */
+const SHAPE_PLUMBING = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Shape', 'Gather', 'Concat', 'Slice', 'Identity', 'Cast', 'CastLike',
+  'Flatten', 'Expand', 'ConstantOfShape', 'Split', 'Size', 'Range']);
+
 interface TreeNode { children: Map<string, TreeNode>; cell: Cell | null }
 
 export interface ImportOptions {
@@ -196,7 +200,11 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   // Cells become children of the scope, named after the node.
   const cellNodesPerScope = new Map<string, number>();
   const scopesWithChildren = new Set<string>();
+  // a scope that also computes with functional ops is more than its one Cell (tanh-approximated GELU: eight ops around
+  // a Tanh); reshaping around the Cell (an RNN's Squeeze/Transpose, GPT-2's Conv1D views) leaves it the module
+  const scopesWithOps = new Set<string>();
   for (const p of pending) {
+    if (p.built.kind === 'op' && !SHAPE_PLUMBING.has(p.node.opType)) scopesWithOps.add(p.path.join('/'));
     if (p.built.kind === 'cell') cellNodesPerScope.set(p.path.join('/'), (cellNodesPerScope.get(p.path.join('/')) ?? 0) + 1);
     for (let d = 0; d < p.path.length; d++) scopesWithChildren.add(p.path.slice(0, d).join('/'));
   }
@@ -251,7 +259,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
     let msApi: string;
     if (p.built.kind === 'cell') {
       const key = p.path.join('/');
-      const own = p.path.length > 0 && (cellNodesPerScope.get(key) === 1 || reused.has(key)) && !scopesWithChildren.has(key);
+      const own = p.path.length > 0 && (cellNodesPerScope.get(key) === 1 || reused.has(key)) && !scopesWithChildren.has(key) && !scopesWithOps.has(key);
       const path = own ? p.path : [...p.path, uniqueChild(root, p.path, p.leaf.toLowerCase())];
       const t = ensure(root, path);
       if (t.cell || t.children.size) throw new ModelLoadError(`two nodes map to Cell ${path.join('.')}`);

@@ -24,6 +24,22 @@ describe('scope fusions', () => {
     }
   });
 
+  it('tanh-approximated GELU (six Mul, two Add around a Tanh) is nn.GELU(approximate=True), not the Tanh inside it', () => {
+    const { network } = importModel(modelFromFile(ops('gelu_tanh_op13')));
+    const act = network.cellsAndNames().find(([n]) => n === 'act')![1] as nn.GELU;
+    expect([act.clsName, act.approximate]).toEqual(['GELU', true]);
+  });
+
+  it('Hardswish exported as HardSigmoid · x is nn.HSwish, not the HSigmoid inside it', () => {
+    expect(inspect(ops('hardswish_op13')).cells.map(c => [c.name, c.msApi])).toEqual([['act', 'mindspore.nn.HSwish']]);
+  });
+
+  it('a scope that computes more than its one Cell (Mish: Softplus, Tanh, Mul) is not that Cell: the Tanh is a child, the rest functional', () => {
+    const t = inspect(ops('mish_op13'));
+    expect(t.cells.map(c => [c.name, c.msApi])).toEqual([['act.tanh', 'mindspore.nn.Tanh']]);
+    expect(t.functionalScopes.find(f => f.scope === 'act')!.ops.map(o => o.msApi).sort()).toEqual(['mindspore.ops.mul', 'mindspore.ops.softplus']);
+  });
+
   it('exact GELU is nn.GELU(approximate=False); a transformer layer gets Dense and LayerNorm Cells', () => {
     expect(inspect(ops('gelu_exact_op13')).cells.map(c => c.msApi)).toEqual(['mindspore.nn.Dense', 'mindspore.nn.GELU']);
     const enc = inspect(ops('encoder_seqfirst_gelu_op13'));
