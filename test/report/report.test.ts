@@ -17,6 +17,22 @@ describe('msport report', () => {
     expect(d.layers[0]!.explicit.map(e => e.arg)).toContain('pad_mode');
   });
 
+  it('activation modules get a row with the arguments that differ from MindSpore (LeakyReLU, LogSoftmax, ELU), measured', async () => {
+    const row = async (f: string) => {
+      const d = await buildReport(`fixtures/models/ops/${f}.onnx`, opts);
+      const l = d.layers.find(x => x.name === 'act')!;
+      return [l.torchCall, l.msCall, l.explicit.map(e => `${e.arg}=${e.value}`)];
+    };
+    expect(await row('leaky_relu_op13')).toEqual(['nn.LeakyReLU(negative_slope=0.1)', 'nn.LeakyReLU(alpha=0.1)', ['alpha=0.1']]);
+    expect(await row('log_softmax_op13')).toEqual(['nn.LogSoftmax(dim=1)', 'nn.LogSoftmax(axis=1)', ['axis=1']]);
+    expect(await row('elu_op13')).toEqual(['nn.ELU()', 'nn.ELU()', []]);
+    // what leaving LeakyReLU's alpha at MindSpore's 0.2 does to this model is measured, not asserted
+    const d = await buildReport('fixtures/models/ops/leaky_relu_op13.onnx', opts);
+    const alpha = d.rules.find(r => r.torch === 'torch.nn.LeakyReLU' && r.arg === 'alpha')!;
+    expect(alpha.layers).toEqual(['act']);
+    expect(alpha.measured).toMatchObject({ outcome: 'value-diff', layer: 'act', passed: false });
+  });
+
   it('calls and names match the Cell tree that was checked', async () => {
     const file = 'fixtures/models/seed_cnn.bn.onnx';
     const d = await buildReport(file, opts);

@@ -3,6 +3,8 @@ import * as ops from '../../runtime/functional.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { onnxDType } from '../proto.js';
 import { OnnxOpHandler, BuildCtx, Built, attr, fail, op } from '../handler.js';
+import * as nn from '../../runtime/nn/index.js';
+import { cellStep } from './bind.js';
 
 const unary = (opType: string, ms: string, f: (x: Tensor) => Tensor): OnnxOpHandler =>
   ({ opType, versions: { 1: () => op(ms, ([x]) => f(x!)) } });
@@ -44,7 +46,8 @@ export const elementwiseHandlers: OnnxOpHandler[] = [
   { opType: 'GatherElements', versions: { 11: ctx => { const axis = attr<number>(ctx.node, 'axis', 0); return op('mindspore.ops.gather_elements', ([x, idx]) => ops.gatherElements(x!, axis, idx!)); } } },
   unary('Identity', 'mindspore.ops.identity', x => x),
   { opType: 'Where', versions: { 9: () => op('mindspore.ops.where', ([c, a, b]) => ops.where(c!, a!, b!)) } },
-  { opType: 'Elu', versions: { 1: ctx => { const alpha = attr<number>(ctx.node, 'alpha', 1); return alpha === 1 ? op('mindspore.ops.elu', ([x]) => ops.elu(x!)) : op('mindspore.ops.where', ([x]) => ops.eluAnyAlpha(x!, alpha)); } } },
+  // nn.ELU at alpha 1; MindSpore 2.10 refuses any other alpha, so that ELU is composed with ops.where
+  { opType: 'Elu', versions: { 1: ctx => { const alpha = attr<number>(ctx.node, 'alpha', 1); return alpha === 1 ? cellStep(ctx, 'torch.nn.ELU', new nn.ELU(), []) : op('mindspore.ops.where', ([x]) => ops.eluAnyAlpha(x!, alpha)); } } },
   { opType: 'Cast', versions: { 1: cast } },
   // CastLike (opset 15): cast to the dtype of the second input; torch 2.9+ exports write it (MindSpore: ops.cast)
   // The second input lends only its dtype: when the graph states it, the cast does not wait for the value (torch 2.9+'s

@@ -214,7 +214,7 @@ function softmax(log: boolean, opset13: boolean) {
     const axis = attr<number>(ctx.node, 'axis', opset13 ? -1 : 1);
     const fn = log ? ops.logSoftmax : ops.softmax;
     if (opset13 || axis === -1 || ctx.rank(0) === axis + 1) {
-      return log ? op('mindspore.ops.log_softmax', ([x]) => fn(x!, axis))
+      return log ? cellStep(ctx, 'torch.nn.LogSoftmax', ctx.keepMsDefault('torch.nn.LogSoftmax', 'axis') ? new nn.LogSoftmax() : new nn.LogSoftmax(axis), [])
         : cellStep(ctx, 'torch.nn.Softmax', ctx.keepMsDefault('torch.nn.Softmax', 'axis') ? new nn.Softmax() : new nn.Softmax(axis), []);
     }
     // before opset 13 the input is coerced to 2-D at `axis` and normalised over the flattened tail
@@ -252,7 +252,7 @@ function dropout(ctx: BuildCtx): Built {
 function leakyRelu(ctx: BuildCtx): Built {
   // ONNX and PyTorch default to 0.01, MindSpore to 0.2: always pass alpha
   const alpha = attr<number>(ctx.node, 'alpha', 0.01);
-  return op('mindspore.nn.LeakyReLU', ([x]) => ops.leakyRelu(x!, alpha));
+  return cellStep(ctx, 'torch.nn.LeakyReLU', ctx.keepMsDefault('torch.nn.LeakyReLU', 'alpha') ? new nn.LeakyReLU() : new nn.LeakyReLU(shortestFloat32(alpha)), []);
 }
 
 /** ONNX Gelu (opset 20): approximate 'none' | 'tanh'; MindSpore's default is the tanh form, so always pass it. */
