@@ -5,7 +5,7 @@ import { Tensor } from '../runtime/tensor.js';
 import { noGrad } from '../runtime/autograd.js';
 import { withDeferredInit } from '../runtime/initializer.js';
 import { ModelLoadError, MsportError, UnsupportedOp, UnsupportedOpsError } from '../errors.js';
-import type { DType } from '../runtime/dtype.js';
+import { isInt, type DType } from '../runtime/dtype.js';
 import { isGraph, type OnnxGraph, type OnnxModel, type OnnxNode, type Dim } from './proto.js';
 import type { BuildCtx, Built } from './handler.js';
 import { selectHandler } from './ops/index.js';
@@ -80,6 +80,9 @@ function topoSort(g: OnnxGraph, outer: ReadonlySet<string> = new Set()): OnnxNod
 
 /** Every name a graph defines: what a subgraph of one of its nodes may read. */
 const definedNames = (g: OnnxGraph): string[] => [...g.inputs.map(i => i.name), ...g.initializers.keys(), ...g.nodes.flatMap(n => n.outputs.filter(Boolean))];
+
+/** A state_dict key as PyTorch writes it (`encoder.layers.0.self_attn.in_proj_bias`, `class_token`), not an exporter's name. */
+const STATE_DICT_NAME = /^[A-Za-z_]\w*(?:\.\w+)*$/;
 
 /** Ops that only move or reshape data: a module's export wraps its one computation in them. */
 const SHAPE_PLUMBING = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Shape', 'Gather', 'Concat', 'Slice', 'Identity', 'Cast', 'CastLike',
@@ -279,6 +282,38 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
     }
   }
 
+  // A module's own Parameters and buffers that its forward reads functionally (nn.MultiheadAttention's in_proj_bias,
+  // ViT's class_token, a rotary embedding's inv_freq): initializers with a state_dict name that no Cell took and a
+  // step reads at run time become Parameters of the module's scope Cell — the attribute a port declares — and the
+  // steps read that Parameter, so loaded weights reach them. Integer tensors are buffers (requires_grad=False).
+  const runtimeReads = new Set<string>();
+  for (const p of pending) for (const i of p.built.kind === 'op' ? [...p.node.inputs, ...(p.node.captures ?? [])] : []) if (i) runtimeReads.add(i);
+  const taken = new Set<string>();
+  for (const p of pending) if (p.built.kind === 'cell') for (const b of p.built.bound) taken.add(p.node.inputs[b.input]!);
+  const ownParams = new Map<string, [attr: string, init: string][]>();
+  for (const init of g.initializers.keys()) {
+    // not the exporter's own constants (`val_12`, `onnx::MatMul_100`, `1110`) nor what its optimizer made (folded_from)
+    if (taken.has(init) || !runtimeReads.has(init) || !STATE_DICT_NAME.test(init) || /^_?val_\d+$/.test(init) || g.foldedFrom.has(init)) continue;
+    const dot = init.lastIndexOf('.');
+    const module = dot < 0 ? '' : init.slice(0, dot), attr = init.slice(dot + 1);
+    // only where the module is a scope: a leaf Cell (an nn layer) keeps exactly MindSpore's Parameters
+    let t: TreeNode | undefined = root, inCell = false;
+    for (const seg of module ? module.split('.') : []) { t = t?.children.get(seg); if (t?.cell) { inCell = true; break; } }
+    if (inCell) continue;
+    if (module) ensure(root, module.split('.'));
+    (ownParams.get(module) ?? ownParams.set(module, []).get(module)!).push([attr, init]);
+  }
+  const ownParam = (cell: Cell, path: string, bound: Map<Parameter, string>): void => {
+    for (const [attr, init] of ownParams.get(path) ?? []) {
+      const t = g.initializers.get(init)!;
+      const param = new Parameter(t, attr, !isInt(t.dtype) && t.dtype !== 'bool');
+      cell.insertParamToCell(attr, param);
+      constants.set(init, param);
+      bound.set(param, init);
+    }
+  };
+  const ownBound = new Map<Parameter, string>();
+
   // Materialise bottom-up so auto_prefix gives every Parameter its full path when each child is attached.
   const network = new OnnxNetwork(main.steps, constants, main.inputNames, main.outputNames);
   network.source = model.bytes;
@@ -291,14 +326,17 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
     const c = new ScopeCell();
     c.torchClass = classOf.get(path);
     c.uncalled = recordsClasses && !classOf.has(path);
+    ownParam(c, path, ownBound);
     for (const [k, ch] of t.children) c.insertChildToCell(k, materialise(ch, path ? `${path}.${k}` : k));
     return c;
   };
   network.torchClass = classOf.get('');
+  ownParam(network, '', ownBound);
   for (const [k, ch] of root.children) network.insertChildToCell(k, materialise(ch, k));
 
   const boundInitializers = new Map<string, string>();
-  const boundParams = new Map<Parameter, string>();
+  const boundParams = new Map<Parameter, string>(ownBound);
+  for (const [param, init] of ownBound) boundInitializers.set(init, param.name);
   const trainPhaseCells = new Set<Cell>();
   for (const p of pending) {
     if (p.built.kind !== 'cell') continue;

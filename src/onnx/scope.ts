@@ -63,8 +63,11 @@ export function nodeScope(node: { name: string; opType?: string; inputs: string[
   const raw = node.metadata?.get('pkg.torch.onnx.name_scopes');
   if (raw === undefined) {
     const s = scopeOf(node.name);
-    const owner = s.path.length ? undefined : weightOwnerOf(node, isInitializer);
-    return owner ? { path: owner.split('.'), leaf: s.leaf, weightOwner: true } : s;
+    const owner = weightOwnerOf(node, isInitializer);
+    if (owner && !s.path.length) return { path: owner.split('.'), leaf: s.leaf, weightOwner: true };
+    // a child's weight used in its parent's scope (see below): the TorchScript exporter names the node the same way
+    if (owner && owner.startsWith(`${s.path.join('.')}.`)) return { path: owner.split('.'), leaf: s.leaf, weightOwner: true, scopePath: s.path };
+    return s;
   }
   const scopes = pyStrings(raw);
   const leaf = scopes.pop() ?? node.name;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { modelFromFile } from '../../src/onnx/proto.js';
 import { importModel } from '../../src/onnx/import.js';
 import * as nn from '../../src/runtime/nn/index.js';
+import { Tensor } from '../../src/runtime/tensor.js';
 import { buildModel } from '../helpers/onnx-builder.js';
 import { modelFromBytes, decodeTensor } from '../../src/onnx/proto.js';
 import { randn } from '../helpers/parity.js';
@@ -109,5 +110,28 @@ describe('ranks without value_info', () => {
     // and a Conv's output stays 4-D: BatchNorm2d (the TorchScript seed CNN with BatchNorm kept)
     const cnn = importModel(modelFromFile('fixtures/models/seed_cnn.bn.onnx')).network;
     expect(cnn.steps.filter(s => s.node.opType === 'BatchNormalization').every(s => s.msApi === 'mindspore.nn.BatchNorm2d')).toBe(true);
+  });
+});
+
+describe('a module\'s own Parameters and its children\'s weights used functionally', () => {
+  it('nn.MultiheadAttention: out_proj is a Dense at self_attn.out_proj, in_proj_bias a Parameter of self_attn', () => {
+    const { network, boundParams } = importModel(modelFromFile('fixtures/models/ops/mha_batchfirst_op13.onnx'));
+    expect(network.parametersAndNames().map(([n]) => n)).toEqual(['self_attn.in_proj_bias', 'self_attn.out_proj.weight', 'self_attn.out_proj.bias']);
+    expect([...boundParams.values()]).toContain('self_attn.in_proj_bias');
+  });
+
+  it('the steps read the Parameter: loading other values into it changes the output', () => {
+    const { network } = importModel(modelFromFile('fixtures/models/ops/mha_batchfirst_op13.onnx'));
+    setSeed(3);
+    const x = randn([2, 5, 32], 4);
+    const before = network.execute([x])[0]!.toArray();
+    const bias = network.parametersAndNames().find(([n]) => n === 'self_attn.in_proj_bias')![1];
+    bias.setData(Tensor.zeros(bias.shape));
+    expect(network.execute([x])[0]!.toArray()).not.toEqual(before);
+  });
+
+  it('ViT\'s cls_token and pos_embed are Parameters of the root, as the model declares them', () => {
+    const names = importModel(modelFromFile('fixtures/models/ops/vit_tiny_op13.onnx')).network.parametersAndNames().map(([n]) => n);
+    expect(names.slice(0, 2)).toEqual(['cls_token', 'pos_embed']);
   });
 });
