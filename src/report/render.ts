@@ -2,7 +2,7 @@
 import type { ReportData, ReportRule } from './report.js';
 
 const fmt = (v: number): string => (v === 0 ? '0' : !Number.isFinite(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(+v.toPrecision(4)) : v.toExponential(2));
-const show = (v: unknown): string => (Array.isArray(v) ? `(${v.join(', ')})` : typeof v === 'string' ? `'${v}'` : typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v));
+const show = (v: unknown): string => (v === null || v === undefined ? 'None' : Array.isArray(v) ? `(${v.join(', ')})` : typeof v === 'string' ? `'${v}'` : typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v));
 const shape = (s: number[]): string => `(${s.join(', ')})`;
 
 export function measuredText(r: ReportRule): string {

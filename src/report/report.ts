@@ -29,7 +29,7 @@ export interface ReportRule {
   doc: string | null;
   /** layers of this model where the default difference matters */
   layers: string[];
-  measured: Outcome | { outcome: 'not-measured'; why: string };
+  measured: Outcome;
 }
 
 export interface ReportData {
@@ -55,7 +55,7 @@ const differsFromDefault = (value: unknown, msDefault: unknown): boolean => {
 
 export async function buildReport(modelPath: string, opts: ReportOptions): Promise<ReportData> {
   const model = modelFromFile(modelPath);
-  const { network, boundParams } = importModel(model);
+  const { network, boundParams, exportNotes } = importModel(model);
   const inputs = loadInputs(model.graph.inputs, { shapes: opts.shapes ?? new Map(), files: opts.inputs ?? new Map(), seed: opts.seed });
   const feeds = new Map<string, Tensor>(model.graph.inputs.map((v, i) => [v.name, inputs[i]!]));
   const refOut = await (await OrtRunner.create(selfContainedBytes(model))).infer(feeds);
@@ -115,9 +115,15 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   });
 
   const notes: string[] = [];
-  if (names.some(n => n.derived) && !network.allSteps.some(s => s.torchApi?.startsWith('torch.nn.BatchNorm'))) {
-    notes.push('The exporter folded BatchNorm into the preceding Conv (constant folding): those Conv weights are not the PyTorch state_dict values. Export with training=TrainingMode.PRESERVE, do_constant_folding=False to see every BatchNorm.');
+  // TorchScript's constant folding writes a Conv with a BatchNorm folded in under a made-up weight name
+  // (onnx::Conv_193, 1110) and always with a bias; torch 2.9+'s optimizer is reported by the importer itself
+  const convApis = new Set(network.allSteps.filter(s => s.torchApi?.startsWith('torch.nn.Conv')).map(s => s.cellName));
+  const foldedConvs = [...new Set(names.filter(n => n.derived && n.ms.endsWith('.weight')).map(n => n.ms.slice(0, -'.weight'.length)))]
+    .filter(c => convApis.has(c) && names.some(n => n.ms === `${c}.bias`));
+  if (foldedConvs.length) {
+    notes.push(`The exporter folded a BatchNorm into ${foldedConvs.length === 1 ? 'the Conv' : `${foldedConvs.length} Convs`} ${foldedConvs.slice(0, 3).map(c => `\`${c}\``).join(', ')}${foldedConvs.length > 3 ? ', …' : ''} (constant folding): their weights are not the PyTorch state_dict values. Export with training=TrainingMode.PRESERVE, do_constant_folding=False to see every BatchNorm.`);
   }
+  for (const n of exportNotes) notes.push(n.message);
   return {
     model: modelPath, atol: opts.atol, rtol: opts.rtol, seed: opts.seed,
     passed: diffs.every(d => d.passed), maxAbsDiff: Math.max(...diffs.map(d => d.maxAbsDiff)),

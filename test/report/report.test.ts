@@ -33,6 +33,28 @@ describe('msport report', () => {
     expect(alpha.measured).toMatchObject({ outcome: 'value-diff', layer: 'act', passed: false });
   });
 
+  it('the BatchNorm-folding note appears only where a Conv carries an exporter-made weight: not for RNN weights, not for kept BatchNorms', async () => {
+    // a 2-layer GRU's weights all have exporter names (onnx::GRU_185): no Conv, so no folding to speak of
+    expect((await buildReport('fixtures/models/ops/gru_l2_op13.onnx', opts)).notes).toEqual([]);
+    expect((await buildReport('fixtures/models/seed_cnn.bn.onnx', opts)).notes).toEqual([]);
+  });
+
+  it('Conv3d and ConvTranspose2d defaults are measured (the report used to fail, or say nothing changed)', async () => {
+    for (const [f, api] of [['conv3d_op13', 'torch.nn.Conv3d'], ['conv_transpose2d_op13', 'torch.nn.ConvTranspose2d']] as const) {
+      const d = await buildReport(`fixtures/models/ops/${f}.onnx`, opts);
+      for (const arg of ['pad_mode', 'has_bias']) {
+        expect(d.rules.find(r => r.torch === api && r.arg === arg)!.measured, `${f} ${arg}`).toMatchObject({ outcome: 'value-diff', passed: false });
+      }
+    }
+  });
+
+  it('a PyTorch default of None is printed as Python writes it', async () => {
+    const d = await buildReport('fixtures/models/ops/log_softmax_op13.onnx', opts);
+    const md = renderMarkdown(d);
+    expect(md).toMatch(/\| `torch.nn.LogSoftmax` \| `axis` \| None \| -1 \|/);
+    expect(md).not.toMatch(/\| null \|/);
+  });
+
   it('calls and names match the Cell tree that was checked', async () => {
     const file = 'fixtures/models/seed_cnn.bn.onnx';
     const d = await buildReport(file, opts);
@@ -54,7 +76,7 @@ describe('msport report', () => {
   it('folded exports get the lost names back from the module path, and say BatchNorm was folded', async () => {
     const d = await buildReport('fixtures/models/seed_cnn.onnx', opts);
     expect(d.names.filter(n => n.derived).map(n => n.torch)).toEqual(['layer1.0.weight', 'layer1.0.bias', 'layer2.0.weight', 'layer2.0.bias']);
-    expect(d.notes.join(' ')).toMatch(/folded BatchNorm/);
+    expect(d.notes.join(' ')).toMatch(/folded a BatchNorm into 2 Convs `layer1.0`, `layer2.0`/);
   });
 
   it('renders markdown and one self-contained HTML file', async () => {

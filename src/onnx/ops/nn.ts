@@ -18,7 +18,7 @@ function conv(ctx: BuildCtx): Built {
   const group = attr<number>(node, 'group', 1);
   const rank = w?.ndim ?? ctx.rank(1);
   const k = attr<number[]>(node, 'kernel_shape') ?? w?.shape.slice(2);
-  if (k && k.length === 3 && w && !ctx.keepMsDefault('torch.nn.Conv3d', 'pad_mode')) return conv3d(ctx);
+  if (k && k.length === 3 && w) return conv3d(ctx);
   if (!k || (k.length !== 1 && k.length !== 2)) fail(node, `only 1-D, 2-D and 3-D convolutions are supported (kernel ${k ? `[${k}]` : 'unknown'})`);
   const nd = k.length;
   const strides = attr<number[]>(node, 'strides', Array(nd).fill(1));

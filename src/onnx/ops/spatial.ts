@@ -24,11 +24,13 @@ function convTranspose(ctx: BuildCtx): Built {
   const [t, l, b, r] = attr<number[]>(node, 'pads', [0, 0, 0, 0]) as [number, number, number, number];
   const [oph, opw] = attr<number[]>(node, 'output_padding', [0, 0]) as [number, number];
   const computed = b >= oph && r >= opw;
-  const hasBias = ctx.hasInput(2);
   const api = 'torch.nn.ConvTranspose2d';
+  // each argument whose MindSpore default differs is passed, unless a report measures leaving it at the default
+  const hasBias = ctx.hasInput(2) && !ctx.keepMsDefault(api, 'has_bias');
+  const explicitPad = !ctx.keepMsDefault(api, 'pad_mode');
   const cell = new nn.Conv2dTranspose(cin, coutG * group, [kh, kw], {
-    stride: strides, padMode: 'pad', dilation: dil, group, hasBias,
-    padding: computed ? [t, b - oph, l, r - opw] : [t, b, l, r], outputPadding: computed ? 0 : [oph, opw],
+    stride: strides, dilation: dil, group, hasBias, outputPadding: computed || !explicitPad ? 0 : [oph, opw],
+    ...(explicitPad ? { padMode: 'pad' as const, padding: computed ? [t, b - oph, l, r - opw] : [t, b, l, r] } : {}),
   });
   return cellStep(ctx, api, cell, hasBias ? [[1, 'weight'], [2, 'bias']] : [[1, 'weight']]);
 }
@@ -39,12 +41,14 @@ export function conv3d(ctx: BuildCtx): Built {
   const w = ctx.constant(1)!;
   const group = attr<number>(node, 'group', 1);
   const p = attr<number[]>(node, 'pads', [0, 0, 0, 0, 0, 0]);
-  const hasBias = ctx.hasInput(2);
+  const api = 'torch.nn.Conv3d';
+  const hasBias = ctx.hasInput(2) && !ctx.keepMsDefault(api, 'has_bias');
   const cell = new nn.Conv3d(w.shape[1]! * group, w.shape[0]!, [w.shape[2]!, w.shape[3]!, w.shape[4]!], {
     stride: attr<number[]>(node, 'strides', [1, 1, 1]) as [number, number, number], dilation: attr<number[]>(node, 'dilations', [1, 1, 1]) as [number, number, number],
-    padMode: 'pad', padding: [p[0]!, p[3]!, p[1]!, p[4]!, p[2]!, p[5]!], group, hasBias,
+    group, hasBias,
+    ...(ctx.keepMsDefault(api, 'pad_mode') ? {} : { padMode: 'pad' as const, padding: [p[0]!, p[3]!, p[1]!, p[4]!, p[2]!, p[5]!] as [number, number, number, number, number, number] }),
   });
-  return cellStep(ctx, 'torch.nn.Conv3d', cell, hasBias ? [[1, 'weight'], [2, 'bias']] : [[1, 'weight']]);
+  return cellStep(ctx, api, cell, hasBias ? [[1, 'weight'], [2, 'bias']] : [[1, 'weight']]);
 }
 
 /** LayerNormalization (opset 17) → nn.LayerNorm with begin_norm_axis = begin_params_axis = axis and PyTorch's epsilon. */
