@@ -169,6 +169,73 @@ export const fusionRules: FusionRule[] = [
   },
 ];
 
+/** The ops a recurrent module's export wraps its per-layer nodes in: state shapes, layout changes, the h_n Concat. */
+const RNN_PLUMBING = new Set(['Shape', 'Gather', 'Unsqueeze', 'Concat', 'Expand', 'Squeeze', 'Transpose', 'Reshape', 'Slice']);
+
+/**
+ * A stacked nn.LSTM / nn.GRU (num_layers > 1): PyTorch exports one node per layer in the module's scope, the layers
+ * chained through layout ops, initial states zero (Expand) or sliced per layer from the module's h_0 (c_0), and h_n
+ * (c_n) as the Concat of the layers' final states. The scope's outputs are then exactly the module's (output,
+ * h_n[, c_n]), so the stack is one node carrying every layer's weights — one MindSpore Cell with num_layers, its
+ * Parameters `weight_ih_l{k}` as in the state_dict. Anything else in the scope leaves the layers as they are.
+ */
+function fuseRnnStack(work: OnnxNode[], k: (name: string) => Tensor | undefined, readOutside: (name: string) => boolean): OnnxNode | null {
+  const rnns = work.filter(n => n.opType === 'LSTM' || n.opType === 'GRU');
+  if (rnns.length < 2 || work.some(n => n !== rnns.find(r => r === n) && !RNN_PLUMBING.has(n.opType))) return null;
+  const op = rnns[0]!.opType, attrsOf = (n: OnnxNode) => ['hidden_size', 'direction', 'layout', 'linear_before_reset', 'activations', 'clip'].map(a => JSON.stringify(n.attrs.get(a) ?? null)).join();
+  if (rnns.some(r => r.opType !== op || attrsOf(r) !== attrsOf(rnns[0]!) || r.inputs[4] || r.inputs[7])) return null;
+  if ((rnns[0]!.attrs.get('direction') ?? 'forward') === 'reverse' || ((rnns[0]!.attrs.get('layout') as number | undefined) ?? 0) !== 0) return null;
+  const producer = new Map(work.flatMap(n => n.outputs.map(o => [o, n] as const)));
+  // initial states: zeros (Expand of a zero constant) or none in every layer, or layer l's rows [l·D, (l+1)·D) of the
+  // module's h_0 (c_0) argument in every layer
+  const D = rnns[0]!.attrs.get('direction') === 'bidirectional' ? 2 : 1;
+  const given: (string | undefined)[] = [];
+  for (const [slot, i] of (op === 'LSTM' ? [5, 6] : [5]).entries()) {
+    let zeros = 0;
+    for (const [l, r] of rnns.entries()) {
+      const st = r.inputs[i];
+      const e = st ? producer.get(st) : undefined;
+      const z = e?.opType === 'Expand' ? k(e.inputs[0]!) : undefined;
+      if (!st || (z && z.toArray().every(v => v === 0))) { zeros++; continue; }
+      const [starts, ends, axes, steps] = [1, 2, 3, 4].map(j => (e?.inputs[j] ? k(e.inputs[j]!)?.toArray() : undefined));
+      const src = e?.opType === 'Slice' ? e.inputs[0]! : undefined;
+      if (!src || producer.has(src) || (given[slot] !== undefined && given[slot] !== src) || starts?.join() !== String(l * D) || ends?.join() !== String((l + 1) * D)
+        || (axes && axes.join() !== '0') || (steps && steps.join() !== '1')) return null;
+      given[slot] = src;
+    }
+    if (zeros !== 0 && zeros !== rnns.length) return null;
+  }
+  // layer l + 1 reads layer l's Y through layout ops only
+  const traceBack = (name: string, stop: string): boolean => {
+    for (let n = producer.get(name), hops = 0; n && hops < 8; n = producer.get(n.inputs[0]!), hops++) {
+      if (n.inputs[0] === stop) return ['Squeeze', 'Transpose', 'Reshape'].includes(n.opType);
+      if (!['Squeeze', 'Transpose', 'Reshape'].includes(n.opType)) return false;
+    }
+    return false;
+  };
+  for (let l = 1; l < rnns.length; l++) if (!traceBack(rnns[l]!.inputs[0]!, rnns[l - 1]!.outputs[0]!)) return null;
+  // the first layer reads the module's input, or its batch-first transpose (batch_first=True)
+  let x = rnns[0]!.inputs[0]!, batchFirst = 0;
+  const t0 = producer.get(x);
+  if (t0) {
+    const perm = t0.attrs.get('perm') as number[] | undefined;
+    if (t0.opType !== 'Transpose' || perm?.join() !== '1,0,2' || producer.has(t0.inputs[0]!)) return null;
+    x = t0.inputs[0]!; batchFirst = 1;
+  }
+  // what the scope gives back: the last layer's Y after layout ops, and the Concat of each state kind
+  const exposed = work.flatMap(n => n.outputs).filter(o => o && readOutside(o));
+  const concatOf = (slot: number): string | undefined => work.find(n => n.opType === 'Concat' && n.inputs.length === rnns.length
+    && n.inputs.every((i, l) => i === rnns[l]!.outputs[slot]) && ((n.attrs.get('axis') as number | undefined) ?? 0) === 0)?.outputs[0];
+  const hn = concatOf(1), cn = op === 'LSTM' ? concatOf(2) : undefined;
+  const y = exposed.find(o => o !== hn && o !== cn);
+  if (!y || exposed.some(o => o !== y && o !== hn && o !== cn) || !traceBack(y, rnns.at(-1)!.outputs[0]!)) return null;
+  const attrs: [string, number | string][] = [['hidden_size', rnns[0]!.attrs.get('hidden_size') as number], ['direction', (rnns[0]!.attrs.get('direction') as string | undefined) ?? 'forward'],
+    ['msport_num_layers', rnns.length], ['msport_batch_first', batchFirst]];
+  if (op === 'GRU') attrs.push(['linear_before_reset', (rnns[0]!.attrs.get('linear_before_reset') as number | undefined) ?? 0]);
+  return fused(rnns, op, [x, given[0] ?? '', given[1] ?? '', ...rnns.flatMap(r => [r.inputs[1]!, r.inputs[2]!, r.inputs[3] ?? ''])],
+    op === 'LSTM' ? [y, hn ?? '', cn ?? ''] : [y, hn ?? ''], attrs);
+}
+
 /** Replace every scope that matches a rule with its fused node; the rest of the graph is untouched. */
 export function applyFusions(graph: OnnxGraph, nodes: OnnxNode[]): OnnxNode[] {
   const constantNodes = new Map<string, Tensor>();
@@ -195,6 +262,12 @@ export function applyFusions(graph: OnnxGraph, nodes: OnnxNode[]): OnnxNode[] {
   for (const scopeNodes of byScope.values()) {
     const work = scopeNodes.filter(n => n.opType !== 'Constant');
     const sig = sortedOps(work);
+    // (the exporter leaves some of the module's shape arithmetic unscoped, `Unsqueeze_5`: reads by those don't count)
+    const stack = fuseRnnStack(work, k, o => graphOutputs.has(o) || nodes.some(n => !work.includes(n) && !RNN_PLUMBING.has(n.opType) && n.inputs.includes(o)));
+    if (stack) {
+      work.forEach((n, i) => replace.set(n, i === work.length - 1 ? stack : null));
+      continue;
+    }
     for (const rule of fusionRules) {
       if ([...rule.ops].sort().join(',') !== sig || (rule.module && torchApiOfClass(moduleClassOf(work[0]!)) !== rule.module)) continue;
       const f = rule.fuse(work, k);
@@ -208,5 +281,18 @@ export function applyFusions(graph: OnnxGraph, nodes: OnnxNode[]): OnnxNode[] {
       break;
     }
   }
-  return nodes.flatMap(n => (replace.has(n) ? (replace.get(n) ? [replace.get(n)!] : []) : [n]));
+  const out = nodes.flatMap(n => (replace.has(n) ? (replace.get(n) ? [replace.get(n)!] : []) : [n]));
+  return replace.size ? withoutOrphans(out, nodes, graphOutputs) : out;
+}
+
+/** Drop nodes a fusion left without readers (a stacked RNN's unscoped shape arithmetic), and theirs in turn. */
+function withoutOrphans(out: OnnxNode[], before: OnnxNode[], graphOutputs: ReadonlySet<string>): OnnxNode[] {
+  const readBefore = new Set(before.flatMap(n => [...n.inputs, ...(n.captures ?? [])]));
+  let nodes = out;
+  for (;;) {
+    const read = new Set(nodes.flatMap(n => [...n.inputs, ...(n.captures ?? [])]));
+    const dead = nodes.filter(n => n.outputs.some(o => o && readBefore.has(o)) && n.outputs.every(o => !o || (!read.has(o) && !graphOutputs.has(o))));
+    if (!dead.length) return nodes;
+    nodes = nodes.filter(n => !dead.includes(n));
+  }
 }

@@ -58,11 +58,18 @@ describe('recurrent fixtures pass check() (atol 1e-4, rtol 1e-3)', () => {
 describe('Parameter names of imported recurrent layers', () => {
   const names = (file: string): string[] => importModel(modelFromFile(`${DIR}/${file}`)).network.parametersAndNames().map(([k, p]) => `${k} [${p.shape}]`);
 
-  it('a 2-layer bidirectional LSTM: one Cell per exported layer, PyTorch layer indices and _reverse kept', () => {
-    // within a Cell, MindSpore 2.10's kind-by-kind order: weight_ih (both directions), weight_hh, bias_ih, bias_hh
-    const want = (cell: string, l: number, inL: number): string[] => [`weight_ih_l${l}%s [64,${inL}]`, `weight_hh_l${l}%s [64,16]`, `bias_ih_l${l}%s [64]`, `bias_hh_l${l}%s [64]`]
-      .flatMap(t => ['', '_reverse'].map(s => `lstm.${cell}.${t.replace('%s', s)}`));
-    expect(names('lstm_l2_bi_op13.onnx')).toEqual([...want('lstm', 0, 8), ...want('lstm_1', 1, 32)]);
+  it('a 2-layer bidirectional LSTM is one nn.LSTM(num_layers=2) at the module path, with the state_dict names', () => {
+    // MindSpore 2.10's kind-by-kind order: weight_ih (every layer and direction), weight_hh, bias_ih, bias_hh
+    const shapes: Record<string, (l: number) => string> = { weight_ih: l => `[64,${l ? 32 : 8}]`, weight_hh: () => '[64,16]', bias_ih: () => '[64]', bias_hh: () => '[64]' };
+    const want = Object.keys(shapes).flatMap(k => [0, 1].flatMap(l => ['', '_reverse'].map(s => `lstm.${k}_l${l}${s} ${shapes[k]!(l)}`)));
+    expect(names('lstm_l2_bi_op13.onnx')).toEqual(want);
+    // batch_first and given initial states (h_0, c_0 sliced per layer) fuse the same way
+    for (const f of ['lstm_l2_bi_batchfirst_op13.onnx', 'lstm_h0c0_op13.onnx']) expect(names(f).filter(n => n.includes('weight_ih_l1')).map(n => n.split(' ')[0]), f).toEqual(expect.arrayContaining(['lstm.weight_ih_l1']));
+  });
+
+  it('without the scope fusion, one Cell per exported layer keeps the PyTorch layer index and _reverse', () => {
+    const ps = importModel(modelFromFile(`${DIR}/lstm_l2_bi_op13.onnx`), { fuse: false }).network.parametersAndNames().map(([n]) => n);
+    expect(ps.filter(n => n.includes('weight_ih'))).toEqual(['lstm.lstm.weight_ih_l0', 'lstm.lstm.weight_ih_l0_reverse', 'lstm.lstm_1.weight_ih_l1', 'lstm.lstm_1.weight_ih_l1_reverse']);
   });
 
   it('a 1-layer GRU is the scope Cell itself', () => {
@@ -71,11 +78,11 @@ describe('Parameter names of imported recurrent layers', () => {
 
   it('the Cells are MindSpore nn.LSTM / nn.GRU, printed with their arguments', () => {
     const { network } = importModel(modelFromFile(`${DIR}/gru_l2_bi_op13.onnx`));
-    expect(network.steps.filter(s => s.cellName).map(s => [s.cellName, s.msApi])).toEqual([['gru.gru', 'mindspore.nn.GRU'], ['gru.gru_1', 'mindspore.nn.GRU']]);
+    expect(network.steps.filter(s => s.cellName).map(s => [s.cellName, s.msApi])).toEqual([['gru', 'mindspore.nn.GRU']]);
     // print(net) is MindSpore 2.10's CPU repr (internal children only); the arguments are in describe()
-    expect(network.toString()).toContain('(gru_1): GRU(\n      (rnn): _DynamicGRUCPUGPU()\n      (dropout_op): Dropout(p=0.0)\n    )');
-    const gru1 = network.cellsAndNames().find(([n]) => n.endsWith('gru_1'))![1] as unknown as { describe(): string };
-    expect(gru1.describe()).toBe('input_size=32, hidden_size=16, num_layers=1, has_bias=True, batch_first=False, dropout=0.0, bidirectional=True');
+    expect(network.toString()).toContain('(gru): GRU(\n    (rnn): _DynamicGRUCPUGPU()\n    (dropout_op): Dropout(p=0.0)\n  )');
+    const gru = network.cellsAndNames().find(([n]) => n === 'gru')![1] as unknown as { describe(): string };
+    expect(gru.describe()).toBe('input_size=8, hidden_size=16, num_layers=2, has_bias=True, batch_first=False, dropout=0.0, bidirectional=True');
   });
 
   it('the gate blocks are reordered into PyTorch order: ONNX LSTM (i, o, f, c) → (i, f, g, o), GRU (z, r, h) → (r, z, n)', () => {

@@ -103,9 +103,51 @@ function reverseSequence(x: Tensor, lens: number[] | null, timeAxis: number, T: 
   return ops.reshape(ops.gather(ops.reshape(x, [T * N, x.size / (T * N)]), Tensor.from(idx, 'int64'), 0), x.shape);
 }
 
+/**
+ * A stacked module the scope fusion put back together (fusions.ts, fuseRnnStack): inputs X, h_0, c_0 (either may be
+ * empty: zeros), then W, R, B per layer; outputs the module's own (output, h_n[, c_n]) in PyTorch's layout, which are
+ * the Cell's inputs and outputs as they are.
+ */
+function recurrentStack(kind: Kind, ctx: BuildCtx): Built {
+  const { node } = ctx;
+  const L = attr<number>(node, 'msport_num_layers', 1), batchFirst = attr<number>(node, 'msport_batch_first', 0) === 1;
+  const D = attr<string>(node, 'direction', 'forward') === 'bidirectional' ? 2 : 1;
+  const H = attr<number>(node, 'hidden_size')!, G = kind.gates;
+  const at = (l: number, j: number): number => 3 + 3 * l + j;
+  const layers = Array.from({ length: L }, (_, l) => ({ W: ctx.constant(at(l, 0)), R: ctx.constant(at(l, 1)), B: ctx.hasInput(at(l, 2)) ? ctx.constant(at(l, 2)) : undefined }));
+  const hasBias = !!layers[0]!.B;
+  layers.forEach(({ W, R, B }, l) => {
+    if (!W || !R || (hasBias && !B) || (!hasBias && ctx.hasInput(at(l, 2)))) fail(node, `layer ${l}: W, R and B must be constants (initializers) to build nn.${kind.op}`);
+    const inL = l === 0 ? W.shape[2]! : D * H;
+    if (W.shape.join() !== [D, G * H, inL].join() || R.shape.join() !== [D, G * H, H].join()) fail(node, `layer ${l}: W [${W.shape}], R [${R.shape}] do not fit hidden_size ${H}`);
+  });
+  const cell = kind.op === 'LSTM'
+    ? new nn.LSTM(layers[0]!.W!.shape[2]!, H, { numLayers: L, hasBias, bidirectional: D === 2, batchFirst })
+    : new nn.GRU(layers[0]!.W!.shape[2]!, H, { numLayers: L, hasBias, bidirectional: D === 2, batchFirst });
+  const weights: [number, string, Tensor][] = [];
+  layers.forEach(({ W, R, B }, l) => {
+    for (let d = 0; d < D; d++) {
+      weights.push([at(l, 0), cell.paramName('weight_ih', l, d), toTorchGateOrder(direction(W!, d), kind.perm)]);
+      weights.push([at(l, 1), cell.paramName('weight_hh', l, d), toTorchGateOrder(direction(R!, d), kind.perm)]);
+      if (B) {
+        const b = direction(B, d);
+        weights.push([at(l, 2), cell.paramName('bias_ih', l, d), toTorchGateOrder(range1d(b, 0, G * H), kind.perm)]);
+        weights.push([at(l, 2), cell.paramName('bias_hh', l, d), toTorchGateOrder(range1d(b, G * H, 2 * G * H), kind.perm)]);
+      }
+    }
+  });
+  // states are passed together (MindSpore's LSTM takes (h_0, c_0)); a missing one is zeros, as PyTorch's default
+  const states = kind.op === 'LSTM' ? [1, 2] : [1];
+  if (!states.some(i => ctx.hasInput(i))) return cellStep(ctx, kind.api, cell, weights, [0]);
+  const built = cellStep(ctx, kind.api, cell, weights, [0, ...states]);
+  if (built.kind !== 'cell') return built;
+  return { ...built, wrap: call => ([x, ...ss]) => call([x, ...ss.map(s => s ?? Tensor.zeros([L * D, x!.shape[batchFirst ? 0 : 1]!, H], x!.dtype))]) };
+}
+
 function recurrent(kind: Kind) {
   return (ctx: BuildCtx): Built => {
     const { node } = ctx;
+    if (node.attrs.has('msport_num_layers')) return recurrentStack(kind, ctx);
     const dir = attr<string>(node, 'direction', 'forward');
     if (dir !== 'forward' && dir !== 'reverse' && dir !== 'bidirectional') fail(node, `unknown direction '${dir}'`);
     const D = dir === 'bidirectional' ? 2 : 1;
