@@ -43,6 +43,21 @@ function boundary(ns: OnnxNode[], k: (name: string) => Tensor | undefined): { in
   return inputs.length === 1 && outputs.length === 1 ? { input: inputs[0]!, output: outputs[0]! } : null;
 }
 
+/** The GroupNorm rules' match (see fusionRules). */
+function groupNorm(ns: OnnxNode[], k: (name: string) => Tensor | undefined): OnnxNode | null {
+  const inorm = one(ns, 'InstanceNormalization'), mul = one(ns, 'Mul'), add = one(ns, 'Add');
+  const [r1, r2] = ns.filter(n => n.opType === 'Reshape');
+  const shape = ns.find(n => n.opType === 'Shape');
+  const groupsShape = k(r1!.inputs[1]!), sc = k(inorm.inputs[1]!), b = k(inorm.inputs[2]!);
+  if (!groupsShape || groupsShape.size !== 3 || !sc || !b || sc.toArray().some(v => v !== 1) || b.toArray().some(v => v !== 0)) return null;
+  if (inorm.inputs[0] !== r1!.outputs[0] || r2!.inputs[0] !== inorm.outputs[0] || !mul.inputs.includes(r2!.outputs[0]!) || !add.inputs.includes(mul.outputs[0]!)) return null;
+  if (shape && (shape.inputs[0] !== r1!.inputs[0] || r2!.inputs[1] !== shape.outputs[0])) return null;
+  const weight = mul.inputs.find(i => i !== r2!.outputs[0])!, bias = add.inputs.find(i => i !== mul.outputs[0])!;
+  if (!k(weight) || !k(bias)) return null;
+  const eps = (inorm.attrs.get('epsilon') as number | undefined) ?? 1e-5;
+  return fused(ns, 'GroupNormalization', [r1!.inputs[0]!, weight, bias], add.outputs, [['num_groups', Number(groupsShape.get(1))], ['epsilon', eps]]);
+}
+
 export const fusionRules: FusionRule[] = [
   {
     // torch.nn.Linear on an input of rank > 2: MatMul(x, Wᵀ) [+ Add(b)] → Gemm(x, Wᵀ, b) with transB=0 → nn.Dense
@@ -139,24 +154,11 @@ export const fusionRules: FusionRule[] = [
       return fused(ns, 'HardSwish', [x], mul.outputs, []);
     },
   },
-  {
-    // torch.nn.GroupNorm before opset 21 (torch 2.9+ at its default opset 20): reshape to [N, G, -1], InstanceNorm
-    // with unit scale, reshape back, · weight + bias → GroupNormalization (opset 21 semantics) → nn.GroupNorm
-    name: 'GroupNorm',
-    module: 'torch.nn.GroupNorm',
-    ops: ['Add', 'InstanceNormalization', 'Mul', 'Reshape', 'Reshape'],
-    fuse(ns, k) {
-      const inorm = one(ns, 'InstanceNormalization'), mul = one(ns, 'Mul'), add = one(ns, 'Add');
-      const [r1, r2] = ns.filter(n => n.opType === 'Reshape');
-      const groupsShape = k(r1!.inputs[1]!), s = k(inorm.inputs[1]!), b = k(inorm.inputs[2]!);
-      if (!groupsShape || groupsShape.size !== 3 || !s || !b || s.toArray().some(v => v !== 1) || b.toArray().some(v => v !== 0)) return null;
-      if (inorm.inputs[0] !== r1!.outputs[0] || r2!.inputs[0] !== inorm.outputs[0] || !mul.inputs.includes(r2!.outputs[0]!) || !add.inputs.includes(mul.outputs[0]!)) return null;
-      const weight = mul.inputs.find(i => i !== r2!.outputs[0])!, bias = add.inputs.find(i => i !== mul.outputs[0])!;
-      if (!k(weight) || !k(bias)) return null;
-      const eps = (inorm.attrs.get('epsilon') as number | undefined) ?? 1e-5;
-      return fused(ns, 'GroupNormalization', [r1!.inputs[0]!, weight, bias], add.outputs, [['num_groups', Number(groupsShape.get(1))], ['epsilon', eps]]);
-    },
-  },
+  // torch.nn.GroupNorm before opset 21: reshape to [N, G, -1], InstanceNorm with unit scale, reshape back (to the
+  // input's Shape, in TorchScript exports), · weight + bias → GroupNormalization (opset 21 semantics) → nn.GroupNorm.
+  // The unit-scale InstanceNorm between the two reshapes is the module's own signature: no class needed.
+  { name: 'GroupNorm', ops: ['Add', 'InstanceNormalization', 'Mul', 'Reshape', 'Reshape'], fuse: (ns, k) => groupNorm(ns, k) },
+  { name: 'GroupNorm (TorchScript)', ops: ['Add', 'InstanceNormalization', 'Mul', 'Reshape', 'Reshape', 'Shape'], fuse: (ns, k) => groupNorm(ns, k) },
   {
     // torch.nn.Flatten() (start_dim=1) in a torch 2.9+ export: one Reshape to [N, -1] or to the static [N, C·H·W]
     name: 'Flatten',

@@ -28,8 +28,8 @@ export function renderMarkdown(d: ReportData): string {
     'Each row rebuilds the network with that one argument left at MindSpore\'s default and runs it on the same inputs.', '',
     '| PyTorch API | argument | PyTorch | MindSpore default | layers | consequence here |', '|---|---|---|---|---|---|');
   for (const r of d.rules) out.push(`| \`${r.torch}\` | \`${r.arg}\` | ${show(r.torchDefault)} | ${show(r.msDefault)} | ${r.layers.length} | ${measuredText(r)} |`);
-  out.push('', '## Parameter names (PyTorch state_dict → MindSpore)', '', '| PyTorch | MindSpore | shape | dtype |', '|---|---|---|---|');
-  for (const n of d.names) out.push(`| \`${n.torch}\`${n.derived ? ' (from the module path)' : ''} | \`${n.ms}\` | ${shape(n.shape)} | ${n.dtype} |`);
+  out.push('', '## Parameter names (PyTorch state_dict → MindSpore)', '', '| PyTorch | shape | MindSpore | shape | dtype |', '|---|---|---|---|---|');
+  for (const n of d.names) out.push(`| \`${n.torch}\`${n.derived ? ' (from the module path)' : ''} | ${shape(n.torchShape)} | \`${n.ms}\` | ${shape(n.shape)} | ${n.dtype} |`);
   out.push('');
   return out.join('\n');
 }
@@ -73,8 +73,8 @@ ${d.notes.map(n => `<blockquote>${esc(n)}</blockquote>`).join('')}
 ${d.layers.map(l => `<tr${l.name === d.firstDivergence ? ' class="first"' : ''}>${[code(l.name), code(l.torchCall), code(l.msCall), l.explicit.map(e => code(`${e.arg}=${show(e.value)}`)).join(' ') || '—'].map(c => `<td>${c}</td>`).join('')}</tr>`).join('\n')}</table>
 <h2>Default differences, measured on this model</h2><table><tr><th>PyTorch API</th><th>argument</th><th>PyTorch</th><th>MindSpore default</th><th>layers</th><th>consequence here</th></tr>
 ${d.rules.map(r => row([r.doc ? `<a href="${esc(r.doc)}">${code(r.torch)}</a>` : code(r.torch), code(r.arg), esc(show(r.torchDefault)), esc(show(r.msDefault)), String(r.layers.length), esc(measuredText(r))])).join('\n')}</table>
-<h2>Parameter names</h2><table><tr><th>PyTorch state_dict</th><th>MindSpore</th><th>shape</th><th>dtype</th></tr>
-${d.names.map(n => row([code(n.torch) + (n.derived ? ' <small>(from the module path)</small>' : ''), code(n.ms), esc(shape(n.shape)), n.dtype])).join('\n')}</table>
+<h2>Parameter names</h2><table><tr><th>PyTorch state_dict</th><th>shape</th><th>MindSpore</th><th>shape</th><th>dtype</th></tr>
+${d.names.map(n => row([code(n.torch) + (n.derived ? ' <small>(from the module path)</small>' : ''), esc(shape(n.torchShape)), code(n.ms), esc(shape(n.shape)), n.dtype])).join('\n')}</table>
 </body></html>
 `;
 }

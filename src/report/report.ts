@@ -36,7 +36,8 @@ export interface ReportData {
   model: string; atol: number; rtol: number; seed: number;
   passed: boolean; maxAbsDiff: number;
   layers: ReportLayer[];
-  names: { torch: string; ms: string; shape: number[]; dtype: string; derived: boolean }[];
+  /** `shape` is MindSpore's; `torchShape` the state_dict tensor's where the export holds it as such (Conv1d's 3-D weight) */
+  names: { torch: string; ms: string; shape: number[]; torchShape: number[]; dtype: string; derived: boolean }[];
   rules: ReportRule[];
   perLayer: { name: string; kind: string; maxAbsDiff: number; introducesError: boolean }[];
   firstDivergence: string | null;
@@ -103,7 +104,9 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   const names = [...boundParams].map(([p, init]) => {
     const msName = p.name;
     const derived = init.startsWith('onnx::') || !/^[A-Za-z_][\w.]*$/.test(init);
-    let torch = init;
+    // an optimizer-made tensor (torch 2.9+: a Linear's transposed weight `val_500`) names its state_dict source
+    const from = model.graph.foldedFrom.get(init);
+    let torch = from?.length === 1 ? from[0]! : init;
     if (derived) {
       const dot = msName.lastIndexOf('.');
       const cellName = msName.slice(0, dot), attr = msName.slice(dot + 1);
@@ -111,7 +114,10 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
       const renamed = api ? findRule(api)?.params?.find(q => q.ms === attr)?.torch : undefined;
       torch = `${cellName}.${renamed ?? attr}`;
     }
-    return { torch, ms: msName, shape: [...p.shape], dtype: msDTypeName[p.dtype], derived };
+    // the initializer is the state_dict tensor itself when it carries its name: its shape is PyTorch's; an exporter-made
+    // one (an RNN's packed W, an optimizer's transposed weight) is not, and the Parameter's shape is the PyTorch one then
+    const own = !derived && !model.graph.foldedFrom.has(init) && model.graph.initializers.has(init);
+    return { torch, ms: msName, shape: [...p.shape], torchShape: own ? [...model.graph.initializers.get(init)!.shape] : [...p.shape], dtype: msDTypeName[p.dtype], derived };
   });
 
   const notes: string[] = [];

@@ -55,6 +55,23 @@ describe('msport report', () => {
     expect(md).not.toMatch(/\| null \|/);
   });
 
+  it('the name table gives each side\'s shape as it stores it, and an optimizer-made tensor\'s state_dict source', async () => {
+    const d = await buildReport('fixtures/models/dynamo/whisper_tiny.onnx', opts);
+    const conv = d.names.find(n => n.ms === 'model.encoder.conv1.weight')!;
+    expect([conv.torchShape, conv.shape]).toEqual([[32, 8, 3], [32, 8, 1, 3]]);
+    // the Linear's weight reaches the export transposed, as val_N with folded_from = proj_out.weight
+    expect(d.names.find(n => n.ms === 'proj_out.weight')!.torch).toBe('proj_out.weight');
+    expect(d.names.some(n => /^val_\d+$/.test(n.torch))).toBe(false);
+  });
+
+  it('TorchScript exports: an Embedding (a Gather in the module\'s own weight) and a decomposed GroupNorm are Cells with their names', async () => {
+    const emb = await buildReport('fixtures/models/ops/embedding_op13.onnx', opts);
+    expect(emb.names.find(n => n.torch === 'embed.weight')!.ms).toBe('embed.embedding_table');
+    const gn = await buildReport('fixtures/models/ops/groupnorm_op13.onnx', opts);
+    expect(gn.layers.map(l => [l.name, l.msCall])).toEqual([['norm', 'nn.GroupNorm(2, 8)']]);
+    expect(gn.names.map(n => [n.torch, n.ms])).toEqual([['norm.weight', 'norm.gamma'], ['norm.bias', 'norm.beta']]);
+  });
+
   it('calls and names match the Cell tree that was checked', async () => {
     const file = 'fixtures/models/seed_cnn.bn.onnx';
     const d = await buildReport(file, opts);

@@ -7,6 +7,7 @@ import * as nn from '../../runtime/nn/index.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { OnnxOpHandler, BuildCtx, Built, attr, fail, op } from '../handler.js';
 import { cellStep } from './bind.js';
+import { shortestFloat32 } from './util.js';
 
 /** Trilu(x, k?) upper=1|0 → ops.triu / ops.tril with diagonal k. */
 function trilu(ctx: BuildCtx): Built {
@@ -29,7 +30,8 @@ function cumsum(ctx: BuildCtx): Built {
  */
 function groupNormalization(ctx: BuildCtx): Built {
   const { node } = ctx;
-  const G = attr<number>(node, 'num_groups', 0), eps = attr<number>(node, 'epsilon', 1e-5);
+  // ONNX stores epsilon as float32 (1e-5 arrives as 9.999999747e-6): the Cell carries the value the user wrote
+  const G = attr<number>(node, 'num_groups', 0), eps = shortestFloat32(attr<number>(node, 'epsilon', 1e-5));
   const scale = ctx.constant(1), bias = ctx.constant(2);
   const C = ctx.staticShape(0)?.[1];
   if (!scale || !bias || typeof C !== 'number') {

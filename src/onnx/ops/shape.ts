@@ -5,6 +5,7 @@ import { shapeTensor } from '../../runtime/ops/movement.js';
 import { OnnxOpHandler, BuildCtx, Built, attr, fail, op } from '../handler.js';
 import { intsOf, normAxis } from './util.js';
 import { cellStep } from './bind.js';
+import { scopeOf } from '../scope.js';
 import * as nn from '../../runtime/nn/index.js';
 import { isFloat } from '../../runtime/dtype.js';
 
@@ -81,9 +82,13 @@ function sliceV10(): Built {
 
 function gather(ctx: BuildCtx): Built {
   const axis = attr<number>(ctx.node, 'axis', 0);
-  // a torch 2.9+ export says which module a node ran in: a lookup in an nn.Embedding's table is nn.Embedding
+  // a torch 2.9+ export says which module a node ran in: a lookup in an nn.Embedding's table is nn.Embedding; a
+  // TorchScript export says it by the scope: a lookup in the `weight` of the module the node ran in (`/embed/Gather`
+  // reading `embed.weight`)
   const table = ctx.constant(0);
-  if (ctx.moduleApi() === 'torch.nn.Embedding' && table && table.ndim === 2 && isFloat(table.dtype) && normAxis(axis, 2) === 0) {
+  const scope = scopeOf(ctx.node.name).path.join('.');
+  const ownTable = !ctx.node.metadata && scope !== '' && ctx.node.inputs[0] === `${scope}.weight` && ctx.isInitializer(0);
+  if ((ctx.moduleApi() === 'torch.nn.Embedding' || ownTable) && table && table.ndim === 2 && isFloat(table.dtype) && normAxis(axis, 2) === 0) {
     return cellStep(ctx, 'torch.nn.Embedding', new nn.Embedding(table.shape[0]!, table.shape[1]!), [[0, 'weight']], [1]);
   }
   return op('mindspore.ops.gather', ([x, i]) => ops.gather(x!, i!, normAxis(axis, x!.ndim)));
