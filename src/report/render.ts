@@ -1,9 +1,19 @@
 /** Renderers for the migration report: Markdown, JSON, and one self-contained HTML file. All read the same ReportData. */
-import type { ReportData, ReportRule } from './report.js';
+import type { ReportData, ReportFunction, ReportRule } from './report.js';
 
 const fmt = (v: number): string => (v === 0 ? '0' : !Number.isFinite(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(+v.toPrecision(4)) : v.toExponential(2));
 const show = (v: unknown): string => (v === null || v === undefined ? 'None' : Array.isArray(v) ? `(${v.join(', ')})` : typeof v === 'string' ? `'${v}'` : typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v));
 const shape = (s: number[]): string => `(${s.join(', ')})`;
+
+/** What differs for a functional op: renamed arguments, defaults, what MindSpore lacks, and the consequence. */
+export function functionDiff(f: ReportFunction): string {
+  const parts = [
+    ...f.args.filter(a => a.torch !== a.ms).map(a => `\`${a.torch}\` → \`${a.ms}\``),
+    ...f.defaults.map(x => `\`${x.arg}\` default ${show(x.torch)} vs ${show(x.ms)}: ${x.note}`),
+    ...(f.notSupported.length ? [`not in MindSpore: ${f.notSupported.join('; ')}`] : []),
+  ];
+  return `${parts.join('; ')}. ${f.consequence}`;
+}
 
 export function measuredText(r: ReportRule): string {
   const m = r.measured;
@@ -28,6 +38,11 @@ export function renderMarkdown(d: ReportData): string {
     'Each row rebuilds the network with that one argument left at MindSpore\'s default and runs it on the same inputs.', '',
     '| PyTorch API | argument | PyTorch | MindSpore default | layers | consequence here |', '|---|---|---|---|---|---|');
   for (const r of d.rules) out.push(`| \`${r.torch}\` | \`${r.arg}\` | ${show(r.torchDefault)} | ${show(r.msDefault)} | ${r.layers.length} | ${measuredText(r)} |`);
+  if (d.functions.length) {
+    out.push('', '## Functional ops with an API difference', '', 'Ops a port writes in `construct` (no Cell), from PyTorch functions whose MindSpore counterpart differs. Each is matched by the op it exported to: code written another way in PyTorch (indexing, for a Gather) is listed under the function that exports alike.', '',
+      '| PyTorch | MindSpore | where | difference |', '|---|---|---|---|');
+    for (const f of d.functions) out.push(`| \`${f.torch}\` | \`${f.ms}\` | ${f.count}× in ${f.scopes.slice(0, 3).map(x => `\`${x}\``).join(', ')}${f.scopes.length > 3 ? ', …' : ''} | ${functionDiff(f)} |`);
+  }
   out.push('', '## Parameter names (PyTorch state_dict → MindSpore)', '', '| PyTorch | shape | MindSpore | shape | dtype |', '|---|---|---|---|---|');
   for (const n of d.names) out.push(`| \`${n.torch}\`${n.derived ? ' (from the module path)' : ''} | ${shape(n.torchShape)} | \`${n.ms}\` | ${shape(n.shape)} | ${n.dtype} |`);
   out.push('');
@@ -73,6 +88,8 @@ ${d.notes.map(n => `<blockquote>${esc(n)}</blockquote>`).join('')}
 ${d.layers.map(l => `<tr${l.name === d.firstDivergence ? ' class="first"' : ''}>${[code(l.name), code(l.torchCall), code(l.msCall), l.explicit.map(e => code(`${e.arg}=${show(e.value)}`)).join(' ') || '—'].map(c => `<td>${c}</td>`).join('')}</tr>`).join('\n')}</table>
 <h2>Default differences, measured on this model</h2><table><tr><th>PyTorch API</th><th>argument</th><th>PyTorch</th><th>MindSpore default</th><th>layers</th><th>consequence here</th></tr>
 ${d.rules.map(r => row([r.doc ? `<a href="${esc(r.doc)}">${code(r.torch)}</a>` : code(r.torch), code(r.arg), esc(show(r.torchDefault)), esc(show(r.msDefault)), String(r.layers.length), esc(measuredText(r))])).join('\n')}</table>
+${d.functions.length ? `<h2>Functional ops with an API difference</h2><table><tr><th>PyTorch</th><th>MindSpore</th><th>where</th><th>difference</th></tr>
+${d.functions.map(f => row([f.doc ? `<a href="${esc(f.doc)}">${code(f.torch)}</a>` : code(f.torch), code(f.ms), esc(`${f.count}× in ${f.scopes.slice(0, 3).join(', ')}${f.scopes.length > 3 ? ', …' : ''}`), esc(functionDiff(f).replace(/`/g, ''))])).join('\n')}</table>` : ''}
 <h2>Parameter names</h2><table><tr><th>PyTorch state_dict</th><th>shape</th><th>MindSpore</th><th>shape</th><th>dtype</th></tr>
 ${d.names.map(n => row([code(n.torch) + (n.derived ? ' <small>(from the module path)</small>' : ''), esc(shape(n.torchShape)), code(n.ms), esc(shape(n.shape)), n.dtype])).join('\n')}</table>
 </body></html>

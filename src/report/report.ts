@@ -9,7 +9,7 @@ import { loadInputs } from '../compare/inputs.js';
 import { OrtRunner } from '../compare/runners.js';
 import { compareOutput, Tolerance } from '../compare/comparator.js';
 import { compareLayers, LayerReport, layerName } from '../compare/layers.js';
-import { findRule, MappingRule } from '../mappings/index.js';
+import { allRules, findRule, MappingRule } from '../mappings/index.js';
 import { noGrad } from '../runtime/autograd.js';
 import { msDTypeName } from '../runtime/dtype.js';
 import type { Tensor } from '../runtime/tensor.js';
@@ -32,6 +32,15 @@ export interface ReportRule {
   measured: Outcome;
 }
 
+export interface ReportFunction {
+  torch: string; ms: string; doc: string | null; count: number; scopes: string[];
+  /** argument renames (`dim` → `axis`), default differences, PyTorch arguments MindSpore lacks */
+  args: { torch: string; ms: string }[];
+  defaults: { arg: string; torch: unknown; ms: unknown; note: string }[];
+  notSupported: string[];
+  consequence: string;
+}
+
 export interface ReportData {
   model: string; atol: number; rtol: number; seed: number;
   passed: boolean; maxAbsDiff: number;
@@ -39,6 +48,11 @@ export interface ReportData {
   /** `shape` is MindSpore's; `torchShape` the state_dict tensor's where the export holds it as such (Conv1d's 3-D weight) */
   names: { torch: string; ms: string; shape: number[]; torchShape: number[]; dtype: string; derived: boolean }[];
   rules: ReportRule[];
+  /**
+   * Functional ops (no Cell) whose PyTorch function has an API difference in the mapping table: where they run and
+   * what differs. Matched by the MindSpore API the step runs, or by op type where one table row alone exports to it.
+   */
+  functions: ReportFunction[];
   perLayer: { name: string; kind: string; maxAbsDiff: number; introducesError: boolean }[];
   firstDivergence: string | null;
   notes: string[];
@@ -120,6 +134,25 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
     return { torch, ms: msName, shape: [...p.shape], torchShape: own ? [...model.graph.initializers.get(init)!.shape] : [...p.shape], dtype: msDTypeName[p.dtype], derived };
   });
 
+  // functional steps → the functional rows of the mapping table (ops that are Cells are in `layers`)
+  const fnRules = allRules.filter(r => r.kind !== 'cell');
+  const byOp = new Map<string, MappingRule[]>();
+  for (const r of fnRules) for (const o of r.onnx ?? []) (byOp.get(o) ?? byOp.set(o, []).get(o)!).push(r);
+  const fnUse = new Map<MappingRule, { count: number; scopes: Set<string> }>();
+  for (const st of network.allSteps) {
+    if (st.cellName) continue;
+    const r = fnRules.find(f => f.ms === st.msApi) ?? (byOp.get(st.node.opType)?.length === 1 ? byOp.get(st.node.opType)![0] : undefined);
+    if (!r || !(r.args?.length || r.defaults?.length || r.notSupported?.length)) continue;
+    const u = fnUse.get(r) ?? fnUse.set(r, { count: 0, scopes: new Set() }).get(r)!;
+    u.count++; u.scopes.add(st.scope || '(root)');
+  }
+  const functions: ReportFunction[] = [...fnUse].map(([r, u]) => ({
+    torch: r.torch, ms: r.ms, doc: r.doc ?? null, count: u.count, scopes: [...u.scopes],
+    args: (r.args ?? []).map(a => ({ torch: a.torch, ms: a.ms })),
+    defaults: (r.defaults ?? []).map(d => ({ arg: d.arg, torch: d.torch, ms: d.ms, note: d.note })),
+    notSupported: [...(r.notSupported ?? [])], consequence: r.consequence,
+  })).sort((a, b) => b.count - a.count || a.torch.localeCompare(b.torch));
+
   const notes: string[] = [];
   // TorchScript's constant folding writes a Conv with a BatchNorm folded in under a made-up weight name
   // (onnx::Conv_193, 1110) and always with a bias; torch 2.9+'s optimizer is reported by the importer itself
@@ -133,7 +166,7 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   return {
     model: modelPath, atol: opts.atol, rtol: opts.rtol, seed: opts.seed,
     passed: diffs.every(d => d.passed), maxAbsDiff: Math.max(...diffs.map(d => d.maxAbsDiff)),
-    layers, names, rules,
+    layers, names, rules, functions,
     perLayer: perLayer.layers.map(l => ({ name: l.name, kind: l.kind, maxAbsDiff: l.maxAbsDiff, introducesError: l.introducesError })),
     firstDivergence: perLayer.firstDivergence,
     notes,

@@ -72,6 +72,18 @@ describe('msport report', () => {
     expect(gn.names.map(n => [n.torch, n.ms])).toEqual([['norm.weight', 'norm.gamma'], ['norm.bias', 'norm.beta']]);
   });
 
+  it('functional ops with an API difference get rows: where they run and what differs (F.interpolate, F.pad, torch.cat)', async () => {
+    const fn = async (f: string) => (await buildReport(`fixtures/models/ops/${f}.onnx`, opts)).functions;
+    const interp = await fn('upsample_bilinear_op13');
+    expect(interp.map(f => [f.torch, f.count, f.scopes])).toEqual([['torch.nn.functional.interpolate', 1, ['up']]]);
+    expect(interp[0]!.notSupported.join()).toMatch(/scale_factor/);
+    const pad = (await fn('pad_reflect_op13')).find(f => f.torch === 'torch.nn.functional.pad')!;
+    expect(pad.args).toEqual(expect.arrayContaining([{ torch: 'pad', ms: 'padding' }]));
+    expect((await fn('interp_size_bilinear_op13')).map(f => f.torch)).toContain('torch.cat');
+    const md = renderMarkdown(await buildReport('fixtures/models/ops/pad_reflect_op13.onnx', opts));
+    expect(md).toMatch(/## Functional ops with an API difference[\s\S]*`torch.nn.functional.pad` \| `mindspore.ops.pad` \| 1× in/);
+  });
+
   it('calls and names match the Cell tree that was checked', async () => {
     const file = 'fixtures/models/seed_cnn.bn.onnx';
     const d = await buildReport(file, opts);
