@@ -154,6 +154,25 @@ export const fusionRules: FusionRule[] = [
       return fused(ns, 'HardSwish', [x], mul.outputs, []);
     },
   },
+  {
+    // nn.AvgPool2d(padding=p, count_include_pad=True): the TorchScript exporter writes a zero Pad of H and W and an
+    // unpadded AveragePool → one AveragePool with those pads counted → nn.AvgPool2d(pad_mode='pad', padding=p)
+    name: 'AvgPool2d (count_include_pad)',
+    ops: ['AveragePool', 'Pad'],
+    fuse(ns, k) {
+      const pad = one(ns, 'Pad'), pool = one(ns, 'AveragePool');
+      const p = k(pad.inputs[1] ?? '')?.toArray(), value = pad.inputs[2] ? scalar(k(pad.inputs[2])) : 0;
+      const mode = (pad.attrs.get('mode') as string | undefined) ?? 'constant';
+      const poolPads = (pool.attrs.get('pads') as number[] | undefined) ?? [0, 0, 0, 0];
+      if (!p || p.length !== 8 || mode !== 'constant' || value !== 0 || pool.inputs[0] !== pad.outputs[0] || poolPads.some(v => v !== 0)) return null;
+      if (p[0] || p[1] || p[4] || p[5] || (pool.attrs.get('ceil_mode') as number | undefined)) return null;
+      // the pool's own attributes (kernel, strides), with the Pad's H/W amounts as its pads, counted
+      const f = fused(ns, 'AveragePool', [pad.inputs[0]!], pool.outputs, [['count_include_pad', 1]]);
+      for (const [a, v] of pool.attrs) if (a !== 'pads' && a !== 'count_include_pad') f.attrs.set(a, v);
+      f.attrs.set('pads', [p[2]!, p[3]!, p[6]!, p[7]!]);
+      return f;
+    },
+  },
   // torch.nn.GroupNorm before opset 21: reshape to [N, G, -1], InstanceNorm with unit scale, reshape back (to the
   // input's Shape, in TorchScript exports), · weight + bias → GroupNormalization (opset 21 semantics) → nn.GroupNorm.
   // The unit-scale InstanceNorm between the two reshapes is the module's own signature: no class needed.

@@ -92,9 +92,15 @@ const conv3d: Formatter = c => {
 
 const conv2dTranspose: Formatter = c => {
   const x = c as nn.Conv2dTranspose;
+  // the importer folds PyTorch's output_padding into the bottom/right padding (t, b − op, l, r − op) where it can:
+  // PyTorch's call has padding (t, l) and output_padding (t − b, l − r) then, else the Cell's own output_padding
+  const [t, b, l, r] = typeof x.padding === 'number' ? [x.padding, x.padding, x.padding, x.padding] : x.padding;
+  const outPad = x.outputPadding.some(v => v !== 0) ? [...x.outputPadding] : [t - b, l - r];
+  const torchNamed: [string, unknown, unknown?][] = [['stride', tup(x.stride), 1], ['padding', tup([t, l]), 0], ['output_padding', tup(outPad), 0],
+    ['dilation', tup(x.dilation), 1], ['groups', x.group, 1], ['bias', x.hasBias, true]];
   return {
     ms: `nn.Conv2dTranspose(${args([x.inChannels, x.outChannels, tup(x.kernelSize)], [['stride', tup(x.stride), 1], ['pad_mode', x.padMode], ['padding', raw(asGiven(x.padding)), raw('0')], ['output_padding', tup(x.outputPadding), 0], ['dilation', tup(x.dilation), 1], ['group', x.group, 1], ['has_bias', x.hasBias]])})`,
-    torch: `nn.ConvTranspose2d(${args([x.inChannels, x.outChannels, tup(x.kernelSize)], [['stride', tup(x.stride), 1], ['output_padding', tup(x.outputPadding), 0], ['dilation', tup(x.dilation), 1], ['groups', x.group, 1], ['bias', x.hasBias, true]])})`,
+    torch: `nn.ConvTranspose2d(${args([x.inChannels, x.outChannels, tup(x.kernelSize)], torchNamed)})`,
     values: { pad_mode: x.padMode, has_bias: x.hasBias },
   };
 };

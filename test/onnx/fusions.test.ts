@@ -40,6 +40,15 @@ describe('scope fusions', () => {
     expect(t.functionalScopes.find(f => f.scope === 'act')!.ops.map(o => o.msApi).sort()).toEqual(['mindspore.ops.mul', 'mindspore.ops.softplus']);
   });
 
+  it('AvgPool2d(padding=1, count_include_pad=True), exported as a zero Pad and an unpadded AveragePool, is one nn.AvgPool2d with the padding counted', () => {
+    const { network } = importModel(modelFromFile(ops('avgpool_cip_true_op13')));
+    const cells = network.cellsAndNames().filter(([n]) => n);
+    expect(cells.map(([n, c]) => [n, c.clsName])).toEqual([['pool', 'AvgPool2d']]);
+    const pool = cells[0]![1] as nn.AvgPool2d;
+    expect([pool.padMode, pool.padding, pool.countIncludePad]).toEqual(['pad', [1, 1], true]);
+    expect(network.steps.map(s => s.node.opType)).toEqual(['AveragePool']);
+  });
+
   it('exact GELU is nn.GELU(approximate=False); a transformer layer gets Dense and LayerNorm Cells', () => {
     expect(inspect(ops('gelu_exact_op13')).cells.map(c => c.msApi)).toEqual(['mindspore.nn.Dense', 'mindspore.nn.GELU']);
     const enc = inspect(ops('encoder_seqfirst_gelu_op13'));

@@ -84,6 +84,11 @@ describe('msport report', () => {
     expect(md).toMatch(/## Functional ops with an API difference[\s\S]*`torch.nn.functional.pad` \| `mindspore.ops.pad` \| 1× in/);
   });
 
+  it('ConvTranspose2d\'s PyTorch call has its padding and output_padding back (the importer folds one into the other)', async () => {
+    const d = await buildReport('fixtures/models/ops/conv_transpose2d_op13.onnx', opts);
+    expect(d.layers.find(l => l.name === 'deconv')!.torchCall).toBe('nn.ConvTranspose2d(8, 8, 3, stride=2, padding=1, output_padding=1, groups=2)');
+  });
+
   it('calls and names match the Cell tree that was checked', async () => {
     const file = 'fixtures/models/seed_cnn.bn.onnx';
     const d = await buildReport(file, opts);
