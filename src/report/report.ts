@@ -10,6 +10,7 @@ import { OrtRunner } from '../compare/runners.js';
 import { compareOutput, Tolerance } from '../compare/comparator.js';
 import { compareLayers, LayerReport, layerName } from '../compare/layers.js';
 import { allRules, findRule, MappingRule } from '../mappings/index.js';
+import { isFloat } from '../runtime/dtype.js';
 import { noGrad } from '../runtime/autograd.js';
 import { msDTypeName } from '../runtime/dtype.js';
 import type { Tensor } from '../runtime/tensor.js';
@@ -163,6 +164,23 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
     notes.push(`The exporter folded a BatchNorm into ${foldedConvs.length === 1 ? 'the Conv' : `${foldedConvs.length} Convs`} ${foldedConvs.slice(0, 3).map(c => `\`${c}\``).join(', ')}${foldedConvs.length > 3 ? ', …' : ''} (constant folding): their weights are not the PyTorch state_dict values. Export with training=TrainingMode.PRESERVE, do_constant_folding=False to see every BatchNorm.`);
   }
   for (const n of exportNotes) notes.push(n.message);
+  // weights a functional op reads under a name the exporter made (nn.MultiheadAttention's in_proj_weight, exported
+  // transposed as onnx::MatMul_100): no Parameter carries them, so the port must take them from the state_dict itself
+  const lost: string[] = [];
+  const readBy = new Map<string, string>();
+  // only as a product's weight operand: elsewhere an exporter-made float constant is a precomputed mask or table
+  const PRODUCTS = new Set(['MatMul', 'Gemm', 'Conv', 'ConvTranspose', 'Einsum']);
+  for (const st of network.allSteps) if (!st.cellName && PRODUCTS.has(st.node.opType)) for (const i of st.inputs) if (i && !readBy.has(i)) readBy.set(i, st.scope || '(root)');
+  const bound = new Set(boundParams.values());
+  for (const [init, t] of model.graph.initializers) {
+    if (bound.has(init) || !readBy.has(init) || !isFloat(t.dtype) || t.size < 2 || /^[A-Za-z_]\w*(\.\w+)*$/.test(init) && !/^_?val_\d+$/.test(init)) continue;
+    const from = model.graph.foldedFrom.get(init);
+    if (from && !from.every(f => /^[A-Za-z_]\w*(\.\w+)+$/.test(f))) continue;
+    lost.push(`\`${init}\` (${t.shape.join(', ')}) in \`${readBy.get(init)}\`${from?.length ? ` (made from ${from.join(', ')})` : ''}`);
+  }
+  if (lost.length) {
+    notes.push(`${lost.length} weight${lost.length > 1 ? 's are' : ' is'} read by functional ops under a name the exporter made, so no Parameter carries ${lost.length > 1 ? 'them' : 'it'} and a port takes ${lost.length > 1 ? 'them' : 'it'} from the state_dict itself: ${lost.slice(0, 4).join(', ')}${lost.length > 4 ? ', …' : ''}.`);
+  }
   return {
     model: modelPath, atol: opts.atol, rtol: opts.rtol, seed: opts.seed,
     passed: diffs.every(d => d.passed), maxAbsDiff: Math.max(...diffs.map(d => d.maxAbsDiff)),

@@ -89,6 +89,13 @@ describe('msport report', () => {
     expect(d.layers.find(l => l.name === 'deconv')!.torchCall).toBe('nn.ConvTranspose2d(8, 8, 3, stride=2, padding=1, output_padding=1, groups=2)');
   });
 
+  it('a weight a functional op reads under an exporter-made name is reported (MHA\'s in_proj_weight as onnx::MatMul_100); masks are not', async () => {
+    const mha = await buildReport('fixtures/models/ops/mha_batchfirst_op13.onnx', opts);
+    expect(mha.notes.join(' ')).toMatch(/1 weight is read by functional ops under a name the exporter made.*`onnx::MatMul_\d+` \(32, 96\) in `self_attn`/);
+    // BERT's precomputed attention mask (val_83, folded from FX nodes) is a constant, not a weight
+    expect((await buildReport('fixtures/models/dynamo/bert_tiny.onnx', opts)).notes.join(' ')).not.toMatch(/under a name the exporter made/);
+  });
+
   it('calls and names match the Cell tree that was checked', async () => {
     const file = 'fixtures/models/seed_cnn.bn.onnx';
     const d = await buildReport(file, opts);
