@@ -116,6 +116,10 @@ def deviation(kind, x, ms_out):
         special = np.isnan(x) | np.isposinf(x)
         held = bool(np.all(np.isnan(a[mask & special])) and np.all(np.isneginf(a[mask & ~special])))
         return mask, held, 'gives NaN only at the NaN/+inf entries of a row holding them and -inf elsewhere (documented: the whole row NaN)'
+    if kind == 'mish overflow':
+        # x·tanh(softplus(x)) with tanh from exp(2·softplus): float32 exp overflows past x ≈ 44.36, and -inf·0 at -inf
+        mask = (x >= 44.36) | np.isinf(x)
+        return mask, bool(np.all(np.isnan(a[mask]))), 'gives NaN for x ≥ 44.36 and at ±inf (documented: x, and 0 at -inf)'
     raise ValueError(kind)
 
 

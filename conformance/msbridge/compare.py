@@ -84,6 +84,8 @@ TRUTH = {
     'log': (np.log, lambda x: 1 / x),
     'sigmoid': (_sig, lambda x: _sig(x) * (1 - _sig(x))),
     'silu': (lambda x: x * _sig(x), lambda x: _sig(x) * (1 + x * (1 - _sig(x)))),
+    'mish': (lambda x: x * np.tanh(np.logaddexp(0, x)),
+             lambda x: np.tanh(np.logaddexp(0, x)) + x * (1 - np.tanh(np.logaddexp(0, x)) ** 2) * _sig(x)),
     'softplus': (lambda x: np.logaddexp(0, x), _sig),
     'elu': (lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))), lambda x: np.where(x > 0, 1.0, np.exp(np.minimum(x, 0)))),
     'erf': (special.erf, lambda x: 2 / np.sqrt(np.pi) * np.exp(-x * x)),

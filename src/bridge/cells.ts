@@ -150,6 +150,7 @@ export const CELLS: Record<string, Factory> = {
   HSigmoid: noArgs(() => new nn.HSigmoid()),
   HSwish: noArgs(() => new nn.HSwish()),
   SiLU: noArgs(() => new nn.SiLU()),
+  Mish: noArgs(() => new nn.Mish()),
   LeakyReLU: { sig: ['alpha'], build: a => new nn.LeakyReLU(num(a, 'alpha')) },
   ELU: { sig: ['alpha'], build: a => new nn.ELU(num(a, 'alpha')) },
   GELU: { sig: ['approximate'], build: a => new nn.GELU(bool(a, 'approximate')) },

@@ -190,6 +190,10 @@ export const nnRules = [
     defaults: [{ arg: 'axis', torch: null, ms: -1, effect: 'forward', note: 'pass axis explicitly; PyTorch dim=None picks dim 0 for 0-, 1- and 3-D input, else 1' }],
     notes: ['The r2.4.1 mapping table marks it consistent, which holds only when dim is given.'],
     consequence: 'A PyTorch LogSoftmax() without dim normalises axis 1 of a 2-D or 4-D input; MindSpore\'s default normalises the last axis.' },
+  { torch: 'torch.nn.Mish', ms: 'mindspore.nn.Mish', kind: 'cell', versions: V, onnx: ['Mish', 'Softplus', 'Tanh', 'Mul'], doc: `${NN}/mindspore.nn.Mish.html`,
+    notSupported: ['inplace'],
+    notes: ['Exported before opset 18 as Softplus, Tanh and Mul (the scope fusion puts them back together); ONNX Mish from opset 18.'],
+    consequence: 'None: drop inplace.' },
   { torch: 'torch.nn.MaxPool2d', ms: 'mindspore.nn.MaxPool2d', kind: 'cell', versions: V, onnx: ['MaxPool'], doc: `${DIFF}/MaxPool2d.html`,
     defaults: [
       { arg: 'stride', torch: 'kernel_size', ms: 1, effect: 'forward', note: 'pass stride explicitly' },

@@ -143,6 +143,17 @@ export const fusionRules: FusionRule[] = [
     },
   },
   {
+    // torch.nn.Mish before opset 18: x · tanh(softplus(x)) → ONNX Mish → nn.Mish
+    name: 'Mish',
+    ops: ['Mul', 'Softplus', 'Tanh'],
+    fuse(ns) {
+      const sp = one(ns, 'Softplus'), th = one(ns, 'Tanh'), mul = one(ns, 'Mul');
+      const x = sp.inputs[0]!;
+      if (th.inputs[0] !== sp.outputs[0] || !mul.inputs.includes(x) || !mul.inputs.includes(th.outputs[0]!)) return null;
+      return fused(ns, 'Mish', [x], mul.outputs, []);
+    },
+  },
+  {
     // torch.nn.Hardswish before opset 14: x · HardSigmoid(x) with alpha 1/6, beta 0.5 → HardSwish → nn.HSwish
     name: 'Hardswish',
     ops: ['HardSigmoid', 'Mul'],

@@ -157,7 +157,7 @@ const formatters: Record<string, Formatter> = {
   LeakyReLU: c => { const a = (c as nn.LeakyReLU).alpha; return { ms: `nn.LeakyReLU(alpha=${pyFloat(a)})`, torch: `nn.LeakyReLU(negative_slope=${pyFloat(a)})`, values: { alpha: a } }; },
   ELU: c => { const a = (c as nn.ELU).alpha; return { ms: `nn.ELU(${a === 1 ? '' : `alpha=${pyFloat(a)}`})`, torch: `nn.ELU(${a === 1 ? '' : `alpha=${pyFloat(a)}`})`, values: {} }; },
   LogSoftmax: c => { const a = (c as nn.LogSoftmax).axis; return { ms: `nn.LogSoftmax(axis=${a})`, torch: `nn.LogSoftmax(dim=${a})`, values: { axis: a } }; },
-  SiLU: plain('SiLU', 'SiLU'),
+  SiLU: plain('SiLU', 'SiLU'), Mish: plain('Mish', 'Mish'),
   ReLU: plain('ReLU', 'ReLU'), ReLU6: plain('ReLU6', 'ReLU6'), Sigmoid: plain('Sigmoid', 'Sigmoid'), Tanh: plain('Tanh', 'Tanh'),
   HSwish: plain('HSwish', 'Hardswish'), HSigmoid: plain('HSigmoid', 'Hardsigmoid'), Flatten: plain('Flatten', 'Flatten'), Identity: plain('Identity', 'Identity'),
 };

@@ -103,6 +103,7 @@ export const clamp = (x: Tensor, min = -Infinity, max = Infinity): Tensor =>
 export const cast = (x: Tensor, dtype: DType): Tensor => apply('Cast', [x], { to: dtype });
 /** SiLU / Swish: x · sigmoid(x). */
 export const silu = (x: Tensor): Tensor => apply('SiLU', [x]);
+export const mish = (x: Tensor): Tensor => apply('Mish', [x]);
 /** GELU; MindSpore's ops.gelu defaults to the exact (erf) form, nn.GELU to the tanh approximation. */
 export const gelu = (x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor =>
   approximate === 'none'

@@ -45,6 +45,7 @@ const cases: Record<string, Case[]> = {
   Erf: [{ inputs: [randn([6], 1)] }],
   GeLU: [{ inputs: [randn([6], 1)] }],
   SiLU: [{ inputs: [randn([6], 1)] }],
+  Mish: [{ inputs: [randn([6], 1)] }],
   Softplus: [{ inputs: [randn([6], 1)] }],
   LeakyRelu: [{ inputs: [awayFromZero([6], 1)], attrs: { alpha: 0.2 } }],
   Elu: [{ inputs: [awayFromZero([6], 1)], attrs: { alpha: 1.0 } }],

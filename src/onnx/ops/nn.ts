@@ -185,7 +185,7 @@ function globalPool(kind: 'max' | 'avg') {
   };
 }
 
-const simple = (api: 'torch.nn.ReLU' | 'torch.nn.Sigmoid' | 'torch.nn.Tanh' | 'torch.nn.Hardswish' | 'torch.nn.Identity', Ctor: new () => nn.Cell) =>
+const simple = (api: 'torch.nn.ReLU' | 'torch.nn.Sigmoid' | 'torch.nn.Tanh' | 'torch.nn.Hardswish' | 'torch.nn.Identity' | 'torch.nn.Mish', Ctor: new () => nn.Cell) =>
   (ctx: BuildCtx): Built => cellStep(ctx, api, new Ctor(), []);
 
 function hardSigmoid(ctx: BuildCtx): Built {
@@ -282,6 +282,7 @@ export const nnHandlers: OnnxOpHandler[] = [
   { opType: 'Relu', versions: { 1: simple('torch.nn.ReLU', nn.ReLU) } },
   { opType: 'Sigmoid', versions: { 1: simple('torch.nn.Sigmoid', nn.Sigmoid) } },
   { opType: 'Tanh', versions: { 1: simple('torch.nn.Tanh', nn.Tanh) } },
+  { opType: 'Mish', versions: { 18: simple('torch.nn.Mish', nn.Mish) } },
   { opType: 'HardSwish', versions: { 14: simple('torch.nn.Hardswish', nn.HSwish) } },
   { opType: 'HardSigmoid', versions: { 1: hardSigmoid } },
   { opType: 'Clip', versions: { 1: clip } },

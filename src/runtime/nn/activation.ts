@@ -8,6 +8,8 @@ export class ReLU extends Cell { construct(x: Tensor): Tensor { return ops.relu(
 export class ReLU6 extends Cell { construct(x: Tensor): Tensor { return ops.relu6(x); } }
 export class Sigmoid extends Cell { construct(x: Tensor): Tensor { return ops.sigmoid(x); } }
 export class Tanh extends Cell { construct(x: Tensor): Tensor { return ops.tanh(x); } }
+/** MindSpore nn.Mish: x·tanh(softplus(x)) */
+export class Mish extends Cell { construct(x: Tensor): Tensor { return ops.mish(x); } }
 /** MindSpore HSigmoid: relu6(x + 3) / 6 */
 export class HSigmoid extends Cell { construct(x: Tensor): Tensor { return ops.hardsigmoid(x); } }
 /** MindSpore HSwish: x · relu6(x + 3) / 6 */

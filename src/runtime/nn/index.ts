@@ -9,7 +9,7 @@ export type { RNNOptions } from './rnn.js';
 export type { EmbeddingOptions } from './embedding.js';
 export { LossBase, MSELoss, BCEWithLogitsLoss, SoftmaxCrossEntropyWithLogits, CrossEntropyLoss } from './loss.js';
 export type { CrossEntropyOptions } from './loss.js';
-export { ReLU, ReLU6, Sigmoid, Tanh, HSigmoid, HSwish, SiLU, LeakyReLU, ELU, GELU, Softmax, LogSoftmax, PReLU } from './activation.js';
+export { ReLU, ReLU6, Sigmoid, Tanh, HSigmoid, HSwish, SiLU, Mish, LeakyReLU, ELU, GELU, Softmax, LogSoftmax, PReLU } from './activation.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './pool.js';
 export { SequentialCell, CellList, Flatten, Identity, Dropout } from './container.js';
 export { Cell } from '../cell.js';

@@ -163,6 +163,9 @@ export const SiLU = defineOp({
   forward: ([x]) => (isF32(x!) ? new Tensor(kernels.silu(x!.data as Float32Array), x!.shape, x!.dtype) : unaryMap(x!, v => v / (1 + Math.exp(-v)))),
   backward: (dy, [x]) => [mul(dy, unaryMap(x!, v => { const sg = 1 / (1 + Math.exp(-v)); return sg * (1 + v * (1 - sg)); }))],
 });
+/** MindSpore's Mish primitive: x·tanh(softplus(x)), in float64 and rounded once; d/dx = t + x·(1 − t²)·sigmoid(x), t = tanh(softplus(x)). */
+const softplus64 = (v: number): number => (v > 20 ? v : Math.log1p(Math.exp(v)));
+export const Mish = unary('Mish', v => v * Math.tanh(softplus64(v)), x => { const t = Math.tanh(softplus64(x)); return t + x * (1 - t * t) / (1 + Math.exp(-x)); });
 export const Floor = unary('Floor', Math.floor, undefined, 'piecewise constant');
 export const Ceil = unary('Ceil', Math.ceil, undefined, 'piecewise constant');
 export const Softplus = unary('Softplus', v => (v > 20 ? v : Math.log1p(Math.exp(v))), x => 1 / (1 + Math.exp(-x)));
@@ -252,6 +255,6 @@ export const Mod = defineOp<{ fmod: boolean }>({
 
 export const elementwiseOps = [Mod, 
   Add, Sub, Mul, Div, Pow, Maximum, Minimum, Equal, Less, Greater,
-  Neg, Abs, Relu, Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Erf, GeLU, SiLU, Floor, Ceil, Softplus, Not,
+  Neg, Abs, Relu, Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Erf, GeLU, SiLU, Mish, Floor, Ceil, Softplus, Not,
   LeakyRelu, Elu, HardSigmoid, HardSwish, Clip, Where, Cast, IsNan,
 ];
