@@ -27,6 +27,8 @@ export interface ImportResult {
   consumed: Set<string>;
   /** what the exporter did to the module structure, for the user (folded BatchNorms, shared initializers) */
   exportNotes: ExportNote[];
+  /** the `api#arg` keepMsDefaults some handler applied while building this network */
+  appliedDefaults: Set<string>;
 }
 
 /**
@@ -109,6 +111,8 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   const consumed = new Set<string>();
   const pending: { node: OnnxNode; built: Built; path: string[]; leaf: string; body: Body }[] = [];
   const exportNotes: ExportNote[] = [];
+  // the keepMsDefaults a handler acted on (a report may only call a default harmless if the importer applied it)
+  const appliedDefaults = new Set<string>();
   // initializers of every graph (a branch reads the main graph's): the state_dict names that locate a module
   const initializerNames = new Set<string>(g.initializers.keys());
   const weightOwners = new Set<string>();
@@ -143,7 +147,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
         dtype: i => constants.get(node.inputs[i] ?? '')?.dtype ?? dtypes.get(node.inputs[i] ?? ''),
         hasInput: i => !!node.inputs[i],
         isInitializer: i => !!node.inputs[i] && initializerNames.has(node.inputs[i]!),
-        keepMsDefault: (api, arg) => keep.has(ruleArgKey(api, arg)),
+        keepMsDefault: (api, arg) => { const k = ruleArgKey(api, arg); if (!keep.has(k)) return false; appliedDefaults.add(k); return true; },
         moduleApi: () => torchApiOfClass(moduleClassOf(node)),
         subgraph: name => {
           const sg = node.attrs.get(name);
@@ -365,7 +369,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
     exportNotes.push({ kind: 'shared-initializer', initializer: init, params,
       message: `${init} is loaded into ${params.length} Parameters (${params.slice(0, 3).join(', ')}${params.length > 3 ? ', …' : ''}): the exporter merged equal initializers or the model ties them; each Parameter gets its own copy` });
   }
-  return { network, boundInitializers, boundParams, trainPhaseCells, consumed, exportNotes };
+  return { network, boundInitializers, boundParams, trainPhaseCells, consumed, exportNotes, appliedDefaults };
 }
 
 function ensure(root: TreeNode, path: string[]): TreeNode {

@@ -63,7 +63,7 @@ const dense: Formatter = c => {
 const batchNorm = (dims: string): Formatter => c => {
   const x = c as nn.BatchNorm2d;
   return {
-    ms: `nn.BatchNorm${dims}(${args([x.numFeatures], [['eps', x.eps, 1e-5], ['momentum', x.momentum]])})`,
+    ms: `nn.BatchNorm${dims}(${args([x.numFeatures], [['eps', x.eps, 1e-5], ['momentum', x.momentum, 0.9]])})`,
     torch: `nn.BatchNorm${dims}(${args([x.numFeatures], [['eps', x.eps, 1e-5], ['momentum', +(1 - x.momentum).toFixed(6), 0.1]])})`,
     values: { momentum: x.momentum },
   };

@@ -54,15 +54,17 @@ export function baseline(network: OnnxNetwork, inputs: Tensor[], reference: Tens
 }
 
 export function measureRule(model: OnnxModel, base: Baseline, api: string, arg: string, tol: Tolerance): Outcome {
-  let network: OnnxNetwork;
+  let network: OnnxNetwork, applied: Set<string>;
   try {
-    ({ network } = importModel(model, { keepMsDefaults: new Set([ruleArgKey(api, arg)]) }));
+    ({ network, appliedDefaults: applied } = importModel(model, { keepMsDefaults: new Set([ruleArgKey(api, arg)]) }));
   } catch (e) {
     // MindSpore's default may be one this model cannot be built with: that is the measurement
     return { outcome: 'error', error: (e as Error).message.split('\n')[0]! };
   }
-  // "no effect" may only be said of a network that was rebuilt differently: the same Cells mean the default was not applied
-  if (cellCalls(network) === cellCalls(base.network)) return { outcome: 'not-measured', why: `msport cannot rebuild these layers with MindSpore's default ${arg} yet` };
+  // "no effect" may only be said where the importer built these layers at MindSpore's default
+  if (!applied.has(ruleArgKey(api, arg))) return { outcome: 'not-measured', why: `msport cannot rebuild these layers with MindSpore's default ${arg} yet` };
+  // the same Cells: the default is this model's value already (a symmetric padding in either order)
+  if (cellCalls(network) === cellCalls(base.network)) return { outcome: 'no-effect' };
   const t = trace(network, base.inputs);
   const names = base.network.steps.map(layerName);
   for (const n of names) {

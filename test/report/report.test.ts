@@ -96,6 +96,15 @@ describe('msport report', () => {
     expect((await buildReport('fixtures/models/dynamo/bert_tiny.onnx', opts)).notes.join(' ')).not.toMatch(/under a name the exporter made/);
   });
 
+  it('a default applied and changing nothing is "no effect" (symmetric padding in either order); MindSpore\'s own default is not printed', async () => {
+    const d = await buildReport('fixtures/models/seed_cnn.bn.onnx', opts);
+    const padding = d.rules.find(r => r.torch === 'torch.nn.Conv2d' && r.arg === 'padding')!;
+    expect([padding.layers.length, padding.measured.outcome]).toEqual([2, 'no-effect']);
+    // BatchNorm's momentum 0.9 (PyTorch's 0.1) is MindSpore's default: the call leaves it out
+    expect(d.layers.filter(l => l.torchApi === 'torch.nn.BatchNorm2d').every(l => !l.msCall.includes('momentum'))).toBe(true);
+    expect(d.layers.some(l => l.torchApi === 'torch.nn.BatchNorm2d')).toBe(true);
+  });
+
   it('calls and names match the Cell tree that was checked', async () => {
     const file = 'fixtures/models/seed_cnn.bn.onnx';
     const d = await buildReport(file, opts);
