@@ -12,7 +12,7 @@ export function functionDiff(f: ReportFunction): string {
     ...f.defaults.map(x => `\`${x.arg}\` default ${show(x.torch)} vs ${show(x.ms)}: ${x.note}`),
     ...(f.notSupported.length ? [`not in MindSpore: ${f.notSupported.join('; ')}`] : []),
   ];
-  return `${parts.join('; ')}. ${f.consequence}`;
+  return parts.length ? `${parts.join('; ')}. ${f.consequence}` : f.consequence;
 }
 
 export function measuredText(r: ReportRule): string {

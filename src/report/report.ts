@@ -143,7 +143,7 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   for (const st of network.allSteps) {
     if (st.cellName) continue;
     const r = fnRules.find(f => f.ms === st.msApi) ?? (byOp.get(st.node.opType)?.length === 1 ? byOp.get(st.node.opType)![0] : undefined);
-    if (!r || !(r.args?.length || r.defaults?.length || r.notSupported?.length)) continue;
+    if (!r || !(r.args?.some(a => a.torch !== a.ms) || r.defaults?.length || r.notSupported?.length)) continue;
     const u = fnUse.get(r) ?? fnUse.set(r, { count: 0, scopes: new Set() }).get(r)!;
     u.count++; u.scopes.add(st.scope || '(root)');
   }
