@@ -90,6 +90,33 @@ def _replay(built, io):
     return [g.asnumpy() for g in _flat(got)], outs
 
 
+def _reduction_len(cell):
+    """How many products one output element sums (K): a Conv's in_channels/group × kernel area, a Dense's in_channels,
+    an RNN's (input + hidden) per layer; 1 for elementwise Cells."""
+    if isinstance(cell, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Conv2dTranspose)):
+        ks = cell.kernel_size if isinstance(cell.kernel_size, (tuple, list)) else (cell.kernel_size,)
+        return cell.in_channels // cell.group * int(np.prod(ks))
+    if isinstance(cell, nn.Dense):
+        return cell.in_channels
+    if isinstance(cell, (nn.LSTM, nn.GRU)):  # MindSpore keeps no input_size: the first layer's weight has it
+        w = next(p for n, p in cell.parameters_and_names() if 'weight_ih' in n)
+        return (w.shape[1] + cell.hidden_size) * cell.num_layers
+    return 1
+
+
+def _close(got, want, k):
+    """The check's gate (atol 1e-4, rtol 1e-3), or for a K-term sum the reduction-order budget the suite uses for
+    sums (cases.SUM: 2K ulp of the output's largest magnitude): untrained deep CNNs reach activations of 1e7, where
+    summing 768 terms in another order moves an element by more than 1e-3 of itself where it nearly cancels."""
+    if not np.allclose(got, want, atol=1e-4, rtol=1e-3, equal_nan=True):
+        fin = np.isfinite(got) & np.isfinite(want)
+        if not (np.isnan(got) == np.isnan(want)).all() or not (got[~fin] == want[~fin]).all():
+            return False
+        ref = np.abs(want[fin]).max() if fin.any() else 0.0
+        return bool((np.abs(got[fin].astype(np.float64) - want[fin]) <= 2 * k * np.spacing(np.float32(ref))).all())
+    return True
+
+
 TRACED = sorted(ms_call for ms_call, c in UNIQUE.items() if c['io'])
 # Cells MindSpore 2.10 builds but cannot run on CPU (no kernel; recorded by test_cells as a fact): construction and
 # Parameters are checked above, outputs cannot be
@@ -104,7 +131,8 @@ def test_emitted_call_computes_the_checked_cell(call):
         pytest.skip(f'{call}: MindSpore 2.10 has no CPU kernel for it')
     built = eval(call, {'nn': nn, 'ms': ms})  # noqa: S307
     got, want = _replay(built, c['io'])
-    ok = len(got) == len(want) and all(g.shape == w.shape and np.allclose(g, w, atol=1e-4, rtol=1e-3, equal_nan=True) for g, w in zip(got, want))
+    k = _reduction_len(built)
+    ok = len(got) == len(want) and all(g.shape == w.shape and _close(g, w, k) for g, w in zip(got, want))
     worst = max((float(np.max(np.abs(g.astype(np.float64) - w))) for g, w in zip(got, want) if g.shape == w.shape and g.size), default=0.0)
     report.record(f'outputs {call}', 'emitted call', ok, m={'max_abs': worst}, note=where)
     assert ok, f"{where}: MindSpore's Cell with the checked weights gives {[g.shape for g in got]} max abs diff {worst}; msport {[w.shape for w in want]}"
