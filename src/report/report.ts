@@ -118,10 +118,13 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   // state_dict → MindSpore names; lost exporter names (onnx::Conv_12) are rebuilt from the Cell path and the rule
   const names = [...boundParams].map(([p, init]) => {
     const msName = p.name;
-    const derived = init.startsWith('onnx::') || !/^[A-Za-z_][\w.]*$/.test(init);
-    // an optimizer-made tensor (torch 2.9+: a Linear's transposed weight `val_500`) names its state_dict source
+    // a state_dict key (`layer1.0.conv1.weight`, `0.weight`, `cls_token`), or a name the exporter made (`onnx::Conv_193`,
+    // `1110`, torch 2.9+'s `val_12`, or the `<conv>.weight_bias` torch 2.9+'s optimizer gives a Conv it folded a BatchNorm into)
+    // An optimizer-made tensor (torch 2.9+: a Linear's transposed weight `val_500`) names its state_dict source.
     const from = model.graph.foldedFrom.get(init);
-    let torch = from?.length === 1 ? from[0]! : init;
+    const source = from?.length === 1 ? from[0]! : undefined;
+    const derived = !source && (!(/^\w+(\.\w+)+$/.test(init) || /^[A-Za-z_]\w*$/.test(init)) || /^_?val_\d+$/.test(init) || init.endsWith('.weight_bias'));
+    let torch = source ?? init;
     if (derived) {
       const dot = msName.lastIndexOf('.');
       const cellName = msName.slice(0, dot), attr = msName.slice(dot + 1);
@@ -160,7 +163,7 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   const convApis = new Set(network.allSteps.filter(s => s.torchApi?.startsWith('torch.nn.Conv')).map(s => s.cellName));
   const foldedConvs = [...new Set(names.filter(n => n.derived && n.ms.endsWith('.weight')).map(n => n.ms.slice(0, -'.weight'.length)))]
     .filter(c => convApis.has(c) && names.some(n => n.ms === `${c}.bias`));
-  if (foldedConvs.length) {
+  if (foldedConvs.length && !exportNotes.some(n => n.kind === 'folded-batchnorm')) {
     notes.push(`The exporter folded a BatchNorm into ${foldedConvs.length === 1 ? 'the Conv' : `${foldedConvs.length} Convs`} ${foldedConvs.slice(0, 3).map(c => `\`${c}\``).join(', ')}${foldedConvs.length > 3 ? ', …' : ''} (constant folding): their weights are not the PyTorch state_dict values. Export with training=TrainingMode.PRESERVE, do_constant_folding=False to see every BatchNorm.`);
   }
   for (const n of exportNotes) notes.push(n.message);
@@ -177,6 +180,17 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
     const from = model.graph.foldedFrom.get(init);
     if (from && !from.every(f => /^[A-Za-z_]\w*(\.\w+)+$/.test(f))) continue;
     lost.push(`\`${init}\` (${t.shape.join(', ')}) in \`${readBy.get(init)}\`${from?.length ? ` (made from ${from.join(', ')})` : ''}`);
+  }
+  // torch 2.9+'s optimizer folds a lookup or expansion of a state_dict tensor into a constant of this input size
+  // (GPT-2's position table into `embedding_1`): the tensor itself is not in the export, so no Parameter has it
+  const foldedAway: string[] = [];
+  for (const [init, from] of model.graph.foldedFrom) {
+    const t = model.graph.initializers.get(init);
+    if (!t || bound.has(init) || from.length < 2) continue;
+    for (const src of from) if (/^[A-Za-z_]\w*(\.\w+)+$/.test(src) && !model.graph.initializers.has(src)) foldedAway.push(`\`${src}\` (into \`${init}\` (${t.shape.join(', ')}))`);
+  }
+  if (foldedAway.length) {
+    notes.push(`The exporter folded ${foldedAway.length === 1 ? 'a state_dict tensor' : `${foldedAway.length} state_dict tensors`} into constants of this input size, so no Parameter carries ${foldedAway.length === 1 ? 'it' : 'them'} and a port loads ${foldedAway.length === 1 ? 'it' : 'them'} from the state_dict itself: ${foldedAway.slice(0, 4).join(', ')}${foldedAway.length > 4 ? ', …' : ''}. Export with optimize=False to keep ${foldedAway.length === 1 ? 'it' : 'them'}.`);
   }
   if (lost.length) {
     notes.push(`${lost.length} weight${lost.length > 1 ? 's are' : ' is'} read by functional ops under a name the exporter made, so no Parameter carries ${lost.length > 1 ? 'them' : 'it'} and a port takes ${lost.length > 1 ? 'them' : 'it'} from the state_dict itself: ${lost.slice(0, 4).join(', ')}${lost.length > 4 ? ', …' : ''}.`);

@@ -105,6 +105,16 @@ describe('msport report', () => {
     expect(d.layers.some(l => l.torchApi === 'torch.nn.BatchNorm2d')).toBe(true);
   });
 
+  it('torch 2.9+ exports: a state_dict tensor the optimizer folded into a constant is named; a folded BatchNorm is said once, its bias marked as made', async () => {
+    const gpt2 = await buildReport('fixtures/models/dynamo/gpt2_tiny.onnx', opts);
+    expect(gpt2.notes.join(' ')).toMatch(/folded a state_dict tensor into constants of this input size.*`transformer\.wpe\.weight` \(into `embedding_1` \(1, 8, 32\)\)/);
+    const blocks = await buildReport('fixtures/models/dynamo/resnet_blocks.onnx', opts);
+    expect(blocks.notes.filter(n => /folded/.test(n)).length).toBe(6); // one per BatchNorm, from the importer
+    expect(blocks.notes.some(n => /constant folding/.test(n))).toBe(false); // not the TorchScript note as well
+    const names = new Map(blocks.names.map(n => [n.ms, n]));
+    expect([names.get('0.weight')!.derived, names.get('0.bias')!.derived]).toEqual([false, true]); // `0.weight_bias` is no state_dict key
+  });
+
   it('calls and names match the Cell tree that was checked', async () => {
     const file = 'fixtures/models/seed_cnn.bn.onnx';
     const d = await buildReport(file, opts);
