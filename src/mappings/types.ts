@@ -42,6 +42,8 @@ export interface MappingRule {
   params?: ParamRename[];
   /** MindSpore Parameters with no PyTorch counterpart (they keep their initializer values after a port) */
   msOnlyParams?: string[];
+  /** state_dict entries PyTorch keeps and MindSpore has no place for (a port drops them when converting weights) */
+  torchOnlyBuffers?: string[];
   /** Weight layout change, if any */
   layout?: string;
   /** PyTorch arguments or argument values MindSpore lacks (`padding_mode='circular'`, `proj_size`) */

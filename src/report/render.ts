@@ -44,7 +44,10 @@ export function renderMarkdown(d: ReportData): string {
     for (const f of d.functions) out.push(`| \`${f.torch}\` | \`${f.ms}\` | ${f.count}× in ${f.scopes.slice(0, 3).map(x => `\`${x}\``).join(', ')}${f.scopes.length > 3 ? ', …' : ''} | ${functionDiff(f)} |`);
   }
   out.push('', '## Parameter names (PyTorch state_dict → MindSpore)', '', '| PyTorch | shape | MindSpore | shape | dtype |', '|---|---|---|---|---|');
-  for (const n of d.names) out.push(`| \`${n.torch}\`${n.derived ? ' (from the module path)' : ''} | ${shape(n.torchShape)} | \`${n.ms}\` | ${shape(n.shape)} | ${n.dtype} |`);
+  for (const n of d.names) {
+    out.push(n.dropped ? `| \`${n.torch}\` | () | — (PyTorch only: drop it) | | ${n.dtype} |`
+      : `| \`${n.torch}\`${n.derived ? ' (from the module path)' : ''} | ${shape(n.torchShape)} | \`${n.ms}\` | ${shape(n.shape)} | ${n.dtype} |`);
+  }
   out.push('');
   return out.join('\n');
 }
@@ -91,7 +94,8 @@ ${d.rules.map(r => row([r.doc ? `<a href="${esc(r.doc)}">${code(r.torch)}</a>` :
 ${d.functions.length ? `<h2>Functional ops with an API difference</h2><table><tr><th>PyTorch</th><th>MindSpore</th><th>where</th><th>difference</th></tr>
 ${d.functions.map(f => row([f.doc ? `<a href="${esc(f.doc)}">${code(f.torch)}</a>` : code(f.torch), code(f.ms), esc(`${f.count}× in ${f.scopes.slice(0, 3).join(', ')}${f.scopes.length > 3 ? ', …' : ''}`), esc(functionDiff(f).replace(/`/g, ''))])).join('\n')}</table>` : ''}
 <h2>Parameter names</h2><table><tr><th>PyTorch state_dict</th><th>shape</th><th>MindSpore</th><th>shape</th><th>dtype</th></tr>
-${d.names.map(n => row([code(n.torch) + (n.derived ? ' <small>(from the module path)</small>' : ''), esc(shape(n.torchShape)), code(n.ms), esc(shape(n.shape)), n.dtype])).join('\n')}</table>
+${d.names.map(n => (n.dropped ? row([code(n.torch), '()', '— <small>(PyTorch only: drop it)</small>', '', n.dtype])
+    : row([code(n.torch) + (n.derived ? ' <small>(from the module path)</small>' : ''), esc(shape(n.torchShape)), code(n.ms), esc(shape(n.shape)), n.dtype]))).join('\n')}</table>
 </body></html>
 `;
 }

@@ -47,7 +47,9 @@ export interface ReportData {
   passed: boolean; maxAbsDiff: number;
   layers: ReportLayer[];
   /** `shape` is MindSpore's; `torchShape` the state_dict tensor's where the export holds it as such (Conv1d's 3-D weight) */
-  names: { torch: string; ms: string; shape: number[]; torchShape: number[]; dtype: string; derived: boolean }[];
+  names: { torch: string; ms: string; shape: number[]; torchShape: number[]; dtype: string; derived: boolean;
+    /** a state_dict entry MindSpore has no place for (BatchNorm's num_batches_tracked): the port drops it */
+    dropped?: boolean }[];
   rules: ReportRule[];
   /**
    * Functional ops (no Cell) whose PyTorch function has an API difference in the mapping table: where they run and
@@ -116,7 +118,7 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   }
 
   // state_dict → MindSpore names; lost exporter names (onnx::Conv_12) are rebuilt from the Cell path and the rule
-  const names = [...boundParams].map(([p, init]) => {
+  const names: ReportData['names'] = [...boundParams].map(([p, init]) => {
     const msName = p.name;
     // a state_dict key (`layer1.0.conv1.weight`, `0.weight`, `cls_token`), or a name the exporter made (`onnx::Conv_193`,
     // `1110`, torch 2.9+'s `val_12`, or the `<conv>.weight_bias` torch 2.9+'s optimizer gives a Conv it folded a BatchNorm into)
@@ -137,6 +139,14 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
     const own = !derived && !model.graph.foldedFrom.has(init) && model.graph.initializers.has(init);
     return { torch, ms: msName, shape: [...p.shape], torchShape: own ? [...model.graph.initializers.get(init)!.shape] : [...p.shape], dtype: msDTypeName[p.dtype], derived };
   });
+
+  // state_dict entries PyTorch keeps and MindSpore has no place for, after the Cell's own rows: a converter drops them
+  for (const l of layers) {
+    for (const b of findRule(l.torchApi)?.torchOnlyBuffers ?? []) {
+      const at = names.map(n => n.ms.startsWith(`${l.name}.`)).lastIndexOf(true);
+      names.splice(at + 1, 0, { torch: `${l.name}.${b}`, ms: '', shape: [], torchShape: [], dtype: 'Int64', derived: false, dropped: true });
+    }
+  }
 
   // functional steps → the functional rows of the mapping table (ops that are Cells are in `layers`)
   const fnRules = allRules.filter(r => r.kind !== 'cell');

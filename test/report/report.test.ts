@@ -115,13 +115,21 @@ describe('msport report', () => {
     expect([names.get('0.weight')!.derived, names.get('0.bias')!.derived]).toEqual([false, true]); // `0.weight_bias` is no state_dict key
   });
 
+  it('the name table lists state_dict entries MindSpore has no place for (BatchNorm\'s num_batches_tracked) as dropped', async () => {
+    const d = await buildReport('fixtures/models/seed_cnn.bn.onnx', opts);
+    const i = d.names.findIndex(n => n.torch === 'layer1.1.num_batches_tracked');
+    expect(d.names[i]).toMatchObject({ ms: '', dropped: true, dtype: 'Int64' });
+    expect(d.names[i - 1]!.ms).toBe('layer1.1.moving_variance'); // right after its BatchNorm's rows
+    expect(renderMarkdown(d)).toContain('| `layer1.1.num_batches_tracked` | () | — (PyTorch only: drop it) |');
+  });
+
   it('calls and names match the Cell tree that was checked', async () => {
     const file = 'fixtures/models/seed_cnn.bn.onnx';
     const d = await buildReport(file, opts);
     const tree = inspect(file);
     expect(d.layers.map(l => l.name)).toEqual(tree.cells.map(c => c.name));
     expect(d.layers.map(l => l.msApi)).toEqual(tree.cells.map(c => c.msApi));
-    expect(d.names.map(n => n.ms).sort()).toEqual(tree.parameters.map(p => p.name).sort());
+    expect(d.names.filter(n => !n.dropped).map(n => n.ms).sort()).toEqual(tree.parameters.map(p => p.name).sort());
     const bn = new Map(d.names.map(n => [n.torch, n.ms]));
     expect(bn.get('layer1.1.running_var')).toBe('layer1.1.moving_variance');
     expect(bn.get('layer1.1.weight')).toBe('layer1.1.gamma');
