@@ -16,7 +16,7 @@ import type { OnnxNetwork, Step } from '../onnx/network.js';
 import { ModelLoadError, NodeExecutionError } from '../errors.js';
 import { compareOutput, errorHistogram, ErrorHistogram, OutputComparison, Tolerance } from './comparator.js';
 import { fromOrt, toOrt, ortBytes } from './runners.js';
-import { referenceQuirks } from '../onnx/quirks.js';
+import { referenceQuirks, unexposableOutputs } from '../onnx/quirks.js';
 import { noiseFloor, noiseRatio, NOISE_FACTOR } from './noise.js';
 
 export interface DiffStats { maxAbsDiff: number; maxRelDiff: number; mismatches: number; size: number; passed: boolean }
@@ -89,7 +89,8 @@ export async function compareLayers(model: OnnxModel, network: OnnxNetwork, feed
   opts: { chunk?: number; ortThreads?: number; layerTolerances?: ReadonlyMap<string, Tolerance> } = {}): Promise<LayerReport> {
   const steps = network.steps;
   const graphInputs = new Set(network.inputNames);
-  const produced = new Set(steps.flatMap(s => s.outputs.filter(Boolean)));
+  // values onnxruntime can return (a Range output it cannot: see unexposableOutputs), whose reference is compared
+  const produced = new Set(steps.filter(s => !unexposableOutputs[s.node.opType]).flatMap(s => s.outputs.filter(Boolean)));
   const session = await createSession(exposeIntermediates(model, [...produced]), opts.ortThreads);
 
   // the last step that needs each reference value: its producer (to compare) or a consumer (to run locally)
@@ -137,7 +138,7 @@ export async function compareLayers(model: OnnxModel, network: OnnxNetwork, feed
     const step = steps[i]!;
     // a per-layer tolerance from the config (with its reason kept there) replaces the run's for this layer only
     const tol = opts.layerTolerances?.get(layerName(step)) ?? runTol;
-    await fetch([...step.outputs.filter(Boolean), ...step.inputs.filter(n => n && produced.has(n))]);
+    await fetch([...step.outputs, ...step.inputs].filter(n => n && produced.has(n)));
     // chained: msport's own values. A layer whose inputs are missing (an upstream layer failed) is not run.
     const t0 = performance.now();
     let outs: Tensor[] = [];

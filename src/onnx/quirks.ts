@@ -10,3 +10,11 @@ export const referenceQuirks: Record<string, ReferenceQuirk> = {
     why: 'in training mode onnxruntime updates running_var with the biased batch variance (ONNX spec), PyTorch and MindSpore with the unbiased one',
   },
 };
+
+/**
+ * Ops whose outputs onnxruntime cannot return as graph outputs: asking for one crashes the process, so `--layers`
+ * and the report never ask (the op is still run by both sides, and its consumers are compared).
+ */
+export const unexposableOutputs: Record<string, string> = {
+  Range: 'onnxruntime-node 1.30 dies with SIGSEGV when a Range output is declared a graph output (fixtures/models/ops/arange_pos_op13.onnx)',
+};
