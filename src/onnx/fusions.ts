@@ -25,6 +25,8 @@ interface FusionRule {
 const sortedOps = (ns: OnnxNode[]): string => ns.map(n => n.opType).sort().join(',');
 const one = (ns: OnnxNode[], op: string): OnnxNode => ns.find(n => n.opType === op)!;
 const scalar = (t: Tensor | undefined): number | undefined => (t && t.size === 1 ? t.get(0) : undefined);
+/** `mul` is x · y, in either order (the activations written as x times a function of x). */
+const multiplies = (mul: OnnxNode, x: string, y: string): boolean => x !== y && mul.inputs.includes(x) && mul.inputs.includes(y);
 const fused = (from: OnnxNode[], opType: string, inputs: string[], outputs: string[], attrs: [string, number | string][]): OnnxNode => ({
   name: from[0]!.name, opType, domain: '', inputs, outputs, attrs: new Map(attrs), fusedFrom: from.map(n => n.name), fusedOpset: true,
   // the module path of a torch 2.9+ export lives in the metadata: the fused node keeps it
@@ -120,7 +122,7 @@ export const fusionRules: FusionRule[] = [
     fuse(ns) {
       const sig = one(ns, 'Sigmoid'), mul = one(ns, 'Mul');
       const x = sig.inputs[0]!;
-      if (!mul.inputs.includes(x) || !mul.inputs.includes(sig.outputs[0]!) || x === sig.outputs[0]) return null;
+      if (!multiplies(mul, x, sig.outputs[0]!)) return null;
       return fused(ns, 'Swish', [x], mul.outputs, [['alpha', 1]]);
     },
   },
@@ -159,7 +161,7 @@ export const fusionRules: FusionRule[] = [
     fuse(ns) {
       const sp = one(ns, 'Softplus'), th = one(ns, 'Tanh'), mul = one(ns, 'Mul');
       const x = sp.inputs[0]!;
-      if (th.inputs[0] !== sp.outputs[0] || !mul.inputs.includes(x) || !mul.inputs.includes(th.outputs[0]!)) return null;
+      if (th.inputs[0] !== sp.outputs[0] || !multiplies(mul, x, th.outputs[0]!)) return null;
       return fused(ns, 'Mish', [x], mul.outputs, []);
     },
   },
@@ -171,7 +173,7 @@ export const fusionRules: FusionRule[] = [
       const hs = one(ns, 'HardSigmoid'), mul = one(ns, 'Mul');
       const x = hs.inputs[0]!;
       const alpha = (hs.attrs.get('alpha') as number | undefined) ?? 0.2, beta = (hs.attrs.get('beta') as number | undefined) ?? 0.5;
-      if (Math.fround(alpha) !== Math.fround(1 / 6) || beta !== 0.5 || !mul.inputs.includes(x) || !mul.inputs.includes(hs.outputs[0]!)) return null;
+      if (Math.fround(alpha) !== Math.fround(1 / 6) || beta !== 0.5 || !multiplies(mul, x, hs.outputs[0]!)) return null;
       return fused(ns, 'HardSwish', [x], mul.outputs, []);
     },
   },
@@ -197,8 +199,8 @@ export const fusionRules: FusionRule[] = [
   // torch.nn.GroupNorm before opset 21: reshape to [N, G, -1], InstanceNorm with unit scale, reshape back (to the
   // input's Shape, in TorchScript exports), · weight + bias → GroupNormalization (opset 21 semantics) → nn.GroupNorm.
   // The unit-scale InstanceNorm between the two reshapes is the module's own signature: no class needed.
-  { name: 'GroupNorm', ops: ['Add', 'InstanceNormalization', 'Mul', 'Reshape', 'Reshape'], fuse: (ns, k) => groupNorm(ns, k) },
-  { name: 'GroupNorm (TorchScript)', ops: ['Add', 'InstanceNormalization', 'Mul', 'Reshape', 'Reshape', 'Shape'], fuse: (ns, k) => groupNorm(ns, k) },
+  { name: 'GroupNorm', ops: ['Add', 'InstanceNormalization', 'Mul', 'Reshape', 'Reshape'], fuse: groupNorm },
+  { name: 'GroupNorm (TorchScript)', ops: ['Add', 'InstanceNormalization', 'Mul', 'Reshape', 'Reshape', 'Shape'], fuse: groupNorm },
   {
     // torch.nn.Flatten() (start_dim=1) in a torch 2.9+ export: one Reshape to [N, -1] or to the static [N, C·H·W]
     name: 'Flatten',

@@ -9,10 +9,10 @@ import { isInt, type DType } from '../runtime/dtype.js';
 import { isGraph, type OnnxGraph, type OnnxModel, type OnnxNode, type Dim } from './proto.js';
 import type { BuildCtx, Built } from './handler.js';
 import { selectHandler } from './ops/index.js';
-import { moduleClassOf, nodeScope, scopeClasses } from './scope.js';
+import { foldedSource, isStateDictKey, moduleClassOf, nodeScope, scopeClasses } from './scope.js';
 import { applyFusions } from './fusions.js';
 import { inferRank } from './ranks.js';
-import { OnnxNetwork, ScopeCell, type Body } from './network.js';
+import { OnnxNetwork, ScopeCell, type Body, type Step } from './network.js';
 import { rule, torchApiOfClass, TorchApi } from '../mappings/index.js';
 
 export interface ImportResult {
@@ -82,9 +82,6 @@ function topoSort(g: OnnxGraph, outer: ReadonlySet<string> = new Set()): OnnxNod
 
 /** Every name a graph defines: what a subgraph of one of its nodes may read. */
 const definedNames = (g: OnnxGraph): string[] => [...g.inputs.map(i => i.name), ...g.initializers.keys(), ...g.nodes.flatMap(n => n.outputs.filter(Boolean))];
-
-/** A state_dict key as PyTorch writes it (`encoder.layers.0.self_attn.in_proj_bias`, `class_token`), not an exporter's name. */
-const STATE_DICT_NAME = /^[A-Za-z_]\w*(?:\.\w+)*$/;
 
 /** Ops that only move or reshape data: a module's export wraps its one computation in them. */
 const SHAPE_PLUMBING = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Shape', 'Gather', 'Concat', 'Slice', 'Identity', 'Cast', 'CastLike',
@@ -168,7 +165,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
       if (built.kind === 'op' && valueReads.every(i => !i || constants.has(i))) {
         // everything it reads is known at import: compute once (shape arithmetic, Constant nodes)
         let outs: Tensor[];
-        try { outs = built.run([...node.inputs, ...(node.captures ?? [])].map(i => (i ? constants.get(i) : undefined))); } catch (e) {
+        try { outs = built.run(reads.map(i => (i ? constants.get(i) : undefined))); } catch (e) {
           throw new ModelLoadError(`node ${node.name} (${node.opType}) fails on its constant inputs: ${(e as Error).message}`);
         }
         node.outputs.forEach((o, k) => { if (o && outs[k]) { constants.set(o, outs[k]!); ranks.set(o, [...outs[k]!.shape]); } });
@@ -192,7 +189,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
       // a graph without value_info (torch 1.13's TorchScript exports) still tells the next handler its input's rank
       const out = node.outputs[0];
       if (out && !ranks.has(out)) {
-        const r = inferRank(node, i => ranks.get(node.inputs[i] ?? '')?.length ?? constants.get(node.inputs[i] ?? '')?.ndim, i => (node.inputs[i] ? constants.get(node.inputs[i]!) : undefined));
+        const r = inferRank(node, ctx.rank, ctx.constant);
         if (r !== undefined && r >= 0) ranks.set(out, Array.from({ length: r }, (_, d) => `${out}_dim${d}`));
       }
     }
@@ -243,47 +240,36 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   for (const p of pending) if (p.built.kind === 'cell' && reused.has(groupKey(p))) p.path = groupKey(p).split('/');
   const calls = new Map<string, { cell: Cell; n: number }>();
   const root: TreeNode = { children: new Map(), cell: null };
+  /** The step that calls `built.cell`, the Cell at `cellName` (a reused module's later calls number themselves). */
+  const cellStep = (p: (typeof pending)[number], built: Extract<Built, { kind: 'cell' }>, cellName: string, call?: number): Step => {
+    const cell = built.cell;
+    const run = (xs: (Tensor | undefined)[]): Tensor[] => { const o = cell.call(...(xs as Tensor[])); return Array.isArray(o) ? o : [o]; };
+    return { node: p.node, scope: p.path.join('.'), cellName, cell, torchApi: built.api, msApi: rule(built.api as TorchApi).ms, ...(call ? { call } : {}),
+      inputs: built.runtimeInputs.map(i => p.node.inputs[i] ?? ''), outputs: p.node.outputs, run: built.wrap ? built.wrap(run) : run };
+  };
   for (const p of pending) {
     const steps = p.body.steps;
-    if (p.built.kind === 'cell' && reused.has(p.path.join('/'))) {
-      const c = calls.get(p.path.join('/'));
-      if (c) {
-        // a later call of a reused module: the step calls the Cell already in the tree
-        c.n++;
-        p.built = { ...p.built, cell: c.cell };
-        const cell = c.cell, api = p.built.api;
-        const call = (xs: (Tensor | undefined)[]): Tensor[] => { const o = cell.call(...(xs as Tensor[])); return Array.isArray(o) ? o : [o]; };
-        steps.push({ node: p.node, scope: p.path.join('.'), cellName: p.path.join('.'), cell, torchApi: api, msApi: rule(api as TorchApi).ms, call: c.n,
-          inputs: p.built.runtimeInputs.map(i => p.node.inputs[i] ?? ''), outputs: p.node.outputs, run: call });
-        continue;
-      }
-      calls.set(p.path.join('/'), { cell: p.built.cell, n: 1 });
+    if (p.built.kind === 'op') {
+      // a node with subgraphs also reads, by name, what its subgraphs capture from the graphs around it
+      steps.push({ node: p.node, scope: p.path.join('.'), cellName: null, cell: null, torchApi: null, msApi: p.built.ms, inputs: [...p.node.inputs, ...(p.node.captures ?? [])],
+        outputs: p.node.outputs, run: p.built.run, ...(p.built.bodies ? { bodies: p.built.bodies } : {}) });
+      continue;
     }
-    // a node with subgraphs also reads, by name, what its subgraphs capture from the graphs around it
-    const inputs = [...p.node.inputs, ...(p.node.captures ?? [])];
-    let cellName: string | null = null;
-    let torchApi: string | null = null;
-    let msApi: string;
-    if (p.built.kind === 'cell') {
-      const key = p.path.join('/');
-      const own = p.path.length > 0 && (cellNodesPerScope.get(key) === 1 || reused.has(key)) && !scopesWithChildren.has(key) && !scopesWithOps.has(key);
-      const path = own ? p.path : [...p.path, uniqueChild(root, p.path, p.leaf.toLowerCase())];
-      const t = ensure(root, path);
-      if (t.cell || t.children.size) throw new ModelLoadError(`two nodes map to Cell ${path.join('.')}`);
-      t.cell = p.built.cell;
-      cellName = path.join('.');
-      torchApi = p.built.api;
-      msApi = rule(p.built.api as TorchApi).ms;
-      const cell = p.built.cell;
-      const runtime = p.built.runtimeInputs;
-      const call = (xs: (Tensor | undefined)[]): Tensor[] => { const o = cell.call(...(xs as Tensor[])); return Array.isArray(o) ? o : [o]; };
-      steps.push({ node: p.node, scope: p.path.join('.'), cellName, cell, torchApi, msApi, inputs: runtime.map(i => p.node.inputs[i] ?? ''), outputs: p.node.outputs,
-        run: p.built.wrap ? p.built.wrap(call) : call });
-    } else {
-      msApi = p.built.ms;
-      steps.push({ node: p.node, scope: p.path.join('.'), cellName, cell: null, torchApi, msApi, inputs, outputs: p.node.outputs, run: p.built.run,
-        ...(p.built.bodies ? { bodies: p.built.bodies } : {}) });
+    const key = p.path.join('/');
+    const earlier = reused.has(key) ? calls.get(key) : undefined;
+    if (earlier) {
+      // a later call of a reused module: the step calls the Cell already in the tree
+      p.built = { ...p.built, cell: earlier.cell };
+      steps.push(cellStep(p, p.built, p.path.join('.'), ++earlier.n));
+      continue;
     }
+    if (reused.has(key)) calls.set(key, { cell: p.built.cell, n: 1 });
+    const own = p.path.length > 0 && (cellNodesPerScope.get(key) === 1 || reused.has(key)) && !scopesWithChildren.has(key) && !scopesWithOps.has(key);
+    const path = own ? p.path : [...p.path, uniqueChild(root, p.path, p.leaf.toLowerCase())];
+    const t = ensure(root, path);
+    if (t.cell || t.children.size) throw new ModelLoadError(`two nodes map to Cell ${path.join('.')}`);
+    t.cell = p.built.cell;
+    steps.push(cellStep(p, p.built, path.join('.')));
   }
 
   // A module's own Parameters and buffers that its forward reads functionally (nn.MultiheadAttention's in_proj_bias,
@@ -297,7 +283,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   const ownParams = new Map<string, [attr: string, init: string][]>();
   for (const init of g.initializers.keys()) {
     // not the exporter's own constants (`val_12`, `onnx::MatMul_100`, `1110`) nor what its optimizer made (folded_from)
-    if (taken.has(init) || !runtimeReads.has(init) || !STATE_DICT_NAME.test(init) || /^_?val_\d+$/.test(init) || g.foldedFrom.has(init)) continue;
+    if (taken.has(init) || !runtimeReads.has(init) || !isStateDictKey(init) || g.foldedFrom.has(init)) continue;
     const dot = init.lastIndexOf('.');
     const module = dot < 0 ? '' : init.slice(0, dot), attr = init.slice(dot + 1);
     // only where the module is a scope: a leaf Cell (an nn layer) keeps exactly MindSpore's Parameters
@@ -355,17 +341,14 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   for (const name of boundInitializers.keys()) consumed.add(name);
   // the state_dict tensor behind an initializer: an optimizer-made one (a Linear's transposed weight `val_500`)
   // names its source in folded_from, so a tied weight read once directly and once transposed is found shared
-  const source = (init: string): string => (g.foldedFrom.get(init)?.length === 1 ? g.foldedFrom.get(init)![0]! : init);
   const users = new Map<string, string[]>();
-  // one tensor split over one Cell's Parameters (an LSTM's B holds bias_ih and bias_hh) is not sharing
-  const cellsOf = new Map<string, Set<Cell>>();
-  for (const p of pending) if (p.built.kind === 'cell') for (const b of p.built.bound) {
-    const src = source(p.node.inputs[b.input]!);
-    (users.get(src) ?? users.set(src, []).get(src)!).push((p.built.cell as unknown as Record<string, Parameter>)[b.param]!.name);
-    (cellsOf.get(src) ?? cellsOf.set(src, new Set()).get(src)!).add(p.built.cell);
+  for (const [param, init] of boundParams) {
+    const src = foldedSource(g, init) ?? init;
+    (users.get(src) ?? users.set(src, []).get(src)!).push(param.name);
   }
   for (const [init, params] of users) {
-    if (params.length < 2 || (cellsOf.get(init)?.size ?? 0) < 2) continue;
+    // one tensor split over one Cell's Parameters (an LSTM's B holds bias_ih and bias_hh) is not sharing
+    if (new Set(params.map(n => n.slice(0, n.lastIndexOf('.')))).size < 2) continue;
     exportNotes.push({ kind: 'shared-initializer', initializer: init, params,
       message: `${init} is loaded into ${params.length} Parameters (${params.slice(0, 3).join(', ')}${params.length > 3 ? ', …' : ''}): the exporter merged equal initializers or the model ties them; each Parameter gets its own copy` });
   }

@@ -49,6 +49,19 @@ export interface MetadataScope extends NodeScope {
 }
 
 /**
+ * A state_dict key as PyTorch writes it (`layer1.0.conv1.weight`, `0.weight`, `cls_token`), not a name the exporter
+ * made: `onnx::Conv_193` and `1110` (TorchScript), `val_12` and the `<conv>.weight_bias` of a folded BatchNorm (torch 2.9+).
+ */
+export const isStateDictKey = (name: string): boolean =>
+  (/^\w+(\.\w+)+$/.test(name) || /^[A-Za-z_]\w*$/.test(name)) && !/^_?val_\d+$/.test(name) && !name.endsWith('.weight_bias');
+
+/** The one state_dict tensor an optimizer-made initializer was folded from (torch 2.9+'s `folded_from`), if it is one. */
+export function foldedSource(g: { foldedFrom: ReadonlyMap<string, string[]> }, init: string): string | undefined {
+  const from = g.foldedFrom.get(init);
+  return from?.length === 1 ? from[0] : undefined;
+}
+
+/**
  * torch ≤ 1.12's TorchScript exporter names nodes `Conv_12`, with no module path; the weight initializer still has
  * its state_dict name (`model.encoder.3.0.dw_conv.0.weight`), which names the module that owns it. Gather reads its
  * table first (an Embedding), every other parameterised op second.

@@ -11,6 +11,7 @@ import { compareOutput, Tolerance } from '../compare/comparator.js';
 import { compareLayers, LayerReport, layerName } from '../compare/layers.js';
 import { allRules, findRule, MappingRule } from '../mappings/index.js';
 import { isFloat } from '../runtime/dtype.js';
+import { foldedSource, isStateDictKey } from '../onnx/scope.js';
 import { noGrad } from '../runtime/autograd.js';
 import { msDTypeName } from '../runtime/dtype.js';
 import type { Tensor } from '../runtime/tensor.js';
@@ -120,12 +121,10 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   // state_dict → MindSpore names; lost exporter names (onnx::Conv_12) are rebuilt from the Cell path and the rule
   const names: ReportData['names'] = [...boundParams].map(([p, init]) => {
     const msName = p.name;
-    // a state_dict key (`layer1.0.conv1.weight`, `0.weight`, `cls_token`), or a name the exporter made (`onnx::Conv_193`,
-    // `1110`, torch 2.9+'s `val_12`, or the `<conv>.weight_bias` torch 2.9+'s optimizer gives a Conv it folded a BatchNorm into)
-    // An optimizer-made tensor (torch 2.9+: a Linear's transposed weight `val_500`) names its state_dict source.
-    const from = model.graph.foldedFrom.get(init);
-    const source = from?.length === 1 ? from[0]! : undefined;
-    const derived = !source && (!(/^\w+(\.\w+)+$/.test(init) || /^[A-Za-z_]\w*$/.test(init)) || /^_?val_\d+$/.test(init) || init.endsWith('.weight_bias'));
+    // the state_dict key, or the source an optimizer-made tensor (torch 2.9+: a Linear's transposed weight `val_500`)
+    // was folded from; otherwise a name the exporter made (isStateDictKey), rebuilt from the Cell below
+    const source = foldedSource(model.graph, init);
+    const derived = !source && !isStateDictKey(init);
     let torch = source ?? init;
     if (derived) {
       const dot = msName.lastIndexOf('.');
@@ -186,7 +185,7 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   for (const st of network.allSteps) if (!st.cellName && PRODUCTS.has(st.node.opType)) for (const i of st.inputs) if (i && !readBy.has(i)) readBy.set(i, st.scope || '(root)');
   const bound = new Set(boundParams.values());
   for (const [init, t] of model.graph.initializers) {
-    if (bound.has(init) || !readBy.has(init) || !isFloat(t.dtype) || t.size < 2 || /^[A-Za-z_]\w*(\.\w+)*$/.test(init) && !/^_?val_\d+$/.test(init)) continue;
+    if (bound.has(init) || !readBy.has(init) || !isFloat(t.dtype) || t.size < 2 || isStateDictKey(init)) continue;
     const from = model.graph.foldedFrom.get(init);
     if (from && !from.every(f => /^[A-Za-z_]\w*(\.\w+)+$/.test(f))) continue;
     lost.push(`\`${init}\` (${t.shape.join(', ')}) in \`${readBy.get(init)}\`${from?.length ? ` (made from ${from.join(', ')})` : ''}`);

@@ -136,8 +136,6 @@ function poolAttrs(ctx: BuildCtx) {
   return { k: k as [number, number], strides: strides as [number, number], pads, dil: dil as [number, number], ceil };
 }
 
-const padded0 = (pads: number[]): boolean => pads.some(p => p !== 0);
-
 function pool(kind: 'max' | 'avg') {
   return (ctx: BuildCtx): Built => {
     const { k, strides, pads, dil, ceil } = poolAttrs(ctx);
@@ -150,15 +148,15 @@ function pool(kind: 'max' | 'avg') {
     }
     // torch.nn.AdaptiveMaxPool2d on an input its output size divides is exported as this MaxPool: the module's Cell
     // takes the output size, which the static input shape gives
+    const padded = pads.some(p => p !== 0) || ceil;
     const inShape = ctx.staticShape(0);
-    if (kind === 'max' && ctx.moduleApi() === 'torch.nn.AdaptiveMaxPool2d' && inShape?.length === 4 && !padded0(pads) && !ceil && dil.every(d => d === 1)) {
+    if (kind === 'max' && ctx.moduleApi() === 'torch.nn.AdaptiveMaxPool2d' && inShape?.length === 4 && !padded && dil.every(d => d === 1)) {
       const [h, w] = [inShape[2], inShape[3]];
       if (typeof h === 'number' && typeof w === 'number' && h % strides[0] === 0 && w % strides[1] === 0 && k[0] === strides[0] && k[1] === strides[1]) {
         return cellStep(ctx, 'torch.nn.AdaptiveMaxPool2d', new nn.AdaptiveMaxPool2d(compact([h / k[0], w / k[1]]) as number | [number, number]), []);
       }
     }
     const api = kind === 'max' ? 'torch.nn.MaxPool2d' : 'torch.nn.AvgPool2d';
-    const padded = pads.some(p => p !== 0) || ceil;
     const opts = ctx.keepMsDefault(api, 'pad_mode') ? { dilation: dil }
       : { padMode: padded ? 'pad' as const : 'valid' as const, padding: [pads[0]!, pads[1]!] as [number, number], dilation: dil, ceilMode: ceil };
     const stride = ctx.keepMsDefault(api, 'stride') ? undefined : strides;
