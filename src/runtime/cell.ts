@@ -2,6 +2,7 @@ import { Tensor } from './tensor.js';
 import { Parameter, isGeneratedName } from './parameter.js';
 import { noGrad, isGradEnabled, record, apply } from './autograd.js';
 import { isFloat, roundToFloat16 } from './dtype.js';
+import type { CellCall } from './nn/pycall.js';
 
 export type CellOutput = Tensor | Tensor[];
 
@@ -149,6 +150,12 @@ export abstract class Cell {
 
   /** The part between `<` and `>` in the repr (MindSpore `extend_repr`). */
   extendRepr(): string { return ''; }
+
+  /**
+   * The MindSpore 2.10 constructor call that builds this Cell and the PyTorch call of the module it stands for, written
+   * by the Cell's own class (null: a Cell msport cannot write as one call, such as a scope of the imported graph).
+   */
+  emitCall(): CellCall | null { return null; }
 
   insertChildToCell(name: string, cell: Cell): void {
     if (name.includes('.') && !this.allowDottedNames) throw new Error(`child cell name '${name}' must not contain '.'`);

@@ -2,50 +2,81 @@ import { Cell } from '../cell.js';
 import { Parameter } from '../parameter.js';
 import { Tensor } from '../tensor.js';
 import * as ops from '../functional.js';
+import { pyFloat, py, args, plainCall, type CellCall } from './pycall.js';
 
 /** Activation Cells: parameter-free wrappers over one functional op, with MindSpore's defaults. */
-export class ReLU extends Cell { construct(x: Tensor): Tensor { return ops.relu(x); } }
-export class ReLU6 extends Cell { construct(x: Tensor): Tensor { return ops.relu6(x); } }
-export class Sigmoid extends Cell { construct(x: Tensor): Tensor { return ops.sigmoid(x); } }
-export class Tanh extends Cell { construct(x: Tensor): Tensor { return ops.tanh(x); } }
+export class ReLU extends Cell {
+  construct(x: Tensor): Tensor { return ops.relu(x); }
+  override emitCall(): CellCall { return plainCall('ReLU', 'ReLU'); }
+}
+export class ReLU6 extends Cell {
+  construct(x: Tensor): Tensor { return ops.relu6(x); }
+  override emitCall(): CellCall { return plainCall('ReLU6', 'ReLU6'); }
+}
+export class Sigmoid extends Cell {
+  construct(x: Tensor): Tensor { return ops.sigmoid(x); }
+  override emitCall(): CellCall { return plainCall('Sigmoid', 'Sigmoid'); }
+}
+export class Tanh extends Cell {
+  construct(x: Tensor): Tensor { return ops.tanh(x); }
+  override emitCall(): CellCall { return plainCall('Tanh', 'Tanh'); }
+}
 /** MindSpore nn.Mish: x·tanh(softplus(x)) */
-export class Mish extends Cell { construct(x: Tensor): Tensor { return ops.mish(x); } }
+export class Mish extends Cell {
+  construct(x: Tensor): Tensor { return ops.mish(x); }
+  override emitCall(): CellCall { return plainCall('Mish', 'Mish'); }
+}
 /** MindSpore HSigmoid: relu6(x + 3) / 6 */
-export class HSigmoid extends Cell { construct(x: Tensor): Tensor { return ops.hardsigmoid(x); } }
+export class HSigmoid extends Cell {
+  construct(x: Tensor): Tensor { return ops.hardsigmoid(x); }
+  override emitCall(): CellCall { return plainCall('HSigmoid', 'Hardsigmoid'); }
+}
 /** MindSpore HSwish: x · relu6(x + 3) / 6 */
-export class HSwish extends Cell { construct(x: Tensor): Tensor { return ops.hardswish(x); } }
-export class SiLU extends Cell { construct(x: Tensor): Tensor { return ops.silu(x); } }
+export class HSwish extends Cell {
+  construct(x: Tensor): Tensor { return ops.hardswish(x); }
+  override emitCall(): CellCall { return plainCall('HSwish', 'Hardswish'); }
+}
+export class SiLU extends Cell {
+  construct(x: Tensor): Tensor { return ops.silu(x); }
+  override emitCall(): CellCall { return plainCall('SiLU', 'SiLU'); }
+}
 
 /** nn.LeakyReLU(alpha=0.2): MindSpore's default slope differs from PyTorch's 0.01. */
 export class LeakyReLU extends Cell {
+  override emitCall(): CellCall { return { ms: `nn.LeakyReLU(alpha=${pyFloat(this.alpha)})`, torch: `nn.LeakyReLU(negative_slope=${pyFloat(this.alpha)})`, values: { alpha: this.alpha } }; }
   constructor(readonly alpha = 0.2) { super(); }
   construct(x: Tensor): Tensor { return ops.leakyRelu(x, this.alpha); }
 }
 
 /** nn.ELU(alpha=1.0): MindSpore 2.10 raises for any other alpha when called (ops.elu). */
 export class ELU extends Cell {
+  override emitCall(): CellCall { const a = this.alpha === 1 ? '' : `alpha=${pyFloat(this.alpha)}`; return { ms: `nn.ELU(${a})`, torch: `nn.ELU(${a})`, values: {} }; }
   constructor(readonly alpha = 1.0) { super(); }
   construct(x: Tensor): Tensor { return ops.elu(x, this.alpha); }
 }
 
 /** nn.GELU(approximate=True): MindSpore's Cell defaults to the tanh approximation; PyTorch's to the exact erf form. */
 export class GELU extends Cell {
+  override emitCall(): CellCall { return { ms: `nn.GELU(approximate=${py(this.approximate)})`, torch: `nn.GELU(${this.approximate ? "approximate='tanh'" : ''})`, values: { approximate: this.approximate } }; }
   constructor(readonly approximate = true) { super(); }
   construct(x: Tensor): Tensor { return ops.gelu(x, this.approximate ? 'tanh' : 'none'); }
 }
 
 export class Softmax extends Cell {
+  override emitCall(): CellCall { return { ms: `nn.Softmax(axis=${this.axis})`, torch: `nn.Softmax(dim=${this.axis})`, values: { axis: this.axis } }; }
   constructor(readonly axis = -1) { super(); }
   construct(x: Tensor): Tensor { return ops.softmax(x, this.axis); }
 }
 
 export class LogSoftmax extends Cell {
+  override emitCall(): CellCall { return { ms: `nn.LogSoftmax(axis=${this.axis})`, torch: `nn.LogSoftmax(dim=${this.axis})`, values: { axis: this.axis } }; }
   constructor(readonly axis = -1) { super(); }
   construct(x: Tensor): Tensor { return ops.logSoftmax(x, this.axis); }
 }
 
 /** nn.PReLU(channel=1, w=0.25): the slope Parameter sits at attribute `w` and is named `a` (MindSpore 2.10). */
 export class PReLU extends Cell {
+  override emitCall(): CellCall { return { ms: `nn.PReLU(${args([], [['channel', this.w.size, 1]])})`, torch: `nn.PReLU(${args([], [['num_parameters', this.w.size, 1]])})`, values: {} }; }
   w: Parameter;
   constructor(channel = 1, w = 0.25) {
     super();

@@ -1,7 +1,7 @@
 import { Cell, CellOutput } from '../cell.js';
 import { Tensor } from '../tensor.js';
 import * as ops from '../functional.js';
-import { pyFloat } from './norm.js';
+import { pyFloat, plainCall, type CellCall } from './pycall.js';
 
 /** nn.SequentialCell: children named '0', '1', ... (or by the keys of a Map), run in order. */
 export class SequentialCell extends Cell {
@@ -30,11 +30,13 @@ export class CellList extends Cell {
 
 /** nn.Flatten(start_dim=1, end_dim=-1) — same defaults as torch.nn.Flatten. */
 export class Flatten extends Cell {
+  override emitCall(): CellCall { return plainCall('Flatten', 'Flatten'); }
   constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
   construct(x: Tensor): Tensor { return ops.flatten(x, this.startDim, this.endDim); }
 }
 
 export class Identity extends Cell {
+  override emitCall(): CellCall { return plainCall('Identity', 'Identity'); }
   construct(x: Tensor): Tensor { return x; }
 }
 
@@ -46,6 +48,7 @@ export class Identity extends Cell {
  * was given and `keep_prob=` otherwise, as MindSpore's does.
  */
 export class Dropout extends Cell {
+  override emitCall(): CellCall { return { ms: `nn.Dropout(p=${this.p})`, torch: `nn.Dropout(p=${this.p})`, values: {} }; }
   /** the drop probability in effect */
   readonly p: number;
   readonly keepProb: number;

@@ -4,6 +4,7 @@ import { Tensor } from '../tensor.js';
 import { biasUniform, defaultWeightInit, fans, initTensor, InitName, Initializer } from '../initializer.js';
 import * as ops from '../functional.js';
 import { convOutSize } from '../ops/conv.js';
+import { args, raw, asGiven, tup, type CellCall, type Named } from './pycall.js';
 
 export type PadMode = 'same' | 'valid' | 'pad';
 type IntOr<N extends number> = number | (N extends 2 ? [number, number] : number[]);
@@ -57,6 +58,16 @@ const initSuffix = (w: unknown, b: unknown, hasBias: boolean, format: string): s
  * @example new Conv2d(120, 240, 4, { hasBias: false })
  */
 export class Conv2d extends Cell {
+  override emitCall(): CellCall {
+    const [t, b, l, r] = this.padding;
+    const torchPad = t === b && l === r ? tup([t, l]) : `(${t}, ${l}) after F.pad (asymmetric)`;
+    return {
+      ms: `nn.Conv2d(${args([this.inChannels, this.outChannels, tup(this.kernelSize)], [['stride', tup(this.stride), 1], ['pad_mode', this.padMode], ['padding', raw(asGiven(this.paddingArg)), raw('0')], ['dilation', tup(this.dilation), 1], ['group', this.group, 1], ['has_bias', this.hasBias]])})`,
+      torch: `nn.Conv2d(${args([this.inChannels, this.outChannels, tup(this.kernelSize)], [['stride', tup(this.stride), 1], ['padding', this.padMode === 'pad' ? torchPad : this.padMode, 0], ['dilation', tup(this.dilation), 1], ['groups', this.group, 1], ['bias', this.hasBias, true]])})`,
+      values: { pad_mode: this.padMode, has_bias: this.hasBias, padding: this.padding },
+    };
+  }
+
   readonly inChannels: number; readonly outChannels: number;
   readonly kernelSize: [number, number]; readonly stride: [number, number];
   readonly padMode: PadMode; readonly padding: [number, number, number, number];
@@ -119,6 +130,14 @@ function badPadding(p: number[]): never {
  * 4-D (C_out, C_in/group, 1, kernel_size) — a PyTorch Conv1d weight (C_out, C_in/group, k) gains that axis in a port.
  */
 export class Conv1d extends Cell {
+  override emitCall(): CellCall {
+    return {
+      ms: `nn.Conv1d(${args([this.inChannels, this.outChannels, this.kernelSize], [['stride', this.stride, 1], ['pad_mode', this.padMode], ['padding', tup(this.padding), 0], ['dilation', this.dilation, 1], ['group', this.group, 1], ['has_bias', this.hasBias]])})`,
+      torch: `nn.Conv1d(${args([this.inChannels, this.outChannels, this.kernelSize], [['stride', this.stride, 1], ['padding', tup(this.padding), 0], ['dilation', this.dilation, 1], ['groups', this.group, 1], ['bias', this.hasBias, true]])})`,
+      values: { pad_mode: this.padMode, has_bias: this.hasBias, padding: this.padding },
+    };
+  }
+
   readonly inChannels: number; readonly outChannels: number; readonly kernelSize: number; readonly stride: number;
   readonly padMode: PadMode; readonly padding: [number, number]; readonly dilation: number; readonly group: number; readonly hasBias: boolean;
   weight: Parameter;
@@ -187,6 +206,14 @@ export interface Conv3dOptions extends Omit<ConvOptions, 'stride' | 'dilation' |
  * @example new Conv3d(4, 8, 3, { padMode: 'pad', padding: 1, hasBias: true })
  */
 export class Conv3d extends Cell {
+  override emitCall(): CellCall {
+    return {
+      ms: `nn.Conv3d(${args([this.inChannels, this.outChannels, tup(this.kernelSize)], [['stride', tup(this.stride), 1], ['pad_mode', this.padMode], ['padding', raw(asGiven(this.padding)), raw('0')], ['dilation', tup(this.dilation), 1], ['group', this.group, 1], ['has_bias', this.hasBias]])})`,
+      torch: `nn.Conv3d(${args([this.inChannels, this.outChannels, tup(this.kernelSize)], [['stride', tup(this.stride), 1], ['dilation', tup(this.dilation), 1], ['groups', this.group, 1], ['bias', this.hasBias, true]])})`,
+      values: { pad_mode: this.padMode, has_bias: this.hasBias },
+    };
+  }
+
   readonly inChannels: number; readonly outChannels: number;
   readonly kernelSize: V3; readonly stride: V3; readonly padMode: PadMode;
   readonly padding: number | [number, number, number, number, number, number];
@@ -258,6 +285,21 @@ export interface Conv2dTransposeOptions extends ConvOptions {
  * @example new Conv2dTranspose(3, 64, 4, { padMode: 'pad' })   // [1, 3, 16, 50] → [1, 64, 19, 53]
  */
 export class Conv2dTranspose extends Cell {
+  override emitCall(): CellCall {
+    // the importer folds PyTorch's output_padding into the bottom/right padding (t, b − op, l, r − op) where it can:
+    // PyTorch's call has padding (t, l) and output_padding (t − b, l − r) then, else the Cell's own output_padding
+    const p = this.padding;
+    const [t, b, l, r] = typeof p === 'number' ? [p, p, p, p] : p;
+    const outPad = this.outputPadding.some(v => v !== 0) ? [...this.outputPadding] : [t! - b!, l! - r!];
+    const torchNamed: Named[] = [['stride', tup(this.stride), 1], ['padding', tup([t!, l!]), 0], ['output_padding', tup(outPad), 0],
+      ['dilation', tup(this.dilation), 1], ['groups', this.group, 1], ['bias', this.hasBias, true]];
+    return {
+      ms: `nn.Conv2dTranspose(${args([this.inChannels, this.outChannels, tup(this.kernelSize)], [['stride', tup(this.stride), 1], ['pad_mode', this.padMode], ['padding', raw(asGiven(this.padding)), raw('0')], ['output_padding', tup(this.outputPadding), 0], ['dilation', tup(this.dilation), 1], ['group', this.group, 1], ['has_bias', this.hasBias]])})`,
+      torch: `nn.ConvTranspose2d(${args([this.inChannels, this.outChannels, tup(this.kernelSize)], torchNamed)})`,
+      values: { pad_mode: this.padMode, has_bias: this.hasBias },
+    };
+  }
+
   readonly inChannels: number; readonly outChannels: number;
   readonly kernelSize: [number, number]; readonly stride: [number, number];
   readonly padMode: PadMode; readonly padding: number | [number, number, number, number];

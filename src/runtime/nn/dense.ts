@@ -3,6 +3,7 @@ import { Parameter } from '../parameter.js';
 import { Tensor } from '../tensor.js';
 import { biasUniform, defaultWeightInit, initTensor, InitName, Initializer } from '../initializer.js';
 import * as ops from '../functional.js';
+import { args, type CellCall } from './pycall.js';
 
 /**
  * mindspore.nn.Dense (torch.nn.Linear): y = x·Wᵀ + b, W [out_channels, in_channels], has_bias=True; from r2.1 the
@@ -10,6 +11,14 @@ import * as ops from '../functional.js';
  * @example new Dense(784, 512)
  */
 export class Dense extends Cell {
+  override emitCall(): CellCall {
+    return {
+      ms: `nn.Dense(${args([this.inChannels, this.outChannels], [['has_bias', this.hasBias, true]])})`,
+      torch: `nn.Linear(${args([this.inChannels, this.outChannels], [['bias', this.hasBias, true]])})`,
+      values: {},
+    };
+  }
+
   readonly inChannels: number; readonly outChannels: number; readonly hasBias: boolean;
   weight: Parameter;
   bias: Parameter | null = null;

@@ -5,6 +5,7 @@ import { DType, msDTypeName } from '../dtype.js';
 import { initTensor } from '../initializer.js';
 import type { InitSpec } from './norm.js';
 import * as ops from '../functional.js';
+import { args, raw, type CellCall } from './pycall.js';
 
 export interface EmbeddingOptions {
   useOneHot?: boolean;
@@ -22,6 +23,15 @@ export interface EmbeddingOptions {
  * @example new Embedding(1000, 64)
  */
 export class Embedding extends Cell {
+  override emitCall(): CellCall {
+    const pad = this.paddingIdx ?? raw('None');
+    return {
+      ms: `nn.Embedding(${args([this.vocabSize, this.embeddingSize], [['use_one_hot', this.useOneHot, false], ['padding_idx', pad, raw('None')]])})`,
+      torch: `nn.Embedding(${args([this.vocabSize, this.embeddingSize], [['padding_idx', pad, raw('None')]])})`,
+      values: {},
+    };
+  }
+
   readonly vocabSize: number; readonly embeddingSize: number; readonly useOneHot: boolean;
   readonly dtype: DType; readonly paddingIdx: number | null;
   embedding_table: Parameter;

@@ -17,16 +17,8 @@ export interface BatchNormOptions {
   useBatchStatistics?: boolean | null;
 }
 
-/** A float as Python's repr prints it inside MindSpore's extend_repr: 1e-05, 0.9, 1.0. */
-export function pyFloat(v: number): string {
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
-  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`;
-  const a = Math.abs(v);
-  if (a >= 1e-4 && a < 1e16) return `${v}`;
-  const [m, e] = v.toExponential().split('e') as [string, string];
-  const exp = Number(e);
-  return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-}
+import { pyFloat, py, args, raw, asGiven, type CellCall } from './pycall.js';
+export { pyFloat };
 
 const checkMomentum = (cls: string, m: number): void => {
   if (!(m >= 0 && m <= 1)) throw new Error(`${cls}: momentum must be in [0, 1], got ${m}`);
@@ -42,6 +34,16 @@ const checkPositive = (cls: string, what: string, v: number): void => {
  * training BatchNorm primitive does) with moving = moving·momentum + batch·(1 − momentum), the variance unbiased.
  */
 abstract class BatchNormBase extends Cell {
+  /** BatchNorm1d / BatchNorm2d: MindSpore's momentum is 1 − PyTorch's. */
+  override emitCall(): CellCall {
+    const dims = this.clsName.slice('BatchNorm'.length);
+    return {
+      ms: `nn.BatchNorm${dims}(${args([this.numFeatures], [['eps', this.eps, 1e-5], ['momentum', this.momentum, 0.9]])})`,
+      torch: `nn.BatchNorm${dims}(${args([this.numFeatures], [['eps', this.eps, 1e-5], ['momentum', +(1 - this.momentum).toFixed(6), 0.1]])})`,
+      values: { momentum: this.momentum },
+    };
+  }
+
   readonly numFeatures: number; readonly eps: number; readonly momentum: number; readonly affine: boolean;
   readonly useBatchStatistics: boolean | null;
   gamma: Parameter; beta: Parameter; moving_mean: Parameter; moving_variance: Parameter;
@@ -94,6 +96,14 @@ export interface LayerNormOptions {
  * For a multi-dim normalized_shape set both axes to −len(normalized_shape) to match PyTorch.
  */
 export class LayerNorm extends Cell {
+  override emitCall(): CellCall {
+    return {
+      ms: `nn.LayerNorm(${args([raw(asGiven(this.normalizedShape))], [['begin_norm_axis', this.beginNormAxis, -1], ['begin_params_axis', this.beginParamsAxis, -1], ['epsilon', raw(pyFloat(this.epsilon)), raw('1e-07')]])})`,
+      torch: `nn.LayerNorm(${args([raw(asGiven(this.normalizedShape))], [['eps', raw(pyFloat(this.epsilon)), raw('1e-05')]])})`,
+      values: { epsilon: this.epsilon, begin_norm_axis: this.beginNormAxis, begin_params_axis: this.beginParamsAxis },
+    };
+  }
+
   readonly normalizedShape: number[]; readonly beginNormAxis: number; readonly beginParamsAxis: number; readonly epsilon: number;
   gamma: Parameter; beta: Parameter;
 
@@ -129,6 +139,11 @@ export interface GroupNormOptions { eps?: number; affine?: boolean; gammaInit?: 
 
 /** nn.GroupNorm(num_groups, num_channels, eps=1e-5, affine=True, gamma_init='ones', beta_init='zeros') over (N, C, *). */
 export class GroupNorm extends Cell {
+  override emitCall(): CellCall {
+    const a = args([this.numGroups, this.numChannels], [['eps', raw(pyFloat(this.eps)), raw('1e-05')], ['affine', this.affine, true]]);
+    return { ms: `nn.GroupNorm(${a})`, torch: `nn.GroupNorm(${a})`, values: {} };
+  }
+
   readonly numGroups: number; readonly numChannels: number; readonly eps: number; readonly affine: boolean;
   gamma: Parameter; beta: Parameter;
 
@@ -161,6 +176,14 @@ export interface InstanceNormOptions { eps?: number; momentum?: number; affine?:
  * not trainable); they never affect the output and are kept here for checkpoint names but not updated.
  */
 export class InstanceNorm2d extends Cell {
+  override emitCall(): CellCall {
+    return {
+      ms: `nn.InstanceNorm2d(${args([this.numFeatures], [['eps', raw(pyFloat(this.eps)), raw('1e-05')], ['momentum', raw(pyFloat(this.momentum)), raw('0.1')], ['affine', this.affine, true]])})`,
+      torch: `nn.InstanceNorm2d(${args([this.numFeatures], [['eps', raw(pyFloat(this.eps)), raw('1e-05')], ['affine', this.affine, false]])})`,
+      values: { affine: this.affine },
+    };
+  }
+
   readonly numFeatures: number; readonly eps: number; readonly momentum: number; readonly affine: boolean;
   gamma: Parameter; beta: Parameter; moving_mean: Parameter; moving_variance: Parameter;
 

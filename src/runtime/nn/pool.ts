@@ -2,6 +2,7 @@ import { Cell } from '../cell.js';
 import { Tensor } from '../tensor.js';
 import * as ops from '../functional.js';
 import { samePadding } from './conv.js';
+import { args, raw, asGiven, tup, py, type CellCall, type Named } from './pycall.js';
 
 type PoolPadMode = 'same' | 'valid' | 'pad';
 
@@ -21,6 +22,17 @@ const pair = (v: number | number[]): [number, number] => (typeof v === 'number' 
  * pad_mode='valid'.
  */
 abstract class Pool2dBase extends Cell {
+  /** MaxPool2d / AvgPool2d: MindSpore's stride defaults to 1 and its pad_mode to 'valid' (PyTorch: kernel_size, 0). */
+  override emitCall(): CellCall {
+    const name = this.clsName;
+    const cip: Named[] = this instanceof AvgPool2d ? [['count_include_pad', this.countIncludePad, true]] : [];
+    return {
+      ms: `nn.${name}(${args([], [['kernel_size', raw(asGiven(this.kernelSizeArg))], ['stride', raw(asGiven(this.strideArg))], ['pad_mode', this.padMode], ['padding', tup(this.padding), 0], ['ceil_mode', this.ceilMode, false], ...cip])})`,
+      torch: `nn.${name}(${args([tup(this.kernelSize)], [['stride', tup(this.stride), tup(this.kernelSize)], ['padding', tup(this.padding), 0], ['ceil_mode', this.ceilMode, false], ...cip])})`,
+      values: { stride: tup(this.stride), pad_mode: this.padMode },
+    };
+  }
+
   readonly kernelSize: [number, number]; readonly stride: [number, number]; readonly padMode: PoolPadMode;
   readonly padding: [number, number]; readonly dilation: [number, number]; readonly ceilMode: boolean;
   /** kernel_size and stride as given: MindSpore's repr prints them unchanged */
@@ -69,12 +81,14 @@ export class AvgPool2d extends Pool2dBase {
 }
 
 export class AdaptiveAvgPool2d extends Cell {
+  override emitCall(): CellCall { const o = py(tup(this.outputSize)); return { ms: `nn.AdaptiveAvgPool2d(${o})`, torch: `nn.AdaptiveAvgPool2d(${o})`, values: {} }; }
   readonly outputSize: [number, number];
   constructor(outputSize: number | [number, number]) { super(); this.outputSize = pair(outputSize); }
   construct(x: Tensor): Tensor { return ops.adaptiveAvgPool2d(x, this.outputSize); }
 }
 
 export class AdaptiveMaxPool2d extends Cell {
+  override emitCall(): CellCall { const o = py(tup(this.outputSize)); return { ms: `nn.AdaptiveMaxPool2d(${o})`, torch: `nn.AdaptiveMaxPool2d(${o})`, values: {} }; }
   readonly outputSize: [number, number];
   constructor(outputSize: number | [number, number]) { super(); this.outputSize = pair(outputSize); }
   construct(x: Tensor): Tensor { return ops.adaptiveMaxPool2d(x, this.outputSize); }

@@ -4,7 +4,7 @@ import { Tensor } from '../tensor.js';
 import { isFloat, isInt } from '../dtype.js';
 import { Uniform, initTensor } from '../initializer.js';
 import * as ops from '../functional.js';
-import { pyFloat } from './norm.js';
+import { pyFloat, args, raw, type CellCall, type Named } from './pycall.js';
 
 /** Keyword arguments of nn.LSTM / nn.GRU after (input_size, hidden_size), with MindSpore's defaults. */
 export interface RNNOptions {
@@ -44,6 +44,17 @@ const pyBool = (b: boolean): string => (b ? 'True' : 'False');
  * mul, add, stack, concat), so gradients reach the inputs, the initial states and every Parameter.
  */
 abstract class RNNBase extends Cell {
+  /** LSTM / GRU: the same arguments on both sides but has_bias for bias. */
+  override emitCall(): CellCall {
+    const rest = (bias: string): Named[] => [['num_layers', this.numLayers, 1], [bias, this.hasBias, true], ['batch_first', this.batchFirst, false],
+      ['dropout', raw(pyFloat(this.dropout)), raw('0.0')], ['bidirectional', this.bidirectional, false]];
+    return {
+      ms: `nn.${this.clsName}(${args([this.inputSize, this.hiddenSize], rest('has_bias'))})`,
+      torch: `nn.${this.clsName}(${args([this.inputSize, this.hiddenSize], rest('bias'))})`,
+      values: { has_bias: this.hasBias },
+    };
+  }
+
   readonly inputSize: number; readonly hiddenSize: number; readonly numLayers: number; readonly hasBias: boolean;
   readonly batchFirst: boolean; readonly dropout: number; readonly bidirectional: boolean; readonly firstLayer: number;
   private readonly gateCount: number;
