@@ -17,6 +17,7 @@ import { applyWeights, readWeights } from './compare/weights.js';
 import { isFloat } from './runtime/dtype.js';
 import type { Regression } from './compare/baseline.js';
 import { Tensor } from './runtime/tensor.js';
+import type { OnnxNetwork } from './onnx/network.js';
 
 export interface CheckOptions extends Tolerance {
   seed: number;
@@ -38,7 +39,12 @@ export interface CheckOptions extends Tolerance {
   allowTrain?: boolean;
   /** per-layer tolerances (by layer name) for --layers, e.g. from the config's layerTolerances */
   layerTolerances?: ReadonlyMap<string, Tolerance>;
+  /** also return the imported network and the first sample's inputs and reference outputs (convert writes them) */
+  keep?: boolean;
 }
+
+/** What `keep` returns beside the verdict. */
+export interface KeptRun { network: OnnxNetwork; inputs: Map<string, Tensor>; expected: Map<string, Tensor>; inputOrder: string[]; outputOrder: string[] }
 
 export type OutputResult = OutputStats & { histogram: ErrorHistogram; atol: number; rtol: number };
 
@@ -62,6 +68,7 @@ export interface CheckResult {
   /** differences that grew beyond the allowed factor over a --baseline run */
   regressions?: Regression[];
   timings: { loadMs: number; importMs: number; referenceMs: number; runtimeMs: number; layersMs?: number };
+  kept?: KeptRun;
 }
 
 export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
@@ -175,6 +182,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     ...(layers ? { layers } : {}),
     ...(repro !== undefined ? { repro } : {}),
     timings: { loadMs: t1 - t0, importMs: t2 - t1, referenceMs, runtimeMs, ...(layersMs !== undefined ? { layersMs } : {}) },
+    ...(opts.keep ? { kept: { network, inputs: firstFeeds, expected: refOuts[0]!, inputOrder: model.graph.inputs.map(v => v.name), outputOrder: model.graph.outputs.map(v => v.name) } } : {}),
   };
 }
 

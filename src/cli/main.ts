@@ -22,6 +22,7 @@ import { compareWithBaseline, readSavedRun, toSavedRun } from '../compare/baseli
 import { layersCsv, layersNodeData } from './reporters/layers-export.js';
 import { allRules, findRule } from '../mappings/index.js';
 import { renderApiEntry, renderApiTable } from './reporters/api-text.js';
+import { convert, UnwritableError } from '../convert/convert.js';
 
 export const EXIT = { ok: 0, mismatch: 1, usage: 2, unsupported: 3, internal: 4 } as const;
 
@@ -207,6 +208,34 @@ export function buildProgram(setExit: (code: number) => void): Command {
         setExit(EXIT.ok);
       } catch (e) {
         setExit(report(e, g, o.format === 'json' && !o.output, model));
+      }
+    });
+
+  addInputOptions(program.command('convert')
+    .description('write the MindSpore port of MODEL into DIR: the network as MindSpore 2.10 code, its weights, and a test that runs it against the reference outputs')
+    .argument('<model>', 'path to an .onnx file')
+    .requiredOption('-o, --out <dir>', 'folder to write (must be empty or new, unless --force)')
+    .option('--class-name <name>', "the root Cell's class name (default: the model's class where the export records it, else Net)")
+    .addOption(new Option('--format <fmt>', 'weights file format').choices(['ckpt', 'safetensors']).default('ckpt'))
+    .option('--force', 'replace a non-empty output folder')
+    .option('--json', 'print one JSON object on stdout'))
+    .action(async (model: string, o: { out: string; className?: string; format: 'ckpt' | 'safetensors'; force?: boolean; json?: boolean; atol: number; rtol: number; seed: number; shape: string[]; input: string[] }) => {
+      const g = program.opts<GlobalOpts>();
+      try {
+        if (o.className !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.className)) throw new UsageError(`--class-name must be a Python identifier, got '${o.className}'`);
+        const r = await convert(model, { out: o.out, className: o.className, format: o.format, force: o.force, atol: o.atol, rtol: o.rtol, seed: o.seed, shapes: parseShapes(o.shape), inputs: parseInputs(o.input) });
+        if (o.json) process.stdout.write(JSON.stringify({ version: JSON_VERSION, ...r }) + '\n');
+        else {
+          process.stdout.write(`msport: wrote ${r.dir} — ${r.files.length} files: ${r.name}.py (${r.lines} lines, ${r.classes.length} classes, root ${r.className}), ` +
+            `${r.parameters} parameters${r.buffers ? ` + ${r.buffers} buffers` : ''}; run \`python ${r.dir}/test_${r.name}.py\` with mindspore==2.10.0\n`);
+          if (!r.check.passed) process.stderr.write(`msport: the checked Cell tree itself differs from onnxruntime (max abs diff ${Math.max(...r.check.outputs.map(x => x.maxAbsDiff)).toExponential(2)}); the port will fail its test — run msport check --layers\n`);
+        }
+        setExit(r.check.passed ? EXIT.ok : EXIT.mismatch);
+      } catch (e) {
+        if (e instanceof UnwritableError && !o.json) {
+          process.stderr.write(`msport: error: ${e.message}\n${e.steps.slice(0, 20).map(s => `  ${s.opType || '-'} ${s.node || ''}${s.scope ? ` in ${s.scope}` : ''}: ${s.reason}`).join('\n')}${e.steps.length > 20 ? `\n  … ${e.steps.length - 20} more` : ''}\n`);
+          setExit(e.exitCode);
+        } else setExit(report(e, g, !!o.json, model));
       }
     });
 

@@ -17,6 +17,7 @@ export type Built =
     }
   | {
       kind: 'op'; ms: string; run: (inputs: (Tensor | undefined)[]) => Tensor[];
+      /** how the step is written in a MindSpore port's `construct` (absent: msport cannot write it yet) */ py?: PyWriter;
       /** an If's branches, a Loop's body */ bodies?: Body[];
       /** the inputs whose values `run` uses (default: all); the others only lend a static fact, such as a dtype */
       reads?: number[];
@@ -70,7 +71,16 @@ export function fail(node: OnnxNode, msg: string): never {
   throw new ModelLoadError(`node ${node.name} (${node.opType}): ${msg}`);
 }
 
-/** A functional step. */
-export function op(ms: string, run: (inputs: (Tensor | undefined)[]) => Tensor | Tensor[]): Built {
-  return { kind: 'op', ms, run: xs => { const r = run(xs); return Array.isArray(r) ? r : [r]; } };
+/**
+ * One input of a functional step as the generated Python reads it: `expr` is the Python expression of the value (for
+ * a constant, reading it registers the constant with the Cell that holds it), `value` the value when it is known at
+ * import (a shape, axes, a scalar), absent for an input the graph does not give.
+ */
+export interface PyArg { readonly expr: string; readonly value?: Tensor; readonly given: boolean }
+/** Writes a functional step as one Python expression of MindSpore 2.10 (a tuple for several outputs). */
+export type PyWriter = (args: PyArg[]) => string;
+
+/** A functional step; `py` writes it as MindSpore Python (convert), beside how it runs. */
+export function op(ms: string, run: (inputs: (Tensor | undefined)[]) => Tensor | Tensor[], py?: PyWriter): Built {
+  return { kind: 'op', ms, run: xs => { const r = run(xs); return Array.isArray(r) ? r : [r]; }, ...(py ? { py } : {}) };
 }

@@ -245,14 +245,14 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
     const cell = built.cell;
     const run = (xs: (Tensor | undefined)[]): Tensor[] => { const o = cell.call(...(xs as Tensor[])); return Array.isArray(o) ? o : [o]; };
     return { node: p.node, scope: p.path.join('.'), cellName, cell, torchApi: built.api, msApi: rule(built.api as TorchApi).ms, ...(call ? { call } : {}),
-      inputs: built.runtimeInputs.map(i => p.node.inputs[i] ?? ''), outputs: p.node.outputs, run: built.wrap ? built.wrap(run) : run };
+      inputs: built.runtimeInputs.map(i => p.node.inputs[i] ?? ''), outputs: p.node.outputs, run: built.wrap ? built.wrap(run) : run, ...(built.wrap ? { wrapped: true } : {}) };
   };
   for (const p of pending) {
     const steps = p.body.steps;
     if (p.built.kind === 'op') {
       // a node with subgraphs also reads, by name, what its subgraphs capture from the graphs around it
       steps.push({ node: p.node, scope: p.path.join('.'), cellName: null, cell: null, torchApi: null, msApi: p.built.ms, inputs: [...p.node.inputs, ...(p.node.captures ?? [])],
-        outputs: p.node.outputs, run: p.built.run, ...(p.built.bodies ? { bodies: p.built.bodies } : {}) });
+        outputs: p.node.outputs, run: p.built.run, ...(p.built.bodies ? { bodies: p.built.bodies } : {}), ...(p.built.py ? { py: p.built.py } : {}) });
       continue;
     }
     const key = p.path.join('/');

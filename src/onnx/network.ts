@@ -25,6 +25,10 @@ export interface Step {
   run: (inputs: (Tensor | undefined)[]) => Tensor[];
   /** the subgraphs this step runs (an If's branches, a Loop's body) */
   bodies?: Body[];
+  /** a functional step's MindSpore Python writer (convert) */
+  py?: import('./handler.js').PyWriter;
+  /** a Cell step whose node has outputs beyond the Cell's own (the call is wrapped) */
+  wrapped?: boolean;
 }
 
 /**

@@ -83,6 +83,11 @@ function gemm(ctx: BuildCtx): Built {
     if (alpha !== 1) y = ops.mul(y, alpha);
     if (bias) y = ops.add(y, beta !== 1 ? ops.mul(bias, beta) : bias);
     return y;
+  }, ([a, b, bias]) => {
+    const t = (v: string, tr: number) => (tr ? `ops.transpose(${v}, (1, 0))` : v);
+    let y = `ops.matmul(${t(a!.expr, transA)}, ${t(b!.expr, transB)})`;
+    if (alpha !== 1) y = `${y} * ${alpha}`;
+    return bias?.given ? `${y} + ${beta !== 1 ? `${bias.expr} * ${beta}` : bias.expr}` : y;
   });
 }
 
@@ -190,7 +195,7 @@ function hardSigmoid(ctx: BuildCtx): Built {
   const alpha = attr<number>(ctx.node, 'alpha', 0.2), beta = attr<number>(ctx.node, 'beta', 0.5);
   // PyTorch's Hardsigmoid exports alpha=1/6 (as float32), which is MindSpore's HSigmoid
   if (Math.abs(alpha - 1 / 6) < 1e-7 && beta === 0.5) return cellStep(ctx, 'torch.nn.Hardsigmoid', new nn.HSigmoid(), []);
-  return op('mindspore.ops.hardsigmoid', ([x]) => ops.clamp(ops.add(ops.mul(x!, alpha), beta), 0, 1));
+  return op('mindspore.ops.hardsigmoid', ([x]) => ops.clamp(ops.add(ops.mul(x!, alpha), beta), 0, 1), ([x]) => `ops.clamp(${x!.expr} * ${alpha} + ${beta}, 0.0, 1.0)`);
 }
 
 function clipValue(ctx: BuildCtx, i: number, attrName: string, fallback: number): number | undefined {
@@ -203,7 +208,8 @@ function clipValue(ctx: BuildCtx, i: number, attrName: string, fallback: number)
 function clip(ctx: BuildCtx): Built {
   const lo = clipValue(ctx, 1, 'min', -Infinity), hi = clipValue(ctx, 2, 'max', Infinity);
   if (lo === 0 && hi === 6) return cellStep(ctx, 'torch.nn.ReLU6', new nn.ReLU6(), []);
-  if (lo !== undefined && hi !== undefined) return op('mindspore.ops.clamp', ([x]) => ops.clamp(x!, lo, hi));
+  const bound = (v: number) => (Number.isFinite(v) ? String(v) : 'None');
+  if (lo !== undefined && hi !== undefined) return op('mindspore.ops.clamp', ([x]) => ops.clamp(x!, lo, hi), ([x]) => `ops.clamp(${x!.expr}, ${bound(lo)}, ${bound(hi)})`);
   return op('mindspore.ops.clamp', ([x, a, b]) => ops.clamp(x!, a ? a.item() : -Infinity, b ? b.item() : Infinity));
 }
 
@@ -264,7 +270,7 @@ function gelu(ctx: BuildCtx): Built {
 function swish(ctx: BuildCtx): Built {
   const alpha = attr<number>(ctx.node, 'alpha', 1);
   if (alpha === 1) return cellStep(ctx, 'torch.nn.SiLU', new nn.SiLU(), []);
-  return op('mindspore.ops.mul', ([x]) => ops.mul(x!, ops.sigmoid(ops.mul(x!, alpha))));
+  return op('mindspore.ops.mul', ([x]) => ops.mul(x!, ops.sigmoid(ops.mul(x!, alpha))), ([x]) => `${x!.expr} * ops.sigmoid(${x!.expr} * ${alpha})`);
 }
 
 export const nnHandlers: OnnxOpHandler[] = [

@@ -8,6 +8,12 @@ import { cellStep } from './bind.js';
 import { scopeOf } from '../scope.js';
 import * as nn from '../../runtime/nn/index.js';
 import { isFloat } from '../../runtime/dtype.js';
+import { call, index, intsKnown, intsPy, msDtype, num, tuple } from './py.js';
+import type { PyArg } from '../handler.js';
+
+/** A reshape target with ONNX's 0 (copy the input dim) written as that dim of the input. */
+const reshapePy = (x: PyArg, target: number[] | undefined, allowZero: boolean, s?: PyArg): string =>
+  target ? `ops.reshape(${x.expr}, ${tuple(target.map((d, i) => (d === 0 && !allowZero ? `${x.expr}.shape[${i}]` : d)))})` : `ops.reshape(${x.expr}, ${intsPy(s!)})`;
 
 /** ONNX Reshape: 0 copies the input dim (unless allowzero), -1 is inferred. */
 function reshape(ctx: BuildCtx): Built {
@@ -15,23 +21,25 @@ function reshape(ctx: BuildCtx): Built {
   return op('mindspore.ops.reshape', ([x, s]) => {
     const target = intsOf(s, 'Reshape shape').map((d, i) => (d === 0 && !allowZero ? x!.shape[i]! : d));
     return ops.reshape(x!, target);
-  });
+  }, ([x, s]) => reshapePy(x!, intsKnown(s), allowZero, s));
 }
 
 function reshapeV1(ctx: BuildCtx): Built {
   const shape = attr<number[]>(ctx.node, 'shape', []);
-  return op('mindspore.ops.reshape', ([x]) => ops.reshape(x!, shape.map((d, i) => (d === 0 ? x!.shape[i]! : d))));
+  return op('mindspore.ops.reshape', ([x]) => ops.reshape(x!, shape.map((d, i) => (d === 0 ? x!.shape[i]! : d))), ([x]) => reshapePy(x!, shape, false));
 }
 
 function transpose(ctx: BuildCtx): Built {
   const perm = attr<number[]>(ctx.node, 'perm');
-  return op('mindspore.ops.transpose', ([x]) => ops.transpose(x!, perm ?? [...x!.shape.keys()].reverse()));
+  return op('mindspore.ops.transpose', ([x]) => ops.transpose(x!, perm ?? [...x!.shape.keys()].reverse()),
+    ([x]) => (perm ? `ops.transpose(${x!.expr}, ${tuple(perm)})` : `ops.transpose(${x!.expr}, tuple(range(${x!.expr}.ndim - 1, -1, -1)))`));
 }
 
 function concat(ctx: BuildCtx): Built {
   const axis = attr<number>(ctx.node, 'axis', 0);
   // empty inputs are legal in ONNX Concat and appear in exported shape arithmetic
-  return op('mindspore.ops.concat', xs => ops.concat(xs.filter((x): x is Tensor => !!x && (x.size > 0 || xs.length === 1)), axis));
+  return op('mindspore.ops.concat', xs => ops.concat(xs.filter((x): x is Tensor => !!x && (x.size > 0 || xs.length === 1)), axis),
+    xs => { const kept = xs.filter(x => x.given && !(x.value && x.value.size === 0 && xs.length > 1)); return kept.length === 1 ? kept[0]!.expr : `ops.cat(${tuple(kept.map(x => x.expr))}, ${axis})`; });
 }
 
 function splitSizes(total: number, n: number): number[] {
@@ -48,6 +56,11 @@ function split(fromInput: boolean) {
       const a = normAxis(axis, x!.ndim);
       const sizes = fromInput && s ? intsOf(s, 'Split split') : attrSplit ?? splitSizes(x!.shape[a]!, numOutputs);
       return ops.split(x!, sizes, a);
+    }, ([x, s]) => {
+      const sizes = fromInput && s?.given ? intsKnown(s) : attrSplit;
+      // without sizes: equal chunks, the last smaller (torch.chunk's rule, as ONNX's)
+      const arg = sizes ? tuple(sizes) : `-(-${x!.expr}.shape[${axis}] // ${numOutputs})`;
+      return sizes || !fromInput || !s?.given ? `ops.split(${x!.expr}, ${arg}, ${axis})` : `ops.split(${x!.expr}, ${intsPy(s)}, ${axis})`;
     });
   };
 }
@@ -68,16 +81,41 @@ function sliceBounds(x: Tensor, starts: number[], ends: number[], axes: number[]
   return { begin, end, strides };
 }
 
+const INT_MAX = 2 ** 62;
+/** Slicing as Python writes it, `x[:, 1:3]`, from constant starts/ends/axes/steps (undefined if any is computed). */
+function slicePy(x: PyArg, starts?: number[], ends?: number[], axes?: number[], steps?: number[]): string | undefined {
+  if (!starts || !ends) return undefined;
+  const ax = axes ?? starts.map((_, i) => i);
+  if (ax.some(a => a < 0)) return undefined;
+  const parts: string[] = Array(Math.max(...ax) + 1).fill(':');
+  ax.forEach((a, i) => {
+    const st = steps?.[i] ?? 1, s = starts[i]!, e = ends[i]!;
+    const big = (v: number) => Math.abs(v) >= INT_MAX;
+    const lo = st > 0 ? (s === 0 ? '' : String(s)) : (big(s) ? '' : String(s));
+    const hi = big(e) ? '' : String(e);
+    parts[a] = `${lo}:${hi}${st === 1 ? '' : `:${st}`}`;
+  });
+  return `${x.expr}[${parts.join(', ')}]`;
+}
+
 function sliceV1(ctx: BuildCtx): Built {
   const starts = attr<number[]>(ctx.node, 'starts', []), ends = attr<number[]>(ctx.node, 'ends', []), axes = attr<number[]>(ctx.node, 'axes');
-  return op('mindspore.ops.strided_slice', ([x]) => { const b = sliceBounds(x!, starts, ends, axes, undefined); return ops.stridedSlice(x!, b.begin, b.end, b.strides); });
+  const py = (xs: PyArg[]) => slicePy(xs[0]!, starts, ends, axes)!;
+  return op('mindspore.ops.strided_slice', ([x]) => { const b = sliceBounds(x!, starts, ends, axes, undefined); return ops.stridedSlice(x!, b.begin, b.end, b.strides); }, axes?.some(a => a < 0) ? undefined : py);
 }
 
 function sliceV10(): Built {
   return op('mindspore.ops.strided_slice', ([x, s, e, a, st]) => {
     const b = sliceBounds(x!, intsOf(s, 'Slice starts'), intsOf(e, 'Slice ends'), a ? intsOf(a, 'Slice axes') : undefined, st ? intsOf(st, 'Slice steps') : undefined);
     return ops.stridedSlice(x!, b.begin, b.end, b.strides);
-  });
+  }, sliceV10Py);
+}
+
+/** Constant starts/ends/axes/steps as slicing; computed ones (rare: sizes read off a shape) as ops.strided_slice is not written yet. */
+function sliceV10Py([x, s, e, a, st]: PyArg[]): string {
+  const w = slicePy(x!, intsKnown(s), intsKnown(e), a?.given ? intsKnown(a) : undefined, st?.given ? intsKnown(st) : undefined);
+  if (w !== undefined && !(a?.given && !a.value) && !(st?.given && !st.value)) return w;
+  throw new Error('a Slice with computed bounds or negative axes');
 }
 
 function gather(ctx: BuildCtx): Built {
@@ -91,7 +129,11 @@ function gather(ctx: BuildCtx): Built {
   if ((ctx.moduleApi() === 'torch.nn.Embedding' || ownTable) && table && table.ndim === 2 && isFloat(table.dtype) && normAxis(axis, 2) === 0) {
     return cellStep(ctx, 'torch.nn.Embedding', new nn.Embedding(table.shape[0]!, table.shape[1]!), [[0, 'weight']], [1]);
   }
-  return op('mindspore.ops.gather', ([x, i]) => ops.gather(x!, i!, normAxis(axis, x!.ndim)));
+  return op('mindspore.ops.gather', ([x, i]) => ops.gather(x!, i!, normAxis(axis, x!.ndim)), ([x, i]) => {
+    // a constant scalar index is Python indexing (negative ones included); others ops.gather
+    const k = i!.value && i!.value.ndim === 0 ? i!.value.item() : undefined;
+    return k !== undefined ? index(x!.expr, axis, String(k)) : `ops.gather(${x!.expr}, ${i!.expr}, ${axis})`;
+  });
 }
 
 function shape(ctx: BuildCtx): Built {
@@ -100,7 +142,7 @@ function shape(ctx: BuildCtx): Built {
     const r = x!.ndim;
     const s = Math.min(Math.max(normAxis(start, r), 0), r), e = end === undefined ? r : Math.min(Math.max(normAxis(end, r), 0), r);
     return shapeTensor(x!.shape.slice(s, e));
-  });
+  }, ([x]) => `ms.Tensor(${x!.expr}.shape${start || end !== undefined ? `[${start || ''}:${end ?? ''}]` : ''}, ms.int64)`);
 }
 
 function unsqueezeTo(x: Tensor, axes: number[]): Tensor {
@@ -115,7 +157,12 @@ function unsqueezeTo(x: Tensor, axes: number[]): Tensor {
 function unsqueeze(fromInput: boolean) {
   return (ctx: BuildCtx): Built => {
     const axes = attr<number[]>(ctx.node, 'axes', []);
-    return op('mindspore.ops.expand_dims', ([x, a]) => unsqueezeTo(x!, fromInput ? intsOf(a, 'Unsqueeze axes') : axes));
+    return op('mindspore.ops.expand_dims', ([x, a]) => unsqueezeTo(x!, fromInput ? intsOf(a, 'Unsqueeze axes') : axes), ([x, a]) => {
+      const ax = fromInput ? intsKnown(a) : axes;
+      if (!ax || ax.some(v => v < 0)) throw new Error('an Unsqueeze with computed or negative axes');
+      // ONNX axes index the output: inserting them in ascending order gives each its place
+      return [...ax].sort((p, q) => p - q).reduce((e, v) => `ops.expand_dims(${e}, ${v})`, x!.expr);
+    });
   };
 }
 
@@ -125,6 +172,10 @@ function squeeze(fromInput: boolean) {
     return op('mindspore.ops.squeeze', ([x, a]) => {
       const ax = fromInput ? (a ? intsOf(a, 'Squeeze axes') : undefined) : axes;
       return ops.squeeze(x!, ax?.map(v => normAxis(v, x!.ndim)));
+    }, ([x, a]) => {
+      const ax = fromInput ? (a?.given ? intsKnown(a) : undefined) : axes;
+      if (fromInput && a?.given && !ax) throw new Error('a Squeeze with computed axes');
+      return ax ? `ops.squeeze(${x!.expr}, ${tuple(ax)})` : `ops.squeeze(${x!.expr})`;
     });
   };
 }
@@ -154,6 +205,14 @@ function pad(fromInput: boolean) {
       }
       if (pads.some(q => q < 0)) throw new Error('negative pads (cropping) are not supported');
       return ops.pad(x!, onnxPadsToTorch(pads), padModes[mode], fromInput ? (v && v.size ? v.item() : 0) : attrValue);
+    }, ([x, p, v, axesT]) => {
+      const pads = fromInput ? intsKnown(p) : attrPads;
+      if (!pads || axesT?.given || pads.some(q => q < 0)) throw new Error('a Pad with computed pads or axes');
+      const value = fromInput ? (v?.value && v.value.size ? v.value.item() : 0) : attrValue;
+      // ops.pad's padding runs from the last dim backwards; trailing zero pairs are left out, as a port writes it
+      const t = onnxPadsToTorch(pads);
+      while (t.length > 2 && t.at(-1) === 0 && t.at(-2) === 0) t.splice(-2);
+      return call('ops.pad', x!.expr, tuple(t), mode === 'constant' ? undefined : `mode='${padModes[mode]}'`, mode === 'constant' && value !== 0 ? `value=${value}` : undefined);
     });
   };
 }
@@ -169,12 +228,13 @@ function constant(ctx: BuildCtx): Built {
   else if (node.attrs.has('value_int')) t = Tensor.scalar(v as number, 'int64');
   else if (node.attrs.has('value_floats')) t = Tensor.from(v as number[], 'float32');
   else t = Tensor.from(v as number[], 'int64');
-  return op('mindspore.Tensor', () => t);
+  return op('mindspore.Tensor', () => t, () => { throw new Error('a Constant is folded at import'); });
 }
 
 function constantOfShape(ctx: BuildCtx): Built {
   const value = ctx.node.attrs.get('value') as Tensor | undefined;
-  return op('mindspore.ops.fill', ([s]) => Tensor.full(intsOf(s, 'ConstantOfShape shape'), value ? value.get(0) : 0, value?.dtype ?? 'float32'));
+  const dt = value?.dtype ?? 'float32', v = value ? value.get(0) : 0;
+  return op('mindspore.ops.fill', ([s]) => Tensor.full(intsOf(s, 'ConstantOfShape shape'), v, dt), ([s]) => `ops.full(${intsPy(s!)}, ${num(v, dt)}, dtype=${msDtype(dt)})`);
 }
 
 function expand(): Built {
@@ -187,7 +247,7 @@ function expand(): Built {
       return t === 1 ? d : t;
     });
     return ops.expand(x!, full);
-  });
+  }, ([x, s]) => `ops.broadcast_to(${x!.expr}, np.broadcast_shapes(${x!.expr}.shape, ${intsPy(s!)}))`);
 }
 
 function range(): Built {
@@ -220,12 +280,18 @@ function reduce(kind: ReduceKind, fromInput: boolean) {
       const axes = fromInput ? (a ? intsOf(a, 'axes') : undefined) : attrAxes;
       if ((!axes || axes.length === 0) && noopEmpty) return x!;
       return reducers[kind](x!, axes && axes.length ? axes : undefined, keep);
+    }, ([x, a]) => {
+      const axes = fromInput ? (a?.given ? intsKnown(a) : undefined) : attrAxes;
+      if (fromInput && a?.given && !axes) throw new Error('a reduction over computed axes');
+      if ((!axes || axes.length === 0) && noopEmpty) return x!.expr;
+      // positional: ops.sum(input, dim, keepdim), ops.mean(input, axis, keep_dims), ops.amax(input, axis, keepdims)
+      return `ops.${kind === 'max' ? 'amax' : kind}(${x!.expr}, ${axes && axes.length ? tuple(axes) : 'None'}, ${keep ? 'True' : 'False'})`;
     });
   };
 }
 
 function tile(): Built {
-  return op('mindspore.ops.tile', ([x, r]) => ops.tile(x!, intsOf(r, 'Tile repeats')));
+  return op('mindspore.ops.tile', ([x, r]) => ops.tile(x!, intsOf(r, 'Tile repeats')), ([x, r]) => `ops.tile(${x!.expr}, ${intsPy(r!)})`);
 }
 
 export const shapeHandlers: OnnxOpHandler[] = [
@@ -246,6 +312,6 @@ export const shapeHandlers: OnnxOpHandler[] = [
   { opType: 'ReduceMean', versions: { 1: reduce('mean', false), 18: reduce('mean', true) } },
   { opType: 'ReduceSum', versions: { 1: reduce('sum', false), 13: reduce('sum', true) } },
   { opType: 'ReduceMax', versions: { 1: reduce('max', false), 18: reduce('max', true) } },
-  { opType: 'MatMul', versions: { 1: () => op('mindspore.ops.matmul', ([a, b]) => ops.matmul(a!, b!)) } },
+  { opType: 'MatMul', versions: { 1: () => op('mindspore.ops.matmul', ([a, b]) => ops.matmul(a!, b!), ([a, b]) => `ops.matmul(${a!.expr}, ${b!.expr})`) } },
   { opType: 'Tile', versions: { 6: tile } },
 ];

@@ -9,6 +9,8 @@ export interface CellCall {
   torch: string;
   /** argument → the value this layer needs (the mapping rule's default-difference arguments only) */
   values: Record<string, unknown>;
+  /** how a call's results are unpacked into names, for a Cell returning nested tuples (`y, (h, c) = self.lstm(x)`) */
+  results?: (names: string[]) => string;
 }
 
 /** A float as Python's repr prints it: 1e-05, 0.9, 1.0. */

@@ -52,6 +52,8 @@ abstract class RNNBase extends Cell {
       ms: `nn.${this.clsName}(${args([this.inputSize, this.hiddenSize], rest('has_bias'))})`,
       torch: `nn.${this.clsName}(${args([this.inputSize, this.hiddenSize], rest('bias'))})`,
       values: { has_bias: this.hasBias },
+      // MindSpore returns (output, (h_n, c_n)) for LSTM and (output, h_n) for GRU
+      results: n => { const [y = '_', h = '_', c = '_'] = n; return this.clsName === 'LSTM' ? `${y}, (${h}, ${c})` : `${y}, ${h}`; },
     };
   }
 

@@ -1,0 +1,376 @@
+/**
+ * The checked Cell tree written as a MindSpore 2.10 Python module: one `nn.Cell` class per PyTorch module scope
+ * (structurally identical instances share one class), `__init__` made of the emitter's calls (`Cell.emitCall`), and
+ * `construct` the module's own data flow — its child Cells called as the PyTorch module called them, functional steps
+ * written by their ops' writers (`Step.py`). What cannot be written is collected, never dropped.
+ */
+import { Cell } from '../runtime/cell.js';
+import { Parameter } from '../runtime/parameter.js';
+import { Tensor } from '../runtime/tensor.js';
+import type { DType } from '../runtime/dtype.js';
+import { OnnxNetwork, ScopeCell, Step } from '../onnx/network.js';
+import type { PyArg } from '../onnx/handler.js';
+import { callOf } from '../report/calls.js';
+import { pyFloat } from '../runtime/nn/pycall.js';
+import { msDtype, tuple } from '../onnx/ops/py.js';
+import { shortestFloat32 } from '../onnx/ops/util.js';
+import { rule } from '../mappings/index.js';
+import type { TorchApi } from '../mappings/index.js';
+
+/** A step msport cannot write as MindSpore code, with why. */
+export interface Unwritable { opType: string; node: string; scope: string; reason: string }
+
+export interface PortModule {
+  /** the Python source */
+  code: string;
+  /** the root class's name */
+  className: string;
+  /** the classes written, in order (the root last) */
+  classes: string[];
+  /** every tensor the port's checkpoint must hold, by MindSpore name: the network's Parameters and the buffers the code declares */
+  checkpoint: Map<string, Tensor>;
+  unwritable: Unwritable[];
+}
+
+class CannotWrite extends Error {}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PY_KEYWORDS = new Set(['False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else',
+  'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try',
+  'while', 'with', 'yield', 'self', 'ms', 'nn', 'ops', 'np']);
+const pyName = (s: string): string => {
+  let n = s.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').toLowerCase() || 'x';
+  if (/^\d/.test(n)) n = `x${n}`;
+  return PY_KEYWORDS.has(n) ? `${n}_` : n;
+};
+const camel = (s: string): string => s.split(/[^A-Za-z0-9]+/).filter(Boolean).map(w => w[0]!.toUpperCase() + w.slice(1)).join('') || 'Block';
+
+/** A number or a small tensor as a Python literal of MindSpore. */
+function literal(t: Tensor): string | undefined {
+  const v = (x: number): string => (t.dtype.startsWith('float') ? (Number.isFinite(x) ? pyFloat(t.dtype === 'float32' ? shortestFloat32(x) : x) : `float('${pyFloat(x)}')`)
+    : t.dtype === 'bool' ? (x ? 'True' : 'False') : String(x));
+  if (t.ndim === 0) return `ms.Tensor(${v(t.item())}, ${msDtype(t.dtype as DType)})`;
+  if (t.size > 16) return undefined;
+  const flat = t.toArray().map(v);
+  const arr = t.ndim === 1 ? `[${flat.join(', ')}]` : `np.array([${flat.join(', ')}]).reshape(${tuple(t.shape)})`;
+  return `ms.Tensor(${arr}, ${msDtype(t.dtype as DType)})`;
+}
+
+/**
+ * How `self` reaches a descendant Cell or Parameter: attributes; positions inside the containers written inline
+ * (SequentialCell / CellList index by position); getattr for a key Python cannot spell as an attribute.
+ */
+function accessor(root: Cell, rel: string[], network: Cell): string {
+  let expr = 'self', cell: Cell | undefined = root;
+  for (const seg of rel) {
+    const keys = cell ? [...cell._cells.keys()] : [];
+    const inline = cell !== undefined && cell !== network && keys.length > 0 && keys.every(k => /^\d+$/.test(k));
+    if (inline && /^\d+$/.test(seg)) expr += `[${keys.indexOf(seg)}]`;
+    else if (IDENT.test(seg) && !PY_KEYWORDS.has(seg)) expr += `.${seg}`;
+    else expr = `getattr(${expr}, '${seg}')`;
+    cell = cell?._cells.get(seg);
+  }
+  return expr;
+}
+
+interface Item { kind: 'step'; step: Step; index: number } 
+interface CallItem { kind: 'call'; path: string; index: number }
+type Entry = Item | CallItem;
+
+export function writeModule(network: OnnxNetwork, opts: { className?: string; header?: string } = {}): PortModule {
+  const cells = new Map<string, Cell>(network.cellsAndNames().map(([n, c]) => [n, c]));
+  cells.set('', network);
+  const isScope = (c: Cell | undefined): boolean => c instanceof ScopeCell || c === network;
+  const paramPath = new Map<Tensor, string>(network.parametersAndNames().map(([n, p]) => [p as Tensor, n]));
+  const steps = network.steps;
+  const index = new Map<Step, number>(steps.map((s, i) => [s, i]));
+  const split = (p: string): string[] => (p ? p.split('.') : []);
+  const parentOf = (p: string): string => split(p).slice(0, -1).join('.');
+  /** the deepest scope Cell holding a step */
+  const ownerOf = (s: Step): string => {
+    let p = s.cell ? parentOf(s.cellName!) : s.scope;
+    while (p && !isScope(cells.get(p))) p = parentOf(p);
+    return p;
+  };
+  const owner = new Map<Step, string>(steps.map(s => [s, ownerOf(s)]));
+  const within = (p: string, scope: string): boolean => scope === '' || p === scope || p.startsWith(`${scope}.`);
+  const subtree = (scope: string): Step[] => steps.filter(s => within(owner.get(s)!, scope));
+  const producer = new Map<string, number>();
+  steps.forEach((s, i) => s.outputs.forEach(o => o && producer.set(o, i)));
+  const consumers = new Map<string, number[]>();
+  steps.forEach((s, i) => s.inputs.forEach(v => v && (consumers.get(v) ?? consumers.set(v, []).get(v)!).push(i)));
+  const graphOut = new Set(network.outputNames);
+  const isConst = (v: string): boolean => network.constants.has(v) && !producer.has(v);
+
+  /** A scope's values in and out, as a call of it sees them. */
+  const signature = (scope: string): { ins: string[]; outs: string[] } => {
+    const mine = subtree(scope), set = new Set(mine);
+    const made = new Set(mine.flatMap(s => s.outputs.filter(Boolean)));
+    const ins: string[] = [];
+    for (const s of mine) for (const v of s.inputs) if (v && !made.has(v) && !isConst(v) && !ins.includes(v)) ins.push(v);
+    const outs: string[] = [];
+    for (const s of mine) for (const v of s.outputs) if (v && (graphOut.has(v) || (consumers.get(v) ?? []).some(i => !set.has(steps[i]!)))) outs.push(v);
+    return { ins, outs };
+  };
+
+  const unwritable: Unwritable[] = [];
+  const checkpoint = new Map<string, Tensor>(network.parametersAndNames().map(([n, p]) => [n, p as Tensor]));
+  const classes = new Map<string, { name: string; text: string }>(); // body text → class
+  const classOrder: string[] = [];
+  const flattened = new Set<string>();
+
+  /** The entries a scope's construct runs: its own steps and calls of its child scopes (flattened ones inlined). */
+  const entriesOf = (scope: string): Entry[] => {
+    const out: Entry[] = [];
+    const childOf = (p: string): string | undefined => {
+      // the child scope of `scope` on the way to p, unless flattened (then its own entries are ours)
+      const rest = split(p).slice(split(scope).length);
+      let cur = scope;
+      for (const seg of rest) {
+        cur = cur ? `${cur}.${seg}` : seg;
+        if (!flattened.has(cur)) return cur;
+      }
+      return undefined;
+    };
+    const seen = new Set<string>();
+    steps.forEach((s, i) => {
+      const o = owner.get(s)!;
+      if (!within(o, scope)) return;
+      const child = o === scope ? undefined : childOf(o);
+      if (child === undefined) out.push({ kind: 'step', step: s, index: i });
+      else if (!seen.has(child)) { seen.add(child); out.push({ kind: 'call', path: child, index: i }); }
+    });
+    return out;
+  };
+
+  /** A scope whose steps cannot run as one call (interleaved with its parent's, or called twice) is inlined. */
+  const order = (scope: string): Entry[] => {
+    for (;;) {
+      const entries = entriesOf(scope);
+      const avail = new Set(signature(scope).ins);
+      // a child that reads a Parameter outside itself, or a numeric-keyed container (ModuleList) that is not a chain
+      // of its members, is not a call of its own
+      let bad: string | undefined = (entries.find(e => e.kind === 'call' && (readsOutside(e.path) || (numericKeys(e.path) && !isChain(e.path)))) as CallItem | undefined)?.path;
+      for (const e of bad === undefined ? entries : []) {
+        const { ins, outs } = e.kind === 'call' ? signature(e.path) : { ins: e.step.inputs.filter(v => v && !isConst(v)), outs: e.step.outputs.filter(Boolean) };
+        const missing = ins.find(v => !avail.has(v));
+        if (missing !== undefined) {
+          if (e.kind === 'call') { bad = e.path; break; }
+          const p = producer.get(missing);
+          const holder = p === undefined ? undefined : entries.find(x => x.kind === 'call' && within(owner.get(steps[p]!)!, x.path)) as CallItem | undefined;
+          if (!holder) throw new Error(`value ${missing} read before it is computed`);
+          bad = holder.path;
+          break;
+        }
+        outs.forEach(v => avail.add(v));
+      }
+      if (bad === undefined) return entries;
+      flattened.add(bad);
+    }
+  };
+
+  const numericKeys = (scope: string): boolean => { const ks = [...cells.get(scope)!._cells.keys()]; return ks.length > 0 && ks.every(k => /^\d+$/.test(k)); };
+  const readsOutside = (scope: string): boolean => subtree(scope).some(s => s.inputs.some(v => {
+    const t = v && isConst(v) ? network.constants.get(v) : undefined;
+    const p = t && paramPath.get(t);
+    return p !== undefined && !within(parentOf(p), scope);
+  }));
+  /** nn.SequentialCell semantics: one value in, one out, each member called once in order on the previous one's output */
+  const isChain = (scope: string): boolean => {
+    const sig = signature(scope);
+    if (sig.ins.length !== 1 || sig.outs.length !== 1) return false;
+    const depth = split(scope).length;
+    const groups: { key: string; steps: Step[] }[] = [];
+    for (const s of subtree(scope)) {
+      const key = split(s.cell ? s.cellName! : owner.get(s)!)[depth];
+      if (key === undefined || (!s.cell && owner.get(s) === scope)) return false;
+      if (groups.at(-1)?.key !== key) groups.push({ key, steps: [] });
+      groups.at(-1)!.steps.push(s);
+    }
+    const keys = [...cells.get(scope)!._cells.keys()];
+    if (groups.map(g => g.key).join() !== keys.join()) return false;
+    let cur = sig.ins[0]!;
+    for (const g of groups) {
+      const child = scope ? `${scope}.${g.key}` : g.key;
+      const gs = isScope(cells.get(child)) ? signature(child) : { ins: g.steps[0]!.inputs.filter(v => v && !isConst(v)), outs: g.steps[0]!.outputs.filter(Boolean) };
+      if (g.steps.length > 1 && !isScope(cells.get(child))) return false;
+      if (gs.ins.length !== 1 || gs.ins[0] !== cur || gs.outs.length !== 1) return false;
+      cur = gs.outs[0]!;
+    }
+    return cur === sig.outs[0];
+  };
+
+  /** A numeric-keyed scope is written inline as MindSpore's container: SequentialCell when called, CellList when not. */
+  const containerCall = (scope: string): string => {
+    const cell = cells.get(scope)!;
+    const members = [...cell._cells].map(([k, c]) => [k, isScope(c) ? `${writeScope(scope ? `${scope}.${k}` : k)}()` : leafCall(c, scope ? `${scope}.${k}` : k)] as const);
+    const contiguous = members.every(([k], i) => k === String(i));
+    const item = (c: string): string => c.split('\n').map(l => `    ${l}`).join('\n');
+    const list = `[\n${members.map(([, c]) => `${item(c)},`).join('\n')}\n]`;
+    if (contiguous) return `nn.${flattened.has(scope) ? 'CellList' : 'SequentialCell'}(${list})`;
+    usesOrderedDict = true;
+    return `nn.SequentialCell(OrderedDict([\n${members.map(([k, c]) => item(c.startsWith('# ') ? `${c.slice(0, c.indexOf('\n') + 1)}('${k}', ${c.slice(c.indexOf('\n') + 1)})` : `('${k}', ${c})`) + ',').join('\n')}\n]))`;
+  };
+  let usesOrderedDict = false;
+
+  const written = new Map<string, string>();
+  /** Writes the class of one scope; returns the class name its instances are built with. */
+  const writeScope = (scope: string): string => {
+    const done = written.get(scope);
+    if (done) return done;
+    const cell = cells.get(scope)!;
+    const flat = flattened.has(scope);
+    const entries = flat ? [] : order(scope);
+    const { ins, outs } = scope === '' ? { ins: network.inputNames, outs: network.outputNames } : signature(scope);
+    const buffers: [attr: string, t: Tensor][] = [];
+    const bufferOf = new Map<string, string>();
+    // value → Python name; names are reused once their value is dead (x = self.bn1(x))
+    const nameOf = new Map<string, string>();
+    const lastUse = new Map<string, number>();
+    entries.forEach((e, k) => {
+      const reads = e.kind === 'call' ? signature(e.path).ins : e.step.inputs;
+      for (const v of reads) if (v) lastUse.set(v, k);
+    });
+    for (const v of outs) lastUse.set(v, Infinity);
+    let fresh = 0;
+    const taken = new Set<string>();
+    const newName = (): string => { let n: string; do n = fresh === 0 ? 'x' : `x${fresh}`, fresh++; while (taken.has(n)); return n; };
+    const inNames = ins.map((v, i) => {
+      const n = scope === '' ? pyName(v) : ins.length === 1 ? 'x' : `x${i}`;
+      taken.add(n); nameOf.set(v, n); return n;
+    });
+    if (scope !== '') fresh = ins.length === 1 ? 1 : ins.length;
+    const free: string[] = [];
+    const argOf = (v: string): PyArg => {
+      if (!v) return { expr: 'None', given: false };
+      const n = nameOf.get(v);
+      if (n) return { expr: n, given: true };
+      const t = network.constants.get(v);
+      if (!t) throw new CannotWrite(`value ${v} is not computed before it is read`);
+      const param = paramPath.get(t);
+      return {
+        given: true, value: t,
+        get expr(): string {
+          if (param !== undefined) {
+            if (!within(param, scope) || param === scope) throw new CannotWrite(`reads Parameter ${param} of an enclosing module`);
+            return accessor(cell, split(param).slice(split(scope).length), network);
+          }
+          const lit = literal(t);
+          if (lit !== undefined) return lit;
+          let b = bufferOf.get(v);
+          if (!b) { b = `buffer_${buffers.length}`; buffers.push([b, t]); bufferOf.set(v, b); checkpoint.set(scope ? `${scope}.${b}` : b, t); }
+          return `self.${b}`;
+        },
+      };
+    };
+    const lines: string[] = [];
+    entries.forEach((e, k) => {
+      const reads = e.kind === 'call' ? signature(e.path).ins : e.step.inputs;
+      const writes = e.kind === 'call' ? signature(e.path).outs : e.step.outputs;
+      let rhs: string;
+      if (e.kind === 'call') {
+        const child = e.path;
+        if (!numericKeys(child)) writeScope(child);
+        rhs = `${accessor(cell, split(child).slice(split(scope).length), network)}(${reads.map(v => argOf(v).expr).join(', ')})`;
+      } else {
+        const s = e.step;
+        if (s.cell) {
+          if (s.wrapped) throw new CannotWrite(`the ${s.cell.clsName} Cell's outputs are rearranged for the ONNX node`);
+          rhs = `${accessor(cell, split(s.cellName!).slice(split(scope).length), network)}(${s.inputs.filter(Boolean).map(v => argOf(v).expr).join(', ')})`;
+        } else {
+          if (!s.py) throw new CannotWrite(`msport cannot write ONNX ${s.node.opType} as MindSpore code yet`);
+          try { rhs = s.py(s.inputs.map(argOf)); } catch (err) {
+            if (err instanceof CannotWrite) throw err;
+            throw new CannotWrite(`msport cannot write this ONNX ${s.node.opType} as MindSpore code yet (${(err as Error).message})`);
+          }
+        }
+      }
+      // names of inputs that die here go back to the pool before the outputs take theirs
+      for (const v of new Set(reads)) if (v && lastUse.get(v) === k && nameOf.has(v)) free.push(nameOf.get(v)!);
+      const used = writes.map(v => v && ((lastUse.get(v) ?? -1) > k));
+      const lhs = writes.map((v, j) => {
+        if (!used[j]) return '_';
+        const n = free.length ? free.shift()! : newName();
+        taken.add(n); nameOf.set(v, n); return n;
+      });
+      const unpack = e.kind === 'step' && e.step.cell ? callOf(e.step.cell).results : undefined;
+      const target = unpack ? unpack(lhs) : lhs.every(n => n === '_') ? '_' : lhs.length === 1 ? lhs[0]! : lhs.join(', ');
+      lines.push(`${target} = ${rhs}`);
+    });
+    if (!flat) lines.push(`return ${outs.map(v => argOf(v).expr).join(', ')}`);
+
+    // __init__: the child Cells (leaf calls from the emitter, scopes as their classes), own Parameters, buffers
+    const init: string[] = [];
+    for (const [key, child] of cell._cells) {
+      const childPath = scope ? `${scope}.${key}` : key;
+      const rhs = isScope(child) ? (numericKeys(childPath) ? containerCall(childPath) : `${writeScope(childPath)}()`) : leafCall(child, childPath);
+      const [comment, expr] = rhs.startsWith('# ') ? [rhs.slice(0, rhs.indexOf('\n') + 1), rhs.slice(rhs.indexOf('\n') + 1)] : ['', rhs];
+      // setattr, not insert_child_to_cell: only attribute assignment prefixes the child's Parameter names
+      init.push(comment + (IDENT.test(key) && !PY_KEYWORDS.has(key) ? `self.${key} = ${expr}` : `setattr(self, '${key}', ${expr})`));
+    }
+    for (const [key, p] of cell._params) {
+      init.push(`self.${key} = ms.Parameter(ops.zeros(${tuple(p.shape)}, ${msDtype(p.dtype)}), name='${key}'${(p as Parameter).requiresGrad ? '' : ', requires_grad=False'})`);
+    }
+    for (const [b, t] of buffers) init.push(`self.${b} = ms.Parameter(ops.zeros(${tuple(t.shape)}, ${msDtype(t.dtype as DType)}), name='${b}', requires_grad=False)`);
+
+    const base = scope === '' ? opts.className ?? (['Network', 'Cell', 'SequentialCell', 'CellList', 'CellDict'].includes(cell.clsName) ? 'Net' : cell.clsName)
+      : ['Cell', 'SequentialCell', 'CellList', 'CellDict'].includes(cell.clsName) ? camel(split(scope).filter(s => !/^\d+$/.test(s)).at(-1) ?? 'Block') : cell.clsName;
+    const indent = (l: string) => l.split('\n').map(x => `        ${x}`).join('\n');
+    const body = [
+      '    def __init__(self):', '        super().__init__()', ...init.map(indent),
+      ...(flat ? [] : ['', `    def construct(self, ${inNames.join(', ')}):`, ...lines.map(indent)]),
+    ].join('\n');
+    const known = classes.get(`${base}\n${body}`);
+    if (known) { written.set(scope, known.name); return known.name; }
+    const sameBase = [...classes.values()].filter(c => c.name === base || c.name.startsWith(`${base}_`)).length;
+    const name = sameBase ? `${base}_${sameBase + 1}` : base;
+    const doc = scope ? `    """PyTorch module \`${scope}\`${cell instanceof ScopeCell && cell.torchClass ? ` (${cell.torchClass})` : ''}."""` : '';
+    classes.set(`${base}\n${body}`, { name, text: [`class ${name}(nn.Cell):`, ...(doc ? [doc] : []), body].join('\n') });
+    classOrder.push(`${base}\n${body}`);
+    written.set(scope, name);
+    return name;
+  };
+
+  /**
+   * A leaf Cell's constructor call; where an argument is written only because MindSpore's default differs from
+   * PyTorch's, a comment line above it names the arguments and the mapping rule.
+   */
+  const leafCall = (c: Cell, path: string): string => {
+    const call = callOf(c);
+    if (call.torch === '?') throw new CannotWrite(`msport cannot write nn.${c.clsName} as a call yet (${path})`);
+    const api = steps.find(s => s.cellName === path)?.torchApi as TorchApi | null | undefined;
+    // an argument written with a value other than MindSpore's default (as the rule states it)
+    const written = (arg: string): string | undefined => new RegExp(`\\b${arg}=('[^']*'|\\([^)]*\\)|[^,)]+)`).exec(call.ms)?.[1];
+    const norm = (v: unknown): string => String(v).replace(/'/g, '').toLowerCase();
+    const args = api ? (rule(api).defaults ?? []).filter(d => { const w = written(d.arg); return w !== undefined && norm(w) !== norm(d.ms); }).map(d => d.arg) : [];
+    return `${args.length ? `# ${args.join(', ')}: MindSpore's default${args.length > 1 ? 's differ' : ' differs'} from ${api}'s (msport api ${api})\n` : ''}${call.ms}`;
+  };
+
+  let className = '', failure = '';
+  try {
+    className = writeScope('');
+  } catch (err) {
+    if (!(err instanceof CannotWrite)) throw err;
+    failure = err.message;
+  }
+  // every step that cannot be written, listed at once (not just the first)
+  for (const s of network.allSteps) {
+    const reason = s.cell ? (s.wrapped ? `the ${s.cell.clsName} Cell's outputs are rearranged for the ONNX node` : null)
+      : !s.py ? `msport cannot write ONNX ${s.node.opType} as MindSpore code yet` : probe(s, network);
+    if (reason) unwritable.push({ opType: s.node.opType, node: s.node.name, scope: s.scope, reason });
+  }
+  if (!className && !unwritable.length) unwritable.push({ opType: '', node: '', scope: '', reason: failure });
+  const header = opts.header ? `${opts.header}\n` : '';
+  const code = `${header}${usesOrderedDict ? 'from collections import OrderedDict\n\n' : ''}import numpy as np\nimport mindspore as ms\nfrom mindspore import nn, ops\n\n\n${classOrder.map(k => classes.get(k)!.text).join('\n\n\n')}\n`;
+  return { code, className, classes: classOrder.map(k => classes.get(k)!.name), checkpoint, unwritable };
+}
+
+/** Whether a functional step's writer accepts its arguments (constants as the writer sees them, others as names). */
+function probe(s: Step, network: OnnxNetwork): string | null {
+  try {
+    s.py!(s.inputs.map(v => (v ? { expr: 'v', given: true, ...(network.constants.has(v) ? { value: network.constants.get(v)! } : {}) } : { expr: 'None', given: false })));
+    return null;
+  } catch (e) {
+    return `msport cannot write this ONNX ${s.node.opType} as MindSpore code yet (${(e as Error).message})`;
+  }
+}
