@@ -75,7 +75,8 @@ function parseInputs(specs: string[]): Map<string, string> {
 interface GlobalOpts { verbose?: boolean; color?: boolean }
 
 function errorPayload(model: string, e: unknown) {
-  const err = e instanceof MsportError ? { code: e.code, message: oneLine(e.message) } : { code: 'MSPORT_INTERNAL', message: oneLine(String((e as Error).message)) };
+  const err = e instanceof MsportError ? { code: e.code, message: oneLine(e.message), ...(e instanceof UnwritableError ? { steps: e.steps } : {}) }
+    : { code: 'MSPORT_INTERNAL', message: oneLine(String((e as Error).message)) };
   const unsupported = e instanceof UnsupportedOpsError ? e.ops.map(({ opType, domain, opset, count, nodes }) => ({ opType, domain, opset, count, nodes })) : undefined;
   return { version: JSON_VERSION, model, passed: false, error: err, ...(unsupported ? { unsupported } : {}) };
 }

@@ -8,7 +8,7 @@ import { cellStep } from './bind.js';
 import { scopeOf } from '../scope.js';
 import * as nn from '../../runtime/nn/index.js';
 import { isFloat } from '../../runtime/dtype.js';
-import { call, index, intsKnown, intsPy, msDtype, num, tuple } from './py.js';
+import { call, index, intsKnown, intsPy, msDtype, num, operand, tuple } from './py.js';
 import type { PyArg } from '../handler.js';
 
 /** A reshape target with ONNX's 0 (copy the input dim) written as that dim of the input. */
@@ -104,18 +104,39 @@ function sliceV1(ctx: BuildCtx): Built {
   return op('mindspore.ops.strided_slice', ([x]) => { const b = sliceBounds(x!, starts, ends, axes, undefined); return ops.stridedSlice(x!, b.begin, b.end, b.strides); }, axes?.some(a => a < 0) ? undefined : py);
 }
 
-function sliceV10(): Built {
+function sliceV10(ctx: BuildCtx): Built {
   return op('mindspore.ops.strided_slice', ([x, s, e, a, st]) => {
     const b = sliceBounds(x!, intsOf(s, 'Slice starts'), intsOf(e, 'Slice ends'), a ? intsOf(a, 'Slice axes') : undefined, st ? intsOf(st, 'Slice steps') : undefined);
     return ops.stridedSlice(x!, b.begin, b.end, b.strides);
-  }, sliceV10Py);
+  }, sliceV10Py(ctx.rank(0)));
 }
 
-/** Constant starts/ends/axes/steps as slicing; computed ones (rare: sizes read off a shape) as ops.strided_slice is not written yet. */
-function sliceV10Py([x, s, e, a, st]: PyArg[]): string {
-  const w = slicePy(x!, intsKnown(s), intsKnown(e), a?.given ? intsKnown(a) : undefined, st?.given ? intsKnown(st) : undefined);
-  if (w !== undefined && !(a?.given && !a.value) && !(st?.given && !st.value)) return w;
-  throw new Error('a Slice with computed bounds or negative axes');
+/**
+ * Slicing as Python writes it; bounds computed at run time (a chunk's size read off a shape) are read with int().
+ * Axes and steps must be constants; negative axes need the input's rank.
+ */
+function sliceV10Py(rank: number | undefined) {
+  return ([x, s, e, a, st]: PyArg[]): string => {
+    if ((a?.given && !a.value) || (st?.given && !st.value)) throw new Error('a Slice with computed axes or steps');
+    const known = (p: PyArg, i: number): number | string => (p.value ? Math.trunc(p.value.toArray()[i]!) : `int(${p.expr}[${i}])`);
+    const n = s!.value ? s!.value.size : e!.value ? e!.value.size : a?.value ? a.value.size : undefined;
+    if (n === undefined) throw new Error('a Slice whose starts, ends and axes are all computed');
+    let axes = a?.given ? intsKnown(a)! : [...Array(n).keys()];
+    // negative axes: normalised with the rank where known, else counted from the end after an Ellipsis (x[..., a:b])
+    const fromEnd = axes.some(v => v < 0) && rank === undefined;
+    if (fromEnd && !axes.every(v => v < 0)) throw new Error('a Slice mixing negative and positive axes on an input of unknown rank');
+    if (!fromEnd) axes = axes.map(v => normAxis(v, rank ?? 0));
+    const steps = st?.given ? intsKnown(st)! : undefined;
+    const width = fromEnd ? -Math.min(...axes) : Math.max(...axes) + 1;
+    const parts: string[] = Array(width).fill(':');
+    const big = (v: number | string) => typeof v === 'number' && Math.abs(v) >= INT_MAX;
+    axes.forEach((ax, i) => {
+      const step = steps?.[i] ?? 1, lo = known(s!, i), hi = known(e!, i);
+      parts[fromEnd ? width + ax : ax] = `${lo === 0 && step > 0 ? '' : big(lo) ? '' : lo}:${big(hi) ? '' : hi}${step === 1 ? '' : `:${step}`}`;
+    });
+    if (fromEnd) parts.unshift('...');
+    return `${x!.expr}[${parts.join(', ')}]`;
+  };
 }
 
 function gather(ctx: BuildCtx): Built {
@@ -158,8 +179,14 @@ function unsqueeze(fromInput: boolean) {
   return (ctx: BuildCtx): Built => {
     const axes = attr<number[]>(ctx.node, 'axes', []);
     return op('mindspore.ops.expand_dims', ([x, a]) => unsqueezeTo(x!, fromInput ? intsOf(a, 'Unsqueeze axes') : axes), ([x, a]) => {
-      const ax = fromInput ? intsKnown(a) : axes;
-      if (!ax || ax.some(v => v < 0)) throw new Error('an Unsqueeze with computed or negative axes');
+      let ax = fromInput ? intsKnown(a) : axes;
+      if (!ax) throw new Error('an Unsqueeze with computed axes');
+      // negative axes count from the end of the output
+      const rank = ctx.rank(0);
+      if (ax.some(v => v < 0)) {
+        if (rank === undefined) throw new Error('an Unsqueeze with negative axes on an input of unknown rank');
+        ax = ax.map(v => normAxis(v, rank + ax!.length));
+      }
       // ONNX axes index the output: inserting them in ascending order gives each its place
       return [...ax].sort((p, q) => p - q).reduce((e, v) => `ops.expand_dims(${e}, ${v})`, x!.expr);
     });
@@ -250,14 +277,15 @@ function expand(): Built {
   }, ([x, s]) => `ops.broadcast_to(${x!.expr}, np.broadcast_shapes(${x!.expr}.shape, ${intsPy(s!)}))`);
 }
 
-function range(): Built {
+function range(ctx: BuildCtx): Built {
+  const dt = ctx.dtype(0);
   return op('mindspore.ops.range', ([s, l, d]) => {
     const start = s!.item(), limit = l!.item(), delta = d!.item();
     const n = Math.max(Math.ceil((limit - start) / delta), 0);
     const out = Tensor.zeros([n], s!.dtype);
     for (let i = 0; i < n; i++) out.data[i] = (out.data instanceof BigInt64Array ? BigInt(start + i * delta) : start + i * delta) as never;
     return out;
-  });
+  }, xs => `ops.arange(${xs.map(operand).join(', ')}${dt ? `, dtype=${msDtype(dt)}` : ''})`);
 }
 
 type ReduceKind = 'mean' | 'sum' | 'max';

@@ -2,6 +2,8 @@
 import * as nn from '../../runtime/nn/index.js';
 import * as ops from '../../runtime/functional.js';
 import type { CoordMode, NearestMode } from '../../runtime/ops/resize.js';
+import { intsKnown, tuple } from './py.js';
+import { pyFloat } from '../../runtime/nn/pycall.js';
 import { OnnxOpHandler, BuildCtx, Built, attr, fail, op } from '../handler.js';
 import { cellStep } from './bind.js';
 import { intsOf, shortestFloat32 } from './util.js';
@@ -132,6 +134,35 @@ function resize(version: 'upsample7' | 'upsample9' | 'resize10' | 'resize11') {
       const outSizes = sizes ?? x.shape.map((d, i) => Math.floor(Math.fround(Math.fround(scales![i]!) * d)));
       const outScales = scales ?? outSizes.map((d, i) => d / x.shape[i]!);
       return ops.resize(x, { mode: mode as 'nearest' | 'linear', coord, nearest, sizes: outSizes, scales: outScales });
+    }, inputs => {
+      // the torch.nn.functional.interpolate forms a PyTorch export writes, as ops.interpolate takes them
+      const rank = ctx.rank(0) ?? 4;
+      const how = mode === 'nearest' && coord === 'asymmetric' && nearest === 'floor' ? "mode='nearest'"
+        : mode === 'linear' && (coord === 'pytorch_half_pixel' || coord === 'half_pixel') ? `mode='${rank === 3 ? 'linear' : 'bilinear'}', align_corners=False`
+        : mode === 'linear' && coord === 'align_corners' ? `mode='${rank === 3 ? 'linear' : 'bilinear'}', align_corners=True` : undefined;
+      // bilinear with asymmetric coordinates (the opset ≤ 9 Upsample) is TensorFlow's legacy resize, which MindSpore
+      // keeps as the ResizeBilinearV2 primitive
+      const legacyBilinear = mode === 'linear' && coord === 'asymmetric' && rank === 4;
+      if (!how && !legacyBilinear) throw new Error(`${mode} with ${coord}/${nearest} has no ops.interpolate form`);
+      const resized = (x: string, size: string): string => (legacyBilinear
+        ? `ops.ResizeBilinearV2(align_corners=False, half_pixel_centers=False)(${x}, ${size})` : `ops.interpolate(${x}, size=${size}, ${how})`);
+      // MindSpore 2.10's interpolate refuses scale_factor for 4-D nearest/bilinear: the output size is written,
+      // floor(dim · scale) as ONNX computes it
+      const x = inputs[0]!.expr;
+      const sizesArg = version === 'resize11' ? inputs[3] : undefined;
+      const scalesArg = version === 'upsample7' ? undefined : version === 'resize11' ? inputs[2] : inputs[1];
+      if (sizesArg?.given && !(sizesArg.value && sizesArg.value.size === 0)) {
+        const sizes = intsKnown(sizesArg);
+        return resized(x, sizes ? tuple(sizes.slice(2)) : `tuple(${sizesArg.expr}.tolist()[2:])`);
+      }
+      const scales = version === 'upsample7' ? attrScales : scalesArg?.value?.size ? scalesArg.value.toArray() : undefined;
+      if (scales && scales[0] === 1 && scales[1] === 1) {
+        // a scale like 2.0 multiplies exactly; 1.8 must multiply in float32 as onnxruntime does (5 · 1.8f is 9)
+        const times = (i: number, v: number): string => (Number.isInteger(v * 1024) ? `int(${x}.shape[${i}] * ${pyFloat(v)})` : `int(np.float32(${x}.shape[${i}]) * np.float32(${pyFloat(Math.fround(v))}))`);
+        return resized(x, tuple(scales.slice(2).map((v, i) => times(i + 2, v))));
+      }
+      if (scalesArg?.given && !scalesArg.value) return resized(x, `tuple(int(np.float32(d) * np.float32(s)) for d, s in zip(${x}.shape[2:], ${scalesArg.expr}.tolist()[2:]))`);
+      throw new Error('sizes or scales computed at run time');
     });
   };
 }
