@@ -13,6 +13,7 @@ import { saveCheckpoint } from '../runtime/checkpoint.js';
 import { saveSafetensors } from '../runtime/safetensors.js';
 import { MsportError, UsageError } from '../errors.js';
 import { writeModule, Unwritable } from './module.js';
+import type { DType } from '../runtime/dtype.js';
 import { portReadme, portTest } from './files.js';
 
 export interface ConvertOptions extends Tolerance {
@@ -71,7 +72,12 @@ export async function convert(modelPath: string, opts: ConvertOptions): Promise<
   const r: CheckResult = await check(modelPath, { atol: opts.atol, rtol: opts.rtol, seed: opts.seed, samples: 1, shapes: opts.shapes, inputs: opts.inputs, keep: true });
   const kept = r.kept!;
   const name = moduleName(modelPath);
-  const mod = writeModule(kept.network, { className: opts.className, header: `"""MindSpore 2.10 port of ${basename(modelPath)}, written by msport convert from the Cell tree it checked."""` });
+  // the dtype and rank of every value, from one run on the checked inputs: a writer may need them (ONNX Div truncates
+  // integers; a negative axis needs the rank) where the graph does not state them
+  const observed = new Map<string, { dtype: DType; rank: number }>();
+  kept.inputOrder.forEach(n => { const t = kept.inputs.get(n)!; observed.set(n, { dtype: t.dtype, rank: t.ndim }); });
+  kept.network.execute(kept.inputOrder.map(n => kept.inputs.get(n)!), (step, outs) => step.outputs.forEach((o, k) => { if (o && outs[k]) observed.set(o, { dtype: outs[k]!.dtype, rank: outs[k]!.ndim }); }));
+  const mod = writeModule(kept.network, { observed, className: opts.className, header: `"""MindSpore 2.10 port of ${basename(modelPath)}, written by msport convert from the Cell tree it checked."""` });
   if (mod.unwritable.length) throw new UnwritableError(mod.unwritable);
   const ext: 'ckpt' | 'safetensors' = opts.format === 'safetensors' ? 'safetensors' : 'ckpt';
 

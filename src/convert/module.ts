@@ -77,7 +77,7 @@ interface Item { kind: 'step'; step: Step; index: number }
 interface CallItem { kind: 'call'; path: string; index: number }
 type Entry = Item | CallItem;
 
-export function writeModule(network: OnnxNetwork, opts: { className?: string; header?: string } = {}): PortModule {
+export function writeModule(network: OnnxNetwork, opts: { className?: string; header?: string; observed?: ReadonlyMap<string, { dtype: DType; rank: number }> } = {}): PortModule {
   const cells = new Map<string, Cell>(network.cellsAndNames().map(([n, c]) => [n, c]));
   cells.set('', network);
   const isScope = (c: Cell | undefined): boolean => c instanceof ScopeCell || c === network;
@@ -115,7 +115,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
 
   const unwritable: Unwritable[] = [];
   const checkpoint = new Map<string, Tensor>(network.parametersAndNames().map(([n, p]) => [n, p as Tensor]));
-  const classes = new Map<string, { name: string; text: string }>(); // body text → class
+  const classes = new Map<string, { name: string; body: string; torchClass?: string; paths: string[] }>(); // body text → class
   const classOrder: string[] = [];
   const flattened = new Set<string>();
 
@@ -194,6 +194,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
       const child = scope ? `${scope}.${g.key}` : g.key;
       const gs = isScope(cells.get(child)) ? signature(child) : { ins: g.steps[0]!.inputs.filter(v => v && !isConst(v)), outs: g.steps[0]!.outputs.filter(Boolean) };
       if (g.steps.length > 1 && !isScope(cells.get(child))) return false;
+      if (isScope(cells.get(child)) && numericKeys(child) && !isChain(child)) return false;
       if (gs.ins.length !== 1 || gs.ins[0] !== cur || gs.outs.length !== 1) return false;
       cur = gs.outs[0]!;
     }
@@ -203,7 +204,10 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
   /** A numeric-keyed scope is written inline as MindSpore's container: SequentialCell when called, CellList when not. */
   const containerCall = (scope: string): string => {
     const cell = cells.get(scope)!;
-    const members = [...cell._cells].map(([k, c]) => [k, isScope(c) ? `${writeScope(scope ? `${scope}.${k}` : k)}()` : leafCall(c, scope ? `${scope}.${k}` : k)] as const);
+    const members = [...cell._cells].map(([k, c]) => {
+      const p = scope ? `${scope}.${k}` : k;
+      return [k, isScope(c) ? (numericKeys(p) ? containerCall(p) : `${writeScope(p)}()`) : leafCall(c, p)] as const;
+    });
     const contiguous = members.every(([k], i) => k === String(i));
     const item = (c: string): string => c.split('\n').map(l => `    ${l}`).join('\n');
     const list = `[\n${members.map(([, c]) => `${item(c)},`).join('\n')}\n]`;
@@ -244,7 +248,8 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
     const argOf = (v: string): PyArg => {
       if (!v) return { expr: 'None', given: false };
       const n = nameOf.get(v);
-      if (n) return { expr: n, given: true };
+      const seen = opts.observed?.get(v);
+      if (n) return { expr: n, given: true, ...(seen ? { dtype: seen.dtype, rank: seen.rank } : {}) };
       const t = network.constants.get(v);
       if (!t) throw new CannotWrite(`value ${v} is not computed before it is read`);
       const param = paramPath.get(t);
@@ -321,11 +326,11 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
       ...(flat ? [] : ['', `    def construct(self, ${inNames.join(', ')}):`, ...lines.map(indent)]),
     ].join('\n');
     const known = classes.get(`${base}\n${body}`);
-    if (known) { written.set(scope, known.name); return known.name; }
+    if (known) { known.paths.push(scope); written.set(scope, known.name); return known.name; }
     const sameBase = [...classes.values()].filter(c => c.name === base || c.name.startsWith(`${base}_`)).length;
     const name = sameBase ? `${base}_${sameBase + 1}` : base;
-    const doc = scope ? `    """PyTorch module \`${scope}\`${cell instanceof ScopeCell && cell.torchClass ? ` (${cell.torchClass})` : ''}."""` : '';
-    classes.set(`${base}\n${body}`, { name, text: [`class ${name}(nn.Cell):`, ...(doc ? [doc] : []), body].join('\n') });
+    const torchClass = cell instanceof ScopeCell || cell instanceof OnnxNetwork ? cell.torchClass : undefined;
+    classes.set(`${base}\n${body}`, { name, body, ...(torchClass ? { torchClass } : {}), paths: [scope] });
     classOrder.push(`${base}\n${body}`);
     written.set(scope, name);
     return name;
@@ -356,19 +361,24 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
   // every step that cannot be written, listed at once (not just the first)
   for (const s of network.allSteps) {
     const reason = s.cell ? (s.wrapped ? `the ${s.cell.clsName} Cell's outputs are rearranged for the ONNX node` : null)
-      : !s.py ? `msport cannot write ONNX ${s.node.opType} as MindSpore code yet` : probe(s, network);
+      : !s.py ? `msport cannot write ONNX ${s.node.opType} as MindSpore code yet` : probe(s, network, opts.observed);
     if (reason) unwritable.push({ opType: s.node.opType, node: s.node.name, scope: s.scope, reason });
   }
   if (!className && !unwritable.length) unwritable.push({ opType: '', node: '', scope: '', reason: failure });
   const header = opts.header ? `${opts.header}\n` : '';
-  const code = `${header}${usesOrderedDict ? 'from collections import OrderedDict\n\n' : ''}import numpy as np\nimport mindspore as ms\nfrom mindspore import nn, ops\n\n\n${classOrder.map(k => classes.get(k)!.text).join('\n\n\n')}\n`;
+  // the docstring names the PyTorch module(s) a class stands for, known once every instance is written
+  const text = (c: { name: string; body: string; torchClass?: string; paths: string[] }): string => {
+    const where = c.paths[0] === '' ? 'the model' : c.paths.length > 3 ? `\`${c.paths[0]}\` and ${c.paths.length - 1} more` : c.paths.map(p => `\`${p}\``).join(', ');
+    return [`class ${c.name}(nn.Cell):`, `    """PyTorch ${c.paths[0] === '' ? '' : c.paths.length > 1 ? 'modules ' : 'module '}${where}${c.torchClass ? ` (${c.torchClass})` : ''}."""`, c.body].join('\n');
+  };
+  const code = `${header}${usesOrderedDict ? 'from collections import OrderedDict\n\n' : ''}import numpy as np\nimport mindspore as ms\nfrom mindspore import nn, ops\n\n\n${classOrder.map(k => text(classes.get(k)!)).join('\n\n\n')}\n`;
   return { code, className, classes: classOrder.map(k => classes.get(k)!.name), checkpoint, unwritable };
 }
 
 /** Whether a functional step's writer accepts its arguments (constants as the writer sees them, others as names). */
-function probe(s: Step, network: OnnxNetwork): string | null {
+function probe(s: Step, network: OnnxNetwork, observed?: ReadonlyMap<string, { dtype: DType; rank: number }>): string | null {
   try {
-    s.py!(s.inputs.map(v => (v ? { expr: 'v', given: true, ...(network.constants.has(v) ? { value: network.constants.get(v)! } : {}) } : { expr: 'None', given: false })));
+    s.py!(s.inputs.map(v => (v ? { expr: 'v', given: true, ...(network.constants.has(v) ? { value: network.constants.get(v)! } : {}), ...observed?.get(v) } : { expr: 'None', given: false })));
     return null;
   } catch (e) {
     return `msport cannot write this ONNX ${s.node.opType} as MindSpore code yet (${(e as Error).message})`;

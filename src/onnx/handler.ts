@@ -76,7 +76,11 @@ export function fail(node: OnnxNode, msg: string): never {
  * a constant, reading it registers the constant with the Cell that holds it), `value` the value when it is known at
  * import (a shape, axes, a scalar), absent for an input the graph does not give.
  */
-export interface PyArg { readonly expr: string; readonly value?: Tensor; readonly given: boolean }
+export interface PyArg {
+  readonly expr: string; readonly value?: Tensor; readonly given: boolean;
+  /** the value's dtype and rank as seen when the checked network ran (convert), where known */
+  readonly dtype?: DType; readonly rank?: number;
+}
 /** Writes a functional step as one Python expression of MindSpore 2.10 (a tuple for several outputs). */
 export type PyWriter = (args: PyArg[]) => string;
 

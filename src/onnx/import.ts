@@ -265,7 +265,10 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
     }
     if (reused.has(key)) calls.set(key, { cell: p.built.cell, n: 1 });
     const own = p.path.length > 0 && (cellNodesPerScope.get(key) === 1 || reused.has(key)) && !scopesWithChildren.has(key) && !scopesWithOps.has(key);
-    const path = own ? p.path : [...p.path, uniqueChild(root, p.path, p.leaf.toLowerCase())];
+    // a torch 2.9+ node name ends in a graph-wide counter (`scaled_dot_product_attention_1`): the Cell takes the name
+    // without it, numbered only within its module, so identical modules get identically named Cells
+    const leafName = (p.node.metadata ? p.leaf.replace(/_\d+$/, '') : p.leaf).toLowerCase();
+    const path = own ? p.path : [...p.path, uniqueChild(root, p.path, leafName)];
     const t = ensure(root, path);
     if (t.cell || t.children.size) throw new ModelLoadError(`two nodes map to Cell ${path.join('.')}`);
     t.cell = p.built.cell;

@@ -22,8 +22,12 @@ const variadic = (opType: string, ms: string, f: (a: Tensor, b: Tensor) => Tenso
 
 /** ONNX Div truncates integers; Python's `/` on MindSpore integer Tensors would not */
 function div(ctx: BuildCtx): Built {
-  const d = ctx.dtype(0) ?? ctx.dtype(1);
-  return op('mindspore.ops.div', ([a, b]) => ops.div(a!, b!), d && isInt(d) ? ([a, b]) => `ops.div(${a!.expr}, ${b!.expr}, rounding_mode='trunc')` : d ? infix('/') : undefined);
+  const known = ctx.dtype(0) ?? ctx.dtype(1);
+  return op('mindspore.ops.div', ([a, b]) => ops.div(a!, b!), ([a, b]) => {
+    const d = known ?? a!.dtype ?? a!.value?.dtype ?? b!.dtype ?? b!.value?.dtype;
+    if (!d) throw new Error("a Div whose operands' dtype is unknown");
+    return isInt(d) ? `ops.div(${a!.expr}, ${b!.expr}, rounding_mode='trunc')` : infix('/')([a!, b!]);
+  });
 }
 
 function cast(ctx: BuildCtx): Built {

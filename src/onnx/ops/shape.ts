@@ -115,8 +115,9 @@ function sliceV10(ctx: BuildCtx): Built {
  * Slicing as Python writes it; bounds computed at run time (a chunk's size read off a shape) are read with int().
  * Axes and steps must be constants; negative axes need the input's rank.
  */
-function sliceV10Py(rank: number | undefined) {
+function sliceV10Py(graphRank: number | undefined) {
   return ([x, s, e, a, st]: PyArg[]): string => {
+    const rank = graphRank ?? x!.rank;
     if ((a?.given && !a.value) || (st?.given && !st.value)) throw new Error('a Slice with computed axes or steps');
     const known = (p: PyArg, i: number): number | string => (p.value ? Math.trunc(p.value.toArray()[i]!) : `int(${p.expr}[${i}])`);
     const n = s!.value ? s!.value.size : e!.value ? e!.value.size : a?.value ? a.value.size : undefined;
@@ -182,7 +183,7 @@ function unsqueeze(fromInput: boolean) {
       let ax = fromInput ? intsKnown(a) : axes;
       if (!ax) throw new Error('an Unsqueeze with computed axes');
       // negative axes count from the end of the output
-      const rank = ctx.rank(0);
+      const rank = ctx.rank(0) ?? x!.rank;
       if (ax.some(v => v < 0)) {
         if (rank === undefined) throw new Error('an Unsqueeze with negative axes on an input of unknown rank');
         ax = ax.map(v => normAxis(v, rank + ax!.length));
