@@ -46,16 +46,11 @@ SHAPES.update({os.path.join(ROOT, 'fixtures', 'models', f): {'input': [1, 1, 28,
 
 # What msport cannot write as MindSpore code yet, by model (relative path) → the ONNX op types listed: exit 3.
 UNWRITABLE = {
-    'fixtures/models/dynamo/recent_ops_op20.onnx': {'CumSum', 'Trilu'},
-    'fixtures/models/dynamo/recent_ops_op23.onnx': {'CumSum', 'Trilu', 'RMSNormalization', 'Attention'},
-    'fixtures/models/modules/LSTM_4_6.onnx': {'LSTM'},
+    'fixtures/models/dynamo/recent_ops_op23.onnx': {'RMSNormalization', 'Attention'},
     'fixtures/models/ops/einsum_op13.onnx': {'Einsum'},
-    'fixtures/models/ops/gru_l1_bi_op13.onnx': {'GRU'},
-    'fixtures/models/ops/gru_l1_op13.onnx': {'GRU'},
     'fixtures/models/ops/if_scripted_op13.onnx': {'If'},
     'fixtures/models/ops/instancenorm_affine_false_op13.onnx': {'InstanceNormalization'},
     'fixtures/models/ops/loop_scripted_op13.onnx': {'Loop', 'If'},
-    'fixtures/models/ops/lstm_h0c0_op13.onnx': {'LSTM'},
     'fixtures/models/seed_cnn.train.onnx': {'BatchNormalization'},
 }
 # Cells MindSpore 2.10 builds but cannot run on CPU (no kernel): the port is written, its test cannot pass here

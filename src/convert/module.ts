@@ -280,7 +280,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
       } else {
         const s = e.step;
         if (s.cell) {
-          if (s.wrapped) throw new CannotWrite(`the ${s.cell.clsName} Cell's outputs are rearranged for the ONNX node`);
+          if (s.wrapped && !s.wrapPy) throw new CannotWrite(`the ${s.cell.clsName} Cell's outputs are rearranged for the ONNX node`);
           rhs = `${accessor(cell, split(s.cellName!).slice(split(scope).length), network)}(${s.inputs.filter(Boolean).map(v => argOf(v).expr).join(', ')})`;
         } else {
           if (!s.py) throw new CannotWrite(`msport cannot write ONNX ${s.node.opType} as MindSpore code yet`);
@@ -298,6 +298,14 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
         const n = free.length ? free.shift()! : newName();
         taken.add(n); nameOf.set(v, n); return n;
       });
+      if (e.kind === 'step' && e.step.cell && e.step.wrapPy) {
+        try {
+          lines.push(...e.step.wrapPy(e.step.inputs.map(argOf), accessor(cell, split(e.step.cellName!).slice(split(scope).length), network), lhs));
+        } catch (err) {
+          throw new CannotWrite(`msport cannot write this ${e.step.cell.clsName} call as MindSpore code yet (${(err as Error).message})`);
+        }
+        return;
+      }
       const unpack = e.kind === 'step' && e.step.cell ? callOf(e.step.cell).results : undefined;
       const target = unpack ? unpack(lhs) : lhs.every(n => n === '_') ? '_' : lhs.length === 1 ? lhs[0]! : lhs.join(', ');
       lines.push(`${target} = ${rhs}`);
@@ -360,7 +368,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
   }
   // every step that cannot be written, listed at once (not just the first)
   for (const s of network.allSteps) {
-    const reason = s.cell ? (s.wrapped ? `the ${s.cell.clsName} Cell's outputs are rearranged for the ONNX node` : null)
+    const reason = s.cell ? (s.wrapped && !s.wrapPy ? `the ${s.cell.clsName} Cell's outputs are rearranged for the ONNX node` : s.wrapPy ? probeWrap(s, network, opts.observed) : null)
       : !s.py ? `msport cannot write ONNX ${s.node.opType} as MindSpore code yet` : probe(s, network, opts.observed);
     if (reason) unwritable.push({ opType: s.node.opType, node: s.node.name, scope: s.scope, reason });
   }
@@ -373,6 +381,16 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
   };
   const code = `${header}${usesOrderedDict ? 'from collections import OrderedDict\n\n' : ''}import numpy as np\nimport mindspore as ms\nfrom mindspore import nn, ops\n\n\n${classOrder.map(k => text(classes.get(k)!)).join('\n\n\n')}\n`;
   return { code, className, classes: classOrder.map(k => classes.get(k)!.name), checkpoint, unwritable };
+}
+
+/** Whether a wrapped Cell call's writer accepts its arguments. */
+function probeWrap(s: Step, network: OnnxNetwork, observed?: ReadonlyMap<string, { dtype: DType; rank: number }>): string | null {
+  try {
+    s.wrapPy!(s.inputs.map(v => (v ? { expr: 'v', given: true, ...(network.constants.has(v) ? { value: network.constants.get(v)! } : {}), ...observed?.get(v) } : { expr: 'None', given: false })), 'self.cell', s.outputs.map(() => 'v'));
+    return null;
+  } catch (e) {
+    return `msport cannot write this ${s.cell!.clsName} call as MindSpore code yet (${(e as Error).message})`;
+  }
 }
 
 /** Whether a functional step's writer accepts its arguments (constants as the writer sees them, others as names). */

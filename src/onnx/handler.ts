@@ -14,6 +14,8 @@ export type Built =
       /** ONNX inputs that became Parameters, with the Parameter's attribute name */ bound: { input: number; param: string }[];
       /** wraps the Cell call when the node has outputs beyond the Cell's (e.g. a training BatchNorm's running statistics) */
       wrap?: (call: (inputs: (Tensor | undefined)[]) => Tensor[]) => (inputs: (Tensor | undefined)[]) => Tensor[];
+      /** the wrapped call written as Python statements assigning the node's outputs (`outs`, '_' for unused) */
+      wrapPy?: WrapWriter;
     }
   | {
       kind: 'op'; ms: string; run: (inputs: (Tensor | undefined)[]) => Tensor[];
@@ -81,6 +83,8 @@ export interface PyArg {
   /** the value's dtype and rank as seen when the checked network ran (convert), where known */
   readonly dtype?: DType; readonly rank?: number;
 }
+/** Writes a wrapped Cell call (`cell` is the Cell's Python expression) as statements assigning `outs`. */
+export type WrapWriter = (args: PyArg[], cell: string, outs: string[]) => string[];
 /** Writes a functional step as one Python expression of MindSpore 2.10 (a tuple for several outputs). */
 export type PyWriter = (args: PyArg[]) => string;
 

@@ -245,7 +245,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
     const cell = built.cell;
     const run = (xs: (Tensor | undefined)[]): Tensor[] => { const o = cell.call(...(xs as Tensor[])); return Array.isArray(o) ? o : [o]; };
     return { node: p.node, scope: p.path.join('.'), cellName, cell, torchApi: built.api, msApi: rule(built.api as TorchApi).ms, ...(call ? { call } : {}),
-      inputs: built.runtimeInputs.map(i => p.node.inputs[i] ?? ''), outputs: p.node.outputs, run: built.wrap ? built.wrap(run) : run, ...(built.wrap ? { wrapped: true } : {}) };
+      inputs: built.runtimeInputs.map(i => p.node.inputs[i] ?? ''), outputs: p.node.outputs, run: built.wrap ? built.wrap(run) : run, ...(built.wrap ? { wrapped: true } : {}), ...(built.wrapPy ? { wrapPy: built.wrapPy } : {}) };
   };
   for (const p of pending) {
     const steps = p.body.steps;

@@ -29,6 +29,8 @@ export interface Step {
   py?: import('./handler.js').PyWriter;
   /** a Cell step whose node has outputs beyond the Cell's own (the call is wrapped) */
   wrapped?: boolean;
+  /** how that wrapped call is written in Python (convert) */
+  wrapPy?: import('./handler.js').WrapWriter;
 }
 
 /**

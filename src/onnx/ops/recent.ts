@@ -15,13 +15,25 @@ function trilu(ctx: BuildCtx): Built {
   return op(upper ? 'mindspore.ops.triu' : 'mindspore.ops.tril', ([x, k]) => {
     const d = k ? Number(k.get(0)) : 0;
     return upper ? ops.triu(x!, d) : ops.tril(x!, d);
+  }, ([x, k]) => {
+    if (k?.given && !k.value) throw new Error('a Trilu with a computed diagonal');
+    const d = k?.value ? Number(k.value.get(0)) : 0;
+    return `ops.${upper ? 'triu' : 'tril'}(${x!.expr}${d ? `, ${d}` : ''})`;
   });
 }
 
 /** CumSum(x, axis) with exclusive/reverse → ops.cumsum (MindSpore has no exclusive/reverse: a port flips or shifts). */
 function cumsum(ctx: BuildCtx): Built {
   const exclusive = attr<number>(ctx.node, 'exclusive', 0) === 1, reverse = attr<number>(ctx.node, 'reverse', 0) === 1;
-  return op('mindspore.ops.cumsum', ([x, axis]) => ops.cumsum(x!, Number(axis!.get(0)), exclusive, reverse));
+  return op('mindspore.ops.cumsum', ([x, axis]) => ops.cumsum(x!, Number(axis!.get(0)), exclusive, reverse), ([x, a]) => {
+    if (!a!.value) throw new Error('a CumSum over a computed axis');
+    const ax = Number(a!.value.get(0));
+    // reverse: sum from the end (flip, sum, flip back); exclusive: shift by one, the first element 0
+    let e = reverse ? `ops.flip(${x!.expr}, (${ax},))` : x!.expr;
+    e = `ops.cumsum(${e}, ${ax})`;
+    if (exclusive) e = `${e} - ${reverse ? `ops.flip(${x!.expr}, (${ax},))` : x!.expr}`;
+    return reverse ? `ops.flip(${e}, (${ax},))` : e;
+  });
 }
 
 /**

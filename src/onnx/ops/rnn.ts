@@ -141,7 +141,15 @@ function recurrentStack(kind: Kind, ctx: BuildCtx): Built {
   if (!states.some(i => ctx.hasInput(i))) return cellStep(ctx, kind.api, cell, weights, [0]);
   const built = cellStep(ctx, kind.api, cell, weights, [0, ...states]);
   if (built.kind !== 'cell') return built;
-  return { ...built, wrap: call => ([x, ...ss]) => call([x, ...ss.map(s => s ?? Tensor.zeros([L * D, x!.shape[batchFirst ? 0 : 1]!, H], x!.dtype))]) };
+  return {
+    ...built,
+    wrap: call => ([x, ...ss]) => call([x, ...ss.map(s => s ?? Tensor.zeros([L * D, x!.shape[batchFirst ? 0 : 1]!, H], x!.dtype))]),
+    wrapPy: ([x, ...ss], cell, outs) => {
+      const st = ss.map(s => (s?.given ? s.expr : `ops.zeros((${L * D}, ${x!.expr}.shape[${batchFirst ? 0 : 1}], ${H}), ${x!.expr}.dtype)`));
+      const [y = '_', h = '_', c = '_'] = outs;
+      return [kind.op === 'LSTM' ? `${y}, (${h}, ${c}) = ${cell}(${x!.expr}, (${st[0]}, ${st[1]}))` : `${y}, ${h} = ${cell}(${x!.expr}, ${st[0]})`];
+    },
+  };
 }
 
 function recurrent(kind: Kind) {
@@ -210,6 +218,25 @@ function recurrent(kind: Kind) {
         let Y = layout === 1 ? ops.reshape(y!, [N, T, D, H]) : ops.transpose(ops.reshape(y!, [T, N, D, H]), [0, 2, 1, 3]);
         if (dir === 'reverse') Y = reverseSequence(Y, lens, timeAxis, T, N);
         return [Y, ...finals.map(swapStateLayout)];
+      },
+      // the same in Python: MindSpore's (output, (h, c)) / (output, h) rearranged into ONNX's Y, Y_h, Y_c
+      wrapPy: (args, cell, outs) => {
+        if (dir === 'reverse') throw new Error("a 'reverse' recurrent node (MindSpore's Cell runs forward)");
+        const arg = (i: number) => { const k = runtimeInputs.indexOf(i); return k < 0 ? undefined : args[k]; };
+        if (arg(4)?.given) throw new Error('a recurrent node with sequence lengths');
+        const x = arg(0)!.expr;
+        const swap = (e: string): string => (layout === 1 ? `ops.transpose(${e}, (1, 0, 2))` : e);
+        const states = kind.stateInputs.map(i => arg(i)).map(s => (s?.given ? swap(s.expr) : `ops.zeros((${D}, ${x}.shape[${batchAxis}], ${H}), ${x}.dtype)`));
+        const given = kind.stateInputs.some(i => arg(i)?.given);
+        const [Y = '_', Yh = '_', Yc = '_'] = outs;
+        const lines = [kind.op === 'LSTM'
+          ? `rnn_y, (rnn_h, rnn_c) = ${cell}(${x}${given ? `, (${states.join(', ')})` : ''})`
+          : `rnn_y, rnn_h = ${cell}(${x}${given ? `, ${states[0]}` : ''})`];
+        const split = `ops.reshape(rnn_y, (rnn_y.shape[0], rnn_y.shape[1], ${D}, ${H}))`;
+        if (Y !== '_') lines.push(`${Y} = ${layout === 1 ? split : `ops.transpose(${split}, (0, 2, 1, 3))`}`);
+        if (Yh !== '_') lines.push(`${Yh} = ${swap('rnn_h')}`);
+        if (Yc !== '_' && kind.op === 'LSTM') lines.push(`${Yc} = ${swap('rnn_c')}`);
+        return lines;
       },
     };
   };
