@@ -220,6 +220,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--format <fmt>', 'weights file format').choices(['ckpt', 'safetensors']).default('ckpt'))
     .option('--force', 'replace a non-empty output folder')
     .option('--json', 'print one JSON object on stdout'))
+    .addHelpText('after', EXIT_HELP)
     .action(async (model: string, o: { out: string; className?: string; format: 'ckpt' | 'safetensors'; force?: boolean; json?: boolean; atol: number; rtol: number; seed: number; shape: string[]; input: string[] }) => {
       const g = program.opts<GlobalOpts>();
       try {

@@ -53,6 +53,27 @@ describe('writeModule', () => {
     expect(m.code).toContain("getattr(self, '0')(input)");
   });
 
+  it('writes ONNX If as Python if/else and Loop as while, INT64_MAX trip counts as no limit', () => {
+    const ifs = moduleOf('fixtures/models/ops/if_scripted_op13.onnx');
+    expect(ifs.unwritable).toEqual([]);
+    expect(ifs.code).toMatch(/\n {8}if \w+:\n[\s\S]*\n {8}else:\n/);
+    const loop = moduleOf('fixtures/models/ops/loop_scripted_op13.onnx');
+    expect(loop.unwritable).toEqual([]);
+    expect(loop.code).toMatch(/while \w+ < int\(input_1\) and bool\(\w+\):/);
+    expect(loop.code).toMatch(/while bool\(\w+\):/);
+    expect(loop.code).not.toContain('9223372036854775807');
+  });
+
+  it('writes a recurrent node with initial states as MindSpore\'s call and ONNX\'s output layout', () => {
+    const m = moduleOf('fixtures/models/ops/gru_l1_bi_op13.onnx');
+    expect(m.unwritable).toEqual([]);
+    expect(m.code).toMatch(/rnn_y, rnn_h = self\.gru\(input, x\)\n/);
+    // MindSpore's (seq, batch, 2·16) output as ONNX's Y (seq, dirs, batch, 16)
+    expect(m.code).toContain('= ops.transpose(ops.reshape(rnn_y, (rnn_y.shape[0], rnn_y.shape[1], 2, 16)), (0, 2, 1, 3))');
+    // a fused 2-layer stack with given states is MindSpore's own call
+    expect(moduleOf('fixtures/models/ops/lstm_h0c0_op13.onnx').code).toContain('input_0, (input_1, input_2) = self.lstm(input_0, (input_1, input_2))');
+  });
+
   it('lists every step it cannot write, not just the first', () => {
     const m = moduleOf('fixtures/models/dynamo/recent_ops_op23.onnx');
     expect(new Set(m.unwritable.map(u => u.opType))).toEqual(new Set(['Attention', 'RMSNormalization']));
