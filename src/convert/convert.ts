@@ -12,8 +12,8 @@ import { writeNpy } from '../compare/npy.js';
 import { saveCheckpoint } from '../runtime/checkpoint.js';
 import { saveSafetensors } from '../runtime/safetensors.js';
 import { MsportError, UsageError } from '../errors.js';
-import { writeModule, Unwritable } from './module.js';
-import type { DType } from '../runtime/dtype.js';
+import { writeModule, Unwritable, Observed } from './module.js';
+import type { Tensor } from '../runtime/tensor.js';
 import { portReadme, portTest } from './files.js';
 
 export interface ConvertOptions extends Tolerance {
@@ -74,9 +74,10 @@ export async function convert(modelPath: string, opts: ConvertOptions): Promise<
   const name = moduleName(modelPath);
   // the dtype and rank of every value, from one run on the checked inputs: a writer may need them (ONNX Div truncates
   // integers; a negative axis needs the rank) where the graph does not state them
-  const observed = new Map<string, { dtype: DType; rank: number }>();
-  kept.inputOrder.forEach(n => { const t = kept.inputs.get(n)!; observed.set(n, { dtype: t.dtype, rank: t.ndim }); });
-  kept.network.execute(kept.inputOrder.map(n => kept.inputs.get(n)!), (step, outs) => step.outputs.forEach((o, k) => { if (o && outs[k]) observed.set(o, { dtype: outs[k]!.dtype, rank: outs[k]!.ndim }); }));
+  const observed = new Map<string, Observed>();
+  const see = (n: string, t: Tensor): void => { observed.set(n, { dtype: t.dtype, rank: t.ndim, shape: [...t.shape] }); };
+  kept.inputOrder.forEach(n => see(n, kept.inputs.get(n)!));
+  kept.network.execute(kept.inputOrder.map(n => kept.inputs.get(n)!), (step, outs) => step.outputs.forEach((o, k) => { if (o && outs[k]) see(o, outs[k]!); }));
   const mod = writeModule(kept.network, { observed, className: opts.className, header: `"""MindSpore 2.10 port of ${basename(modelPath)}, written by msport convert from the Cell tree it checked."""` });
   if (mod.unwritable.length) throw new UnwritableError(mod.unwritable);
   const ext: 'ckpt' | 'safetensors' = opts.format === 'safetensors' ? 'safetensors' : 'ckpt';

@@ -18,6 +18,9 @@ import { shortestFloat32 } from '../onnx/ops/util.js';
 import { rule } from '../mappings/index.js';
 import type { TorchApi } from '../mappings/index.js';
 
+/** A value as the checked network computed it: what a writer may need where the graph does not state it. */
+export interface Observed { dtype: DType; rank: number; shape: readonly number[] }
+
 /** A step msport cannot write as MindSpore code, with why. */
 export interface Unwritable { opType: string; node: string; scope: string; reason: string }
 
@@ -80,7 +83,7 @@ interface Item { kind: 'step'; step: Step; index: number }
 interface CallItem { kind: 'call'; path: string; index: number }
 type Entry = Item | CallItem;
 
-export function writeModule(network: OnnxNetwork, opts: { className?: string; header?: string; observed?: ReadonlyMap<string, { dtype: DType; rank: number }> } = {}): PortModule {
+export function writeModule(network: OnnxNetwork, opts: { className?: string; header?: string; observed?: ReadonlyMap<string, Observed> } = {}): PortModule {
   const cells = new Map<string, Cell>(network.cellsAndNames().map(([n, c]) => [n, c]));
   cells.set('', network);
   const isScope = (c: Cell | undefined): boolean => c instanceof ScopeCell || c === network;
@@ -254,7 +257,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
       if (!v) return { expr: 'None', given: false };
       const n = names.get(v);
       const seen = opts.observed?.get(v);
-      if (n) return { expr: n, given: true, ...(seen ? { dtype: seen.dtype, rank: seen.rank } : {}) };
+      if (n) return { expr: n, given: true, ...(seen ? { dtype: seen.dtype, rank: seen.rank, shape: seen.shape } : {}) };
       const t = consts.get(v);
       if (!t) throw new CannotWrite(`value ${v} is not computed before it is read`);
       const param = paramPath.get(t);
@@ -442,7 +445,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
 }
 
 /** Whether a wrapped Cell call's writer accepts its arguments. */
-function probeWrap(s: Step, consts: ReadonlyMap<string, Tensor>, observed?: ReadonlyMap<string, { dtype: DType; rank: number }>): string | null {
+function probeWrap(s: Step, consts: ReadonlyMap<string, Tensor>, observed?: ReadonlyMap<string, Observed>): string | null {
   try {
     s.wrapPy!(s.inputs.map(v => (v ? { expr: 'v', given: true, ...(consts.has(v) ? { value: consts.get(v)! } : {}), ...observed?.get(v) } : { expr: 'None', given: false })), 'self.cell', s.outputs.map(() => 'v'));
     return null;
@@ -452,7 +455,7 @@ function probeWrap(s: Step, consts: ReadonlyMap<string, Tensor>, observed?: Read
 }
 
 /** Whether a functional step's writer accepts its arguments (constants as the writer sees them, others as names). */
-function probe(s: Step, consts: ReadonlyMap<string, Tensor>, observed?: ReadonlyMap<string, { dtype: DType; rank: number }>): string | null {
+function probe(s: Step, consts: ReadonlyMap<string, Tensor>, observed?: ReadonlyMap<string, Observed>): string | null {
   try {
     s.py!(s.inputs.map(v => (v ? { expr: 'v', given: true, ...(consts.has(v) ? { value: consts.get(v)! } : {}), ...observed?.get(v) } : { expr: 'None', given: false })));
     return null;

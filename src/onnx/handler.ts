@@ -81,7 +81,7 @@ export function fail(node: OnnxNode, msg: string): never {
 export interface PyArg {
   readonly expr: string; readonly value?: Tensor; readonly given: boolean;
   /** the value's dtype and rank as seen when the checked network ran (convert), where known */
-  readonly dtype?: DType; readonly rank?: number;
+  readonly dtype?: DType; readonly rank?: number; readonly shape?: readonly number[];
 }
 /** Writes a wrapped Cell call (`cell` is the Cell's Python expression) as statements assigning `outs`. */
 export type WrapWriter = (args: PyArg[], cell: string, outs: string[]) => string[];

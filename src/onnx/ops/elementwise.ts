@@ -75,7 +75,7 @@ export const elementwiseHandlers: OnnxOpHandler[] = [
       : op('mindspore.ops.cast', ([x, like]) => ops.cast(x!, like!.dtype), ([x, like]) => `ops.cast(${x!.expr}, ${like!.expr}.dtype)`);
   } } },
   { opType: 'Mod', versions: { 10: ctx => attr<number>(ctx.node, 'fmod', 0) ? op('mindspore.ops.fmod', ([a, b]) => ops.fmod(a!, b!), fnCall('ops.fmod')) : op('mindspore.ops.remainder', ([a, b]) => ops.remainder(a!, b!), fnCall('ops.remainder')) } },
-  { opType: 'Einsum', versions: { 12: ctx => { const eq = attr<string>(ctx.node, 'equation', ''); return op('mindspore.ops.einsum', xs => ops.einsum(eq, ...xs.filter((x): x is Tensor => !!x))); } } },
+  { opType: 'Einsum', versions: { 12: ctx => { const eq = attr<string>(ctx.node, 'equation', ''); return op('mindspore.ops.einsum', xs => ops.einsum(eq, ...xs.filter((x): x is Tensor => !!x)), xs => `ops.einsum('${eq}', ${xs.filter(x => x.given).map(x => x.expr).join(', ')})`); } } },
   { opType: 'ScatterND', versions: { 11: ctx => {
     if (attr<string>(ctx.node, 'reduction', 'none') !== 'none') fail(ctx.node, `ScatterND reduction '${attr<string>(ctx.node, 'reduction', '')}' is not supported`);
     return op('mindspore.ops.tensor_scatter_update', ([x, i, u]) => ops.tensorScatterUpdate(x!, i!, u!), fnCall('ops.tensor_scatter_update'));

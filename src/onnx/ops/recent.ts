@@ -8,6 +8,8 @@ import { Tensor } from '../../runtime/tensor.js';
 import { OnnxOpHandler, BuildCtx, Built, attr, fail, op } from '../handler.js';
 import { cellStep } from './bind.js';
 import { shortestFloat32 } from './util.js';
+import { tuple } from './py.js';
+import { pyFloat } from '../../runtime/nn/pycall.js';
 
 /** Trilu(x, k?) upper=1|0 → ops.triu / ops.tril with diagonal k. */
 function trilu(ctx: BuildCtx): Built {
@@ -69,6 +71,12 @@ function rmsNormalization(ctx: BuildCtx): Built {
     const axes = [...Array(x!.ndim - a).keys()].map(i => i + a);
     const ms = ops.mean(ops.mul(x!, x!), axes, true);
     return ops.mul(ops.mul(x!, ops.reciprocal(ops.sqrt(ops.add(ms, eps)))), scale!);
+  }, ([x, scale]) => {
+    const rank = x!.rank;
+    if (axis < 0 && rank === undefined) throw new Error('an RMSNormalization of unknown rank');
+    const a = axis < 0 ? axis + rank! : axis;
+    const axes = tuple([...Array((rank ?? a + 1) - a).keys()].map(i => i + a));
+    return `${x!.expr} * ops.rsqrt(ops.mean(${x!.expr} * ${x!.expr}, ${axes}, True) + ${pyFloat(shortestFloat32(eps))}) * ${scale!.expr}`;
   });
 }
 
@@ -113,6 +121,19 @@ function attention(ctx: BuildCtx): Built {
     if (!threeD) return y;
     const [B, H, S, Dv] = y.shape as [number, number, number, number];
     return ops.reshape(ops.transpose(y, [0, 2, 1, 3]), [B, S, H * Dv]);
+  }, ([q, k, v, mask]) => {
+    // scaled dot-product attention over [batch, heads, seq, head_dim], as a port writes it with mindspore.ops
+    if (q!.rank !== 4 || k!.rank !== 4) throw new Error('an Attention on 3-D inputs');
+    const scale = scaleAttr !== undefined ? pyFloat(scaleAttr) : `${q!.expr}.shape[-1] ** -0.5`;
+    // grouped-query attention: each K/V head serves a group of Q heads
+    const hq = q!.shape?.[1], hk = k!.shape?.[1];
+    if (hq === undefined || hk === undefined) throw new Error('an Attention whose head counts are unknown');
+    const group = (t: string): string => (hq === hk ? t : `ops.repeat_interleave(${t}, ${hq / hk}, 1)`);
+    const kk = group(k!.expr);
+    let scores = `ops.matmul(${q!.expr}, ops.transpose(${kk}, (0, 1, 3, 2))) * ${scale}`;
+    if (mask?.given) scores = (mask.dtype ?? mask.value?.dtype) === 'bool' ? `ops.masked_fill(${scores}, ops.logical_not(${mask.expr}), float('-inf'))` : `${scores} + ${mask.expr}`;
+    if (causal) scores = `ops.masked_fill(${scores}, ops.triu(ops.ones((${q!.expr}.shape[2], ${kk}.shape[2]), ms.bool_), ${kk}.shape[2] - ${q!.expr}.shape[2] + 1), float('-inf'))`;
+    return `ops.matmul(ops.softmax(${scores}, -1), ${group(v!.expr)})`;
   });
 }
 

@@ -90,7 +90,15 @@ function instanceNormalization(ctx: BuildCtx): Built {
     const cell = new nn.InstanceNorm2d(scale.shape[0]!, { eps, affine: true });
     return cellStep(ctx, 'torch.nn.InstanceNorm2d', cell, [[1, 'weight'], [2, 'bias']]);
   }
-  return op('mindspore.ops.instance_norm', ([x, g, b]) => ops.instanceNorm(x!, g!, b!, eps));
+  return op('mindspore.ops.instance_norm', ([x, g, b]) => ops.instanceNorm(x!, g!, b!, eps), ([x, g, b]) => {
+    // MindSpore 2.10 has no functional instance norm (and its nn.InstanceNorm2d no CPU kernel): written out over the
+    // spatial axes, the biased variance as ONNX defines it
+    const rank = ctx.rank(0) ?? x!.rank;
+    if (rank === undefined) throw new Error('an InstanceNormalization of unknown rank');
+    const axes = tuple([...Array(rank - 2).keys()].map(i => i + 2));
+    const per = (t: string) => `ops.reshape(${t}, (1, -1${', 1'.repeat(rank - 2)}))`;
+    return `(${x!.expr} - ops.mean(${x!.expr}, ${axes}, True)) / ops.sqrt(ops.var(${x!.expr}, ${axes}, keepdims=True) + ${pyFloat(eps)}) * ${per(g!.expr)} + ${per(b!.expr)}`;
+  });
 }
 
 /** PRelu → nn.PReLU(channel, w): ONNX's slope broadcasts from [C, 1, 1]; MindSpore keeps w as [C]. */
