@@ -46,7 +46,7 @@ SHAPES.update({os.path.join(ROOT, 'fixtures', 'models', f): {'input': [1, 1, 28,
 
 # What msport cannot write as MindSpore code yet, by model (relative path) → the ONNX op types listed: exit 3.
 UNWRITABLE = {
-    'fixtures/models/seed_cnn.train.onnx': {'BatchNormalization'},
+    'fixtures/models/seed_cnn.train.onnx': {'BatchNormalization'},  # a train-mode export: the running statistics it outputs
 }
 # Cells and ops MindSpore 2.10 builds but cannot run on CPU (no kernel; GPU/Ascend only): the port is written, its
 # test cannot pass here
