@@ -15,6 +15,7 @@ import { callOf } from '../report/calls.js';
 import { pyFloat } from '../runtime/nn/pycall.js';
 import { msDtype, tuple } from '../onnx/ops/py.js';
 import { shortestFloat32 } from '../onnx/ops/util.js';
+import { buildClasses, Instance } from './classes.js';
 import { rule } from '../mappings/index.js';
 import type { TorchApi } from '../mappings/index.js';
 
@@ -121,8 +122,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
 
   const unwritable: Unwritable[] = [];
   const checkpoint = new Map<string, Tensor>(network.parametersAndNames().map(([n, p]) => [n, p as Tensor]));
-  const classes = new Map<string, { name: string; body: string; torchClass?: string; paths: string[] }>(); // body text → class
-  const classOrder: string[] = [];
+  const instances: Instance[] = [];
   const flattened = new Set<string>();
 
   /** The entries a scope's construct runs: its own steps and calls of its child scopes (flattened ones inlined). */
@@ -212,7 +212,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
     const cell = cells.get(scope)!;
     const members = [...cell._cells].map(([k, c]) => {
       const p = scope ? `${scope}.${k}` : k;
-      return [k, isScope(c) ? (numericKeys(p) ? containerCall(p) : `${writeScope(p)}()`) : leafCall(c, p)] as const;
+      return [k, isScope(c) ? (numericKeys(p) ? containerCall(p) : writeScope(p)) : leafCall(c, p)] as const;
     });
     const contiguous = members.every(([k], i) => k === String(i));
     const item = (c: string): string => c.split('\n').map(l => `    ${l}`).join('\n');
@@ -224,7 +224,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
   let usesOrderedDict = false;
 
   const written = new Map<string, string>();
-  /** Writes the class of one scope; returns the class name its instances are built with. */
+  /** Writes one scope as an instance of its class; returns the placeholder its builder will replace (classes.ts). */
   const writeScope = (scope: string): string => {
     const done = written.get(scope);
     if (done) return done;
@@ -370,7 +370,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
     const init: string[] = [];
     for (const [key, child] of cell._cells) {
       const childPath = scope ? `${scope}.${key}` : key;
-      const rhs = isScope(child) ? (numericKeys(childPath) ? containerCall(childPath) : `${writeScope(childPath)}()`) : leafCall(child, childPath);
+      const rhs = isScope(child) ? (numericKeys(childPath) ? containerCall(childPath) : writeScope(childPath)) : leafCall(child, childPath);
       const [comment, expr] = rhs.startsWith('# ') ? [rhs.slice(0, rhs.indexOf('\n') + 1), rhs.slice(rhs.indexOf('\n') + 1)] : ['', rhs];
       // setattr, not insert_child_to_cell: only attribute assignment prefixes the child's Parameter names
       init.push(comment + (IDENT.test(key) && !PY_KEYWORDS.has(key) ? `self.${key} = ${expr}` : `setattr(self, '${key}', ${expr})`));
@@ -381,21 +381,17 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
     for (const [b, t] of buffers) init.push(`self.${b} = ms.Parameter(ops.zeros(${tuple(t.shape)}, ${msDtype(t.dtype as DType)}), name='${b}', requires_grad=False)`);
 
     const base = scope === '' ? opts.className ?? (['Network', 'Cell', 'SequentialCell', 'CellList', 'CellDict'].includes(cell.clsName) ? 'Net' : cell.clsName)
-      : ['Cell', 'SequentialCell', 'CellList', 'CellDict'].includes(cell.clsName) ? camel(split(scope).filter(s => !/^\d+$/.test(s)).at(-1) ?? 'Block') : cell.clsName;
+      // without the PyTorch class (TorchScript exports): the attribute's name without its number (`denselayer3` →
+      // Denselayer), or Block for a member of a container (`layer1.0`), so that alike modules can share a class
+      : ['Cell', 'SequentialCell', 'CellList', 'CellDict'].includes(cell.clsName) ? (/^\d+$/.test(split(scope).at(-1)!) ? 'Block' : camel(split(scope).at(-1)!.replace(/_?\d+$/, '')))
+      : cell.clsName;
     const indent = (l: string) => l.split('\n').map(x => `        ${x}`).join('\n');
-    const body = [
-      '    def __init__(self):', '        super().__init__()', ...init.map(indent),
-      ...(flat ? [] : ['', `    def construct(self, ${inNames.join(', ')}):`, ...lines.map(indent)]),
-    ].join('\n');
-    const known = classes.get(`${base}\n${body}`);
-    if (known) { known.paths.push(scope); written.set(scope, known.name); return known.name; }
-    const sameBase = [...classes.values()].filter(c => c.name === base || c.name.startsWith(`${base}_`)).length;
-    const name = sameBase ? `${base}_${sameBase + 1}` : base;
     const torchClass = cell instanceof ScopeCell || cell instanceof OnnxNetwork ? cell.torchClass : undefined;
-    classes.set(`${base}\n${body}`, { name, body, ...(torchClass ? { torchClass } : {}), paths: [scope] });
-    classOrder.push(`${base}\n${body}`);
-    written.set(scope, name);
-    return name;
+    instances.push({ scope, base, ...(torchClass ? { torchClass } : {}), init,
+      construct: flat ? [] : [`    def construct(self, ${inNames.join(', ')}):`, ...lines.map(indent)] });
+    const placeholder = `\u0000${scope}\u0000`;
+    written.set(scope, placeholder);
+    return placeholder;
   };
 
   /**
@@ -434,14 +430,10 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
   walk(network.steps, network.constants);
   if (!className && !unwritable.length) unwritable.push({ opType: '', node: '', scope: '', reason: failure });
   const header = opts.header ? `${opts.header}\n` : '';
-  // the docstring names the PyTorch module(s) a class stands for, known once every instance is written
-  const text = (c: { name: string; body: string; torchClass?: string; paths: string[] }): string => {
-    const where = c.paths[0] === '' ? 'the model' : c.paths.length > 3 ? `\`${c.paths[0]}\` and ${c.paths.length - 1} more` : c.paths.map(p => `\`${p}\``).join(', ');
-    const doc = c.paths[0] === '' ? `The model${c.torchClass ? ` (${c.torchClass})` : ''}.` : `PyTorch ${c.paths.length > 1 ? 'modules' : 'module'} ${where}${c.torchClass ? ` (${c.torchClass})` : ''}.`;
-    return [`class ${c.name}(nn.Cell):`, `    """${doc}"""`, c.body].join('\n');
-  };
-  const code = `${header}${usesOrderedDict ? 'from collections import OrderedDict\n\n' : ''}import numpy as np\nimport mindspore as ms\nfrom mindspore import nn, ops\n\n\n${classOrder.map(k => text(classes.get(k)!)).join('\n\n\n')}\n`;
-  return { code, className, classes: classOrder.map(k => classes.get(k)!.name), checkpoint, unwritable };
+  const built = className ? buildClasses(instances) : { classes: [], build: new Map<string, string>() };
+  const root = built.classes.at(-1)?.name ?? '';
+  const code = `${header}${usesOrderedDict ? 'from collections import OrderedDict\n\n' : ''}import numpy as np\nimport mindspore as ms\nfrom mindspore import nn, ops\n\n\n${built.classes.map(c => c.text).join('\n\n\n')}\n`;
+  return { code, className: root, classes: built.classes.map(c => c.name), checkpoint, unwritable };
 }
 
 /** Whether a wrapped Cell call's writer accepts its arguments. */
