@@ -35,6 +35,14 @@ describe('buildClasses', () => {
     expect(classes[0]!.text).toContain('def __init__(self, conv_kernel_size_0, conv_kernel_size_1, conv_padding_0, conv_padding_2):');
   });
 
+  it('keeps parents apart whose children are of different classes (a child class id is not a number)', () => {
+    const se = (scope: string, bias: boolean): Instance => ({ scope, base: 'SE', torchClass: 'm.SE', init: [`self.fc1 = nn.Conv2d(8, 2, 1, has_bias=${bias ? 'True' : 'False'})`], construct: ['x'] });
+    const parent = (scope: string): Instance => ({ scope, base: 'MB', torchClass: 'm.MB', init: [`self.se = \u0000${scope}.se\u0000`], construct: ['x'] });
+    const { classes, build } = buildClasses([se('a.se', true), parent('a'), se('b.se', false), parent('b')]);
+    expect(classes.map(c => c.name)).toEqual(['SE', 'MB', 'SE_2', 'MB_2']);
+    expect(build.get('b')).toBe('MB_2()');
+  });
+
   it('keeps modules of different recorded PyTorch classes apart even when their code is alike', () => {
     const a: Instance = { scope: 'a', base: 'Foo', torchClass: 'm.Foo', init: ['self.fc = nn.Dense(2, 2)'], construct: ['x'] };
     const b: Instance = { ...a, scope: 'b', base: 'Bar', torchClass: 'm.Bar' };
