@@ -67,7 +67,8 @@ export function buildClasses(instances: Instance[]): { classes: PortClass[]; bui
   const classOf = new Map<string, number>();
   const members: { base: string; key: string; scopes: string[] }[] = [];
   for (const inst of instances) {
-    const init = inst.init.join('\n').replace(PLACEHOLDER, (_, s: string) => `\u0002class${classOf.get(s)}\u0002`) // a letter first: the id is no number to replace.replace(NUMBER, '\u0001');
+    // a child stands as its class id, spelled with a letter first so that it is no number to replace
+    const init = inst.init.join('\n').replace(PLACEHOLDER, (_, s: string) => `\u0002class${classOf.get(s)}\u0002`).replace(NUMBER, '\u0001');
     // modules of a recorded PyTorch class share a class only with that class; without one (TorchScript exports)
     // the code alone decides, and the class is named after its first module
     const key = `${inst.torchClass ? inst.base : ''}\n${init}\n${inst.construct.join('\n')}`;
