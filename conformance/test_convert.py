@@ -114,7 +114,7 @@ def test_convert_runs_in_mindspore(model):
         report.record(f'convert {rel}', 'convert', False, note=f'{type(e).__name__}: {e}'[:300])
         raise
     ok = rc == 0 and summary['check']['passed']
-    report.record(f'convert {rel}', 'convert', ok, note=f"{len(summary['classes'])} classes, {summary['lines']} lines; {printed.strip()}"[:300])
+    report.record(f'convert {rel}', 'convert', ok, note=f"{len(summary['classes'])} classes, {summary['lines']} lines, convert {summary['ms']:.0f} ms; {printed.strip()}"[:300])
     assert ok, f'{rel}: the generated test exits {rc}:\n{printed}'
 
 
