@@ -13,7 +13,9 @@ import { compareLayers, LayerReport } from './compare/layers.js';
 import { writeRepro, ReproResult } from './compare/repro.js';
 import { aggregate, cosineSimilarity, isClassScores, minPassingAtol, OutputStats, topAgreement } from './compare/stats.js';
 import { preflight, Problem } from './compare/preflight.js';
-import { applyWeights, readWeights } from './compare/weights.js';
+import { applyWeights, compareNames, readWeights } from './compare/weights.js';
+import { runPort, PortRun, PortSpec } from './port/runner.js';
+import { UsageError } from './errors.js';
 import { isFloat } from './runtime/dtype.js';
 import type { Regression } from './compare/baseline.js';
 import { Tensor } from './runtime/tensor.js';
@@ -41,6 +43,8 @@ export interface CheckOptions extends Tolerance {
   layerTolerances?: ReadonlyMap<string, Tolerance>;
   /** also return the imported network and the first sample's inputs and reference outputs (convert writes them) */
   keep?: boolean;
+  /** compare the user's own MindSpore port (run in real MindSpore by Python) instead of msport's Cell tree */
+  port?: PortSpec;
 }
 
 /** What `keep` returns beside the verdict. */
@@ -69,6 +73,8 @@ export interface CheckResult {
   regressions?: Regression[];
   timings: { loadMs: number; importMs: number; referenceMs: number; runtimeMs: number; layersMs?: number };
   kept?: KeptRun;
+  /** what was compared with onnxruntime when it was the user's port */
+  port?: { file: string; className: string; mindspore: string; parameters: number; loaded: number };
 }
 
 export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
@@ -111,15 +117,30 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   const t2 = performance.now();
 
   let weights: CheckResult['weights'];
+  let portRun: { run: PortRun; info: NonNullable<CheckResult['port']> } | undefined;
   const problems: Problem[] = [];
   let loadedNames: Set<string> | undefined;
-  if (opts.weights) {
+  if (opts.port) {
+    // --port: the user's Cell in real MindSpore; its names are checked against the weights it is given (a file, or
+    // the ONNX initializers under the MindSpore names msport's own Cell tree gives them)
+    if (together) throw new UsageError('--port with --layers or --repro is not supported yet');
+    feeds = feeds.length ? feeds : feedsOf(model.graph.inputs);
+    const given = opts.weights ? readWeights(opts.weights) : new Map(network.parametersAndNames().map(([n, p]) => [n, p as Tensor]));
+    const run = await runPort(opts.port, feeds.map(f => model.graph.inputs.map(v => f.get(v.name)!)), opts.weights ?? given);
+    problems.push(...compareNames(new Map(run.params), new Map([...given].map(([k, t]) => [k, t.shape])), `the port (${opts.port.className})`));
+    const n = model.graph.outputs.length;
+    if (run.outputs.some(o => o.length !== n)) {
+      problems.push({ kind: 'port-outputs', name: opts.port.className, message: `${opts.port.className} returns ${run.outputs[0]!.length} output${run.outputs[0]!.length === 1 ? '' : 's'}, the model has ${n}` });
+    }
+    portRun = { run, info: { file: opts.port.file, className: opts.port.className, mindspore: run.mindspore, parameters: run.params.length, loaded: run.loaded.length } };
+    if (opts.weights) weights = { file: opts.weights, loaded: run.loaded.length };
+  } else if (opts.weights) {
     const w = applyWeights(network, readWeights(opts.weights));
     problems.push(...w.problems);
     loadedNames = w.loaded;
     weights = { file: opts.weights, loaded: w.loaded.size };
   }
-  problems.push(...preflight(model, imported, { allowTrain: opts.allowTrain, weightsLoaded: loadedNames }).filter(p => !opts.weights || p.kind !== 'unloaded-parameter'));
+  if (!opts.port) problems.push(...preflight(model, imported, { allowTrain: opts.allowTrain, weightsLoaded: loadedNames }).filter(p => !opts.weights || p.kind !== 'unloaded-parameter'));
 
   if (together) {
     feeds = feedsOf(model.graph.inputs);
@@ -135,10 +156,11 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   for (let s = 0; s < samples; s++) {
     const refOut = refOuts[s]!;
     const tb = performance.now();
-    const msOut = await msRunner.infer(feeds[s]!);
-    runtimeMs += performance.now() - tb;
+    const msOut = portRun ? new Map(model.graph.outputs.map((o, k) => [o.name, portRun!.run.outputs[s]![k]!] as const).filter(([, t]) => t)) : await msRunner.infer(feeds[s]!);
+    runtimeMs += portRun ? portRun.run.ms[s]! : performance.now() - tb;
     model.graph.outputs.forEach((o, k) => {
-      const r = refOut.get(o.name)!, a = msOut.get(o.name)!;
+      const r = refOut.get(o.name)!, a = msOut.get(o.name);
+      if (!a) return; // a port returning fewer outputs: reported as a problem
       const tol = toleranceFor(r.dtype, opts);
       const acc = perOutput[k]!;
       acc.tol = tol;
@@ -153,9 +175,10 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
       acc.hist = acc.hist ? { ...h, counts: h.counts.map((c, i) => c + acc.hist!.counts[i]!), nonFinite: h.nonFinite + acc.hist.nonFinite } : h;
     });
   }
-  const outputs: OutputResult[] = model.graph.outputs.map((o, k) => ({
+  // (an output a port did not return has no comparison: its absence is a problem above)
+  const outputs: OutputResult[] = model.graph.outputs.flatMap((o, k) => (perOutput[k]!.cmp.length ? [{
     ...aggregate(o.name, perOutput[k]!.cmp, perOutput[k]!.extra), histogram: perOutput[k]!.hist!, atol: perOutput[k]!.tol.atol, rtol: perOutput[k]!.tol.rtol,
-  }));
+  }] : []));
 
   let layers: LayerReport | undefined;
   let layersMs: number | undefined;
@@ -182,6 +205,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     ...(layers ? { layers } : {}),
     ...(repro !== undefined ? { repro } : {}),
     timings: { loadMs: t1 - t0, importMs: t2 - t1, referenceMs, runtimeMs, ...(layersMs !== undefined ? { layersMs } : {}) },
+    ...(portRun ? { port: portRun.info } : {}),
     ...(opts.keep ? { kept: { network, inputs: firstFeeds, expected: refOuts[0]!, inputOrder: model.graph.inputs.map(v => v.name), outputOrder: model.graph.outputs.map(v => v.name) } } : {}),
   };
 }

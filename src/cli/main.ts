@@ -23,6 +23,7 @@ import { layersCsv, layersNodeData } from './reporters/layers-export.js';
 import { allRules, findRule } from '../mappings/index.js';
 import { renderApiEntry, renderApiTable } from './reporters/api-text.js';
 import { convert, UnwritableError } from '../convert/convert.js';
+import { parsePortArg, PortSpec } from '../port/runner.js';
 
 export const EXIT = { ok: 0, mismatch: 1, usage: 2, unsupported: 3, internal: 4 } as const;
 
@@ -133,6 +134,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<models...>', '.onnx files, folders (every .onnx below) or globs'))
     .addOption(new Option('--samples <n>', 'input sets to run (sample k uses seed + k); the verdict must hold on all').argParser(positiveInt('--samples')).default(4))
     .option('--weights <file>', 'run with a MindSpore checkpoint (.ckpt or .safetensors) instead of the ONNX initializers')
+    .option('--port <file.py:Class>', "check your own MindSpore port instead of msport's Cell tree: built and run in real MindSpore by Python")
+    .option('--port-args <json>', "the port's constructor arguments, a JSON object")
+    .option('--python <path>', 'the Python with mindspore==2.10.0 that runs --port', 'python3')
     .option('--train', 'allow Cells in train phase (otherwise reported as a problem)')
     .option('--layers', 'compare every layer too, and name the first one that introduces error')
     .option('--csv <file>', 'with --layers: write one CSV row per layer (columns in the README)')
@@ -152,8 +156,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         if ((o.csv || o.nodeData) && !o.layers && !o.repro) throw new UsageError('--csv and --node-data need --layers');
         const { files, errors } = expandModelArgs(args);
         if (errors.length) throw new UsageError(errors.join('; '));
-        const perModelFiles = [o.csv, o.nodeData, o.saveResults, o.baseline, o.repro, o.weights].filter(Boolean);
-        if (files.length > 1 && perModelFiles.length) throw new UsageError('--csv, --node-data, --save-results, --baseline, --repro and --weights take one model at a time');
+        const perModelFiles = [o.csv, o.nodeData, o.saveResults, o.baseline, o.repro, o.weights, o.port].filter(Boolean);
+        if (files.length > 1 && perModelFiles.length) throw new UsageError('--csv, --node-data, --save-results, --baseline, --repro, --weights and --port take one model at a time');
         const loaded = o.config ? loadConfigFile(o.config) : loadConfig();
         const flags = { ...explicitFlags(cmd), shapes: parseShapes(o.shape), inputs: parseInputs(o.input) };
         const progress = createProgress({ quiet: o.quiet });
@@ -289,6 +293,7 @@ export function toJson(r: Awaited<ReturnType<typeof check>>) {
     problems: r.problems,
     ...(r.exportNotes ? { exportNotes: r.exportNotes } : {}),
     ...(r.weights ? { weights: r.weights } : {}),
+    ...(r.port ? { port: r.port } : {}),
     outputs: r.outputs.map(o => ({
       name: o.name, shape: o.shape, referenceShape: o.referenceShape, maxAbsDiff: jsonNum(o.maxAbsDiff), maxRelDiff: jsonNum(o.maxRelDiff),
       meanAbsDiff: jsonNum(o.meanAbsDiff), mismatches: o.mismatches, size: o.size, worstIndex: o.worstIndex, worstSample: o.worstSample,
@@ -322,14 +327,28 @@ let epipeHandled = false;
 interface CheckFlags {
   atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean; layers?: boolean; repro?: string; samples: number;
   weights?: string; train?: boolean; csv?: string; nodeData?: string; saveResults?: string; baseline?: string; baselineFactor: number;
-  config?: string; junit?: string; quiet?: boolean;
+  config?: string; junit?: string; quiet?: boolean; port?: string; portArgs?: string; python: string;
+}
+
+/** --port FILE.py:CLASS with its --port-args (a JSON object) and --python. */
+function portSpec(o: CheckFlags): PortSpec | undefined {
+  if (!o.port) {
+    if (o.portArgs) throw new UsageError('--port-args needs --port');
+    return undefined;
+  }
+  let args: unknown = {};
+  if (o.portArgs) {
+    try { args = JSON.parse(o.portArgs); } catch (e) { throw new UsageError(`--port-args is not JSON: ${(e as Error).message}`); }
+    if (!args || typeof args !== 'object' || Array.isArray(args)) throw new UsageError('--port-args must be a JSON object of constructor arguments');
+  }
+  return { ...parsePortArg(o.port), args: args as Record<string, unknown>, python: o.python };
 }
 
 /** One model under the merged settings (defaults < config < per-model entries < flags), with its side outputs. */
 async function checkOne(model: string, st: ModelSettings, o: CheckFlags): Promise<CheckResult> {
   const base = o.baseline ? readSavedRun(o.baseline) : null;
   const r = await check(model, { atol: st.atol, rtol: st.rtol, seed: st.seed, samples: st.samples ?? o.samples, shapes: st.shapes, inputs: st.inputs,
-    layers: o.layers, repro: o.repro, weights: o.weights, allowTrain: o.train, layerTolerances: st.layerTolerances });
+    layers: o.layers, repro: o.repro, weights: o.weights, allowTrain: o.train, layerTolerances: st.layerTolerances, port: portSpec(o) });
   const saved = toSavedRun(r);
   if (o.saveResults) writeFileAtomic(o.saveResults, JSON.stringify(saved, null, 1) + '\n');
   if (o.csv && r.layers) writeFileAtomic(o.csv, layersCsv(r.layers));

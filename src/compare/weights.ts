@@ -49,28 +49,43 @@ function nearest(name: string, pool: string[]): string | undefined {
   return bestD <= Math.max(3, Math.floor(name.length / 3)) ? best : undefined;
 }
 
-/** Compare the file's names and shapes with the network's Parameters and load every entry that matches. */
-export function applyWeights(network: OnnxNetwork, weights: Map<string, Tensor>): { problems: Problem[]; loaded: Set<string> } {
-  const params = network.parametersDict(); // checkpoint keys are Parameter names
+/**
+ * Names and shapes before numbers: every Parameter the weights do not fill, every entry no Parameter is called, every
+ * shape that differs — each with its nearest candidate. `where` names the side the Parameters are on.
+ */
+export function compareNames(params: ReadonlyMap<string, readonly number[]>, weights: ReadonlyMap<string, readonly number[]>, where = 'the network'): Problem[] {
   const problems: Problem[] = [];
-  const loaded = new Set<string>();
   const unexpected = [...weights.keys()].filter(k => !params.has(k));
   const missing = [...params.keys()].filter(k => !weights.has(k));
+  // failing a close spelling, the one entry of the same leaf name and shape (`fc.weight` for `classifier.weight`)
+  const sameShape = (name: string, pool: string[], shapes: ReadonlyMap<string, readonly number[]>, own: ReadonlyMap<string, readonly number[]>): string | undefined => {
+    const leaf = name.slice(name.lastIndexOf('.') + 1), shape = own.get(name)!.join();
+    const hits = pool.filter(p => p.slice(p.lastIndexOf('.') + 1) === leaf && shapes.get(p)!.join() === shape);
+    return hits.length === 1 ? hits[0] : undefined;
+  };
   for (const name of missing) {
-    const candidate = nearest(name, unexpected);
+    const candidate = nearest(name, unexpected) ?? sameShape(name, unexpected, weights, params);
     problems.push({ kind: 'missing-weight', name, message: `${name} is not in the weights file${candidate ? `; nearest entry: ${candidate}` : ''}`, ...(candidate ? { candidate } : {}) });
   }
   for (const name of unexpected) {
-    const candidate = nearest(name, missing);
-    problems.push({ kind: 'unexpected-weight', name, message: `the weights file has ${name}, which no Parameter of the network is called${candidate ? `; nearest Parameter: ${candidate}` : ''}`, ...(candidate ? { candidate } : {}) });
+    const candidate = nearest(name, missing) ?? sameShape(name, missing, params, weights);
+    problems.push({ kind: 'unexpected-weight', name, message: `the weights file has ${name}, which no Parameter of ${where} is called${candidate ? `; nearest Parameter: ${candidate}` : ''}`, ...(candidate ? { candidate } : {}) });
   }
+  for (const [name, shape] of params) {
+    const w = weights.get(name);
+    if (w && w.join() !== shape.join()) problems.push({ kind: 'misshapen-weight', name, message: `${name} has shape (${w.join(', ')}) in the weights file, ${where} needs (${shape.join(', ')})` });
+  }
+  return problems;
+}
+
+/** Compare the file's names and shapes with the network's Parameters and load every entry that matches. */
+export function applyWeights(network: OnnxNetwork, weights: Map<string, Tensor>): { problems: Problem[]; loaded: Set<string> } {
+  const params = network.parametersDict(); // checkpoint keys are Parameter names
+  const problems = compareNames(new Map([...params].map(([k, p]) => [k, p.shape])), new Map([...weights].map(([k, t]) => [k, t.shape])));
+  const loaded = new Set<string>();
   for (const [name, p] of params) {
     const w = weights.get(name);
-    if (!w) continue;
-    if (w.shape.join() !== p.shape.join()) {
-      problems.push({ kind: 'misshapen-weight', name, message: `${name} has shape (${w.shape.join(', ')}) in the weights file, the network needs (${p.shape.join(', ')})` });
-      continue;
-    }
+    if (!w || w.shape.join() !== p.shape.join()) continue;
     p.setData(w);
     loaded.add(name);
   }

@@ -45,7 +45,7 @@ export function renderCheckTable(r: CheckResult): string {
   const named = blocking ? ` · ${blocking} name/mode problem${blocking > 1 ? 's' : ''}` : '';
   const samples = r.samples > 1 ? ` over ${r.samples} samples` : '';
   lines.push(`${verdict} ${r.outputs.length - failed}/${r.outputs.length} outputs within atol=${r.atol} rtol=${r.rtol}${samples}${named} · max abs diff ${fmtNum(worst)}${where} · ` +
-    `onnxruntime ${fmtMs(r.timings.referenceMs)} · msport ${fmtMs(r.timings.runtimeMs)}`);
+    `onnxruntime ${fmtMs(r.timings.referenceMs)} · ${r.port ? `${r.port.className} in MindSpore ${r.port.mindspore}` : 'msport'} ${fmtMs(r.timings.runtimeMs)}`);
   return lines.join('\n');
 }
 

@@ -1,0 +1,82 @@
+"""msport's bridge to a user's own MindSpore port (`msport check MODEL --port FILE.py:CLASS`).
+
+Run by msport in a child process: `python msport_port.py REQUEST.json`. It builds the user's Cell in PyNative mode on
+CPU, loads the weights whose names and shapes match the Cell's Parameters, runs every input sample and writes the
+outputs as .npy files; RESULT.json says what it found. Only arrays (.npy) and JSON cross the process boundary.
+"""
+import importlib.util
+import json
+import os
+import sys
+import time
+import traceback
+
+
+def _fail(result_path, kind, message):
+    with open(result_path, 'w') as f:
+        json.dump({'error': {'kind': kind, 'message': message}}, f)
+    return 0
+
+
+def _flat(o):
+    if isinstance(o, (tuple, list)):
+        return [t for x in o for t in _flat(x)]
+    return [o]
+
+
+def main(request_path):
+    req = json.load(open(request_path))
+    result_path = req['result']
+    try:
+        import numpy as np
+        import mindspore as ms
+    except Exception as e:  # noqa: BLE001 - any import failure means the same thing to the user
+        return _fail(result_path, 'no-mindspore', f'{type(e).__name__}: {e}')
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    try:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(req['file'])))
+        spec = importlib.util.spec_from_file_location('msport_user_port', req['file'])
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        if not hasattr(mod, req['class']):
+            return _fail(result_path, 'port', f"{req['file']} has no class {req['class']}")
+        net = getattr(mod, req['class'])(**req.get('args', {}))
+    except Exception as e:  # noqa: BLE001 - the user's code: report where it failed, one line
+        tb = traceback.extract_tb(e.__traceback__)
+        where = next((f'{os.path.basename(t.filename)}:{t.lineno}' for t in reversed(tb) if t.filename == os.path.abspath(req['file'])), '')
+        return _fail(result_path, 'port', f"building {req['class']} failed{' at ' + where if where else ''}: {type(e).__name__}: {e}")
+    net.set_train(False)
+    params = [[p.name, list(p.shape)] for _, p in net.parameters_and_names()]
+    loaded = []
+    if req.get('weights'):
+        w = req['weights']
+        entries = ms.load_checkpoint(w, format='safetensors') if w.endswith('.safetensors') else ms.load_checkpoint(w)
+        shapes = dict((n, tuple(s)) for n, s in params)
+        usable = {k: v for k, v in entries.items() if k in shapes and tuple(v.shape) == shapes[k]}
+        if usable:
+            ms.load_param_into_net(net, usable, strict_load=False)
+        loaded = sorted(usable)
+    outputs, times = [], []
+    for s, sample in enumerate(req['inputs']):
+        xs = [ms.Tensor(np.load(p)) for p in sample]
+        t0 = time.perf_counter()
+        try:
+            out = net(*xs)
+        except Exception as e:  # noqa: BLE001
+            tb = traceback.extract_tb(e.__traceback__)
+            where = next((f'{os.path.basename(t.filename)}:{t.lineno}' for t in reversed(tb) if t.filename == os.path.abspath(req['file'])), '')
+            return _fail(result_path, 'run', f"{req['class']} failed on sample {s}{' at ' + where if where else ''}: {type(e).__name__}: {e}".split('\n')[0])
+        times.append((time.perf_counter() - t0) * 1000)
+        paths = []
+        for j, o in enumerate(_flat(out)):
+            p = os.path.join(req['out'], f'out_{s}_{j}.npy')
+            np.save(p, o.asnumpy())
+            paths.append(p)
+        outputs.append(paths)
+    with open(result_path, 'w') as f:
+        json.dump({'params': params, 'loaded': loaded, 'outputs': outputs, 'ms': times, 'mindspore': ms.__version__}, f)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1]))
