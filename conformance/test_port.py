@@ -39,3 +39,18 @@ def test_a_port_that_cannot_run_says_where():
     ok = code == 2 and 'seed_cnn.py:' in err and 'MatMul' in err and len(err.strip().split('\n')) == 1
     report.record('port seed_cnn SeedCNN(flatten=False)', 'check --port', ok, note=err.strip()[:200])
     assert ok, (code, err)
+
+
+def test_layers_compare_every_cell_and_name_the_first_that_differs():
+    code, r, err = _check('SeedCNN', '--layers')
+    pl = r['portLayers']
+    ok = code == 0 and pl['matched'] == 12 and pl['firstDivergence'] is None and not pl['unmatched']
+    report.record('port seed_cnn SeedCNN --layers', 'check --port', ok, note=f"{pl['matched']} Cell calls matched")
+    assert ok, (code, pl, err)
+    # the porter left MindSpore's has_bias=False on the Convs: the bias entries are unused and layer1.0 differs first
+    code, r, _ = _check('SeedCNN', '--layers', '--port-args', '{"has_bias": false}')
+    pl = r['portLayers']
+    unused = {p['name'] for p in r['problems'] if p['kind'] == 'unexpected-weight'}
+    ok = code == 1 and pl['firstDivergence'] == 'layer1.0' and unused == {'layer1.0.bias', 'layer2.0.bias'}
+    report.record('port seed_cnn SeedCNN(has_bias=False) --layers', 'check --port', ok, note=f"first diverging Cell {pl['firstDivergence']}; unused {sorted(unused)}")
+    assert ok, (code, pl['firstDivergence'], unused)

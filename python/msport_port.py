@@ -56,8 +56,29 @@ def main(request_path):
         if usable:
             ms.load_param_into_net(net, usable, strict_load=False)
         loaded = sorted(usable)
+    # --layers: every Cell's output on the first sample, in the order the Cells ran (forward hooks)
+    layers, calls, recording = [], {}, [True]
+
+    def hook_for(name):
+        def hook(cell, inputs, output):
+            if not recording[0]:
+                return None
+            calls[name] = calls.get(name, 0) + 1
+            outs = [o for o in _flat(output) if isinstance(o, ms.Tensor)]
+            if outs:
+                p = os.path.join(req['out'], f'layer_{len(layers)}.npy')
+                np.save(p, outs[0].asnumpy())
+                layers.append([name, calls[name], type(cell).__name__, p])
+            return None
+        return hook
+
+    if req.get('layers'):
+        for name, cell in net.cells_and_names():
+            if name:
+                cell.register_forward_hook(hook_for(name))
     outputs, times = [], []
     for s, sample in enumerate(req['inputs']):
+        recording[0] = s == 0
         xs = [ms.Tensor(np.load(p)) for p in sample]
         t0 = time.perf_counter()
         try:
@@ -74,7 +95,7 @@ def main(request_path):
             paths.append(p)
         outputs.append(paths)
     with open(result_path, 'w') as f:
-        json.dump({'params': params, 'loaded': loaded, 'outputs': outputs, 'ms': times, 'mindspore': ms.__version__}, f)
+        json.dump({'params': params, 'loaded': loaded, 'outputs': outputs, 'ms': times, 'mindspore': ms.__version__, 'layers': layers}, f)
     return 0
 
 

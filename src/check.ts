@@ -15,6 +15,7 @@ import { aggregate, cosineSimilarity, isClassScores, minPassingAtol, OutputStats
 import { preflight, Problem } from './compare/preflight.js';
 import { applyWeights, compareNames, readWeights } from './compare/weights.js';
 import { runPort, PortRun, PortSpec } from './port/runner.js';
+import { comparePortLayers, PortLayerReport } from './port/layers.js';
 import { UsageError } from './errors.js';
 import { isFloat } from './runtime/dtype.js';
 import type { Regression } from './compare/baseline.js';
@@ -75,6 +76,8 @@ export interface CheckResult {
   kept?: KeptRun;
   /** what was compared with onnxruntime when it was the user's port */
   port?: { file: string; className: string; mindspore: string; parameters: number; loaded: number };
+  /** with --port --layers: each Cell of the port against onnxruntime's value of the module it ports */
+  portLayers?: PortLayerReport;
 }
 
 export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
@@ -118,15 +121,18 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
 
   let weights: CheckResult['weights'];
   let portRun: { run: PortRun; info: NonNullable<CheckResult['port']> } | undefined;
+  let portLayers: PortLayerReport | undefined;
   const problems: Problem[] = [];
   let loadedNames: Set<string> | undefined;
   if (opts.port) {
     // --port: the user's Cell in real MindSpore; its names are checked against the weights it is given (a file, or
     // the ONNX initializers under the MindSpore names msport's own Cell tree gives them)
-    if (together) throw new UsageError('--port with --layers or --repro is not supported yet');
+    if (opts.repro) throw new UsageError('--port with --repro is not supported yet');
     feeds = feeds.length ? feeds : feedsOf(model.graph.inputs);
+    if (!reference.outputs.length) reference = await OrtRunner.runAll(selfContainedBytes(model), feeds, { threads: opts.ortThreads });
     const given = opts.weights ? readWeights(opts.weights) : new Map(network.parametersAndNames().map(([n, p]) => [n, p as Tensor]));
-    const run = await runPort(opts.port, feeds.map(f => model.graph.inputs.map(v => f.get(v.name)!)), opts.weights ?? given);
+    const run = await runPort({ ...opts.port, layers: !!opts.layers }, feeds.map(f => model.graph.inputs.map(v => f.get(v.name)!)), opts.weights ?? given);
+    if (opts.layers) portLayers = await comparePortLayers(model, network, feeds[0]!, run.layers, opts, opts.ortThreads);
     problems.push(...compareNames(new Map(run.params), new Map([...given].map(([k, t]) => [k, t.shape])), `the port (${opts.port.className})`));
     const n = model.graph.outputs.length;
     if (run.outputs.some(o => o.length !== n)) {
@@ -142,7 +148,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   }
   if (!opts.port) problems.push(...preflight(model, imported, { allowTrain: opts.allowTrain, weightsLoaded: loadedNames }).filter(p => !opts.weights || p.kind !== 'unloaded-parameter'));
 
-  if (together) {
+  if (together && !opts.port) {
     feeds = feedsOf(model.graph.inputs);
     reference = await OrtRunner.runAll(selfContainedBytes(model), feeds, { threads: opts.ortThreads });
   }
@@ -183,7 +189,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   let layers: LayerReport | undefined;
   let layersMs: number | undefined;
   let repro: ReproResult | null | undefined;
-  if (opts.layers || opts.repro) {
+  if ((opts.layers || opts.repro) && !opts.port) {
     const t6 = performance.now();
     layers = await compareLayers(model, network, firstFeeds, opts, { ortThreads: opts.ortThreads, layerTolerances: opts.layerTolerances });
     layersMs = performance.now() - t6;
@@ -206,6 +212,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     ...(repro !== undefined ? { repro } : {}),
     timings: { loadMs: t1 - t0, importMs: t2 - t1, referenceMs, runtimeMs, ...(layersMs !== undefined ? { layersMs } : {}) },
     ...(portRun ? { port: portRun.info } : {}),
+    ...(portLayers ? { portLayers } : {}),
     ...(opts.keep ? { kept: { network, inputs: firstFeeds, expected: refOuts[0]!, inputOrder: model.graph.inputs.map(v => v.name), outputOrder: model.graph.outputs.map(v => v.name) } } : {}),
   };
 }

@@ -42,11 +42,13 @@ class CannotWrite extends Error {}
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PY_KEYWORDS = new Set(['False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else',
   'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try',
-  'while', 'with', 'yield', 'self', 'ms', 'nn', 'ops', 'np']);
+  'while', 'with', 'yield']);
+/** names a local variable must not take: the module's imports and `self` */
+const TAKEN_LOCALS = new Set(['self', 'ms', 'nn', 'ops', 'np']);
 const pyName = (s: string): string => {
   let n = s.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').toLowerCase() || 'x';
   if (/^\d/.test(n)) n = `x${n}`;
-  return PY_KEYWORDS.has(n) ? `${n}_` : n;
+  return PY_KEYWORDS.has(n) || TAKEN_LOCALS.has(n) ? `${n}_` : n;
 };
 const camel = (s: string): string => s.split(/[^A-Za-z0-9]+/).filter(Boolean).map(w => w[0]!.toUpperCase() + w.slice(1)).join('') || 'Block';
 

@@ -22,8 +22,8 @@ describe('check --port', () => {
     expect(r.stderr).toMatch(/--port needs Python with MindSpore: \/nonexistent\/python3 was not found .*pip install mindspore==2\.10\.0/);
   });
 
-  it('refuses --port-args without --port, arguments that are not a JSON object, and --layers (exit 2)', async () => {
-    for (const args of [['--port-args', '{}'], ['--port', port, '--port-args', '[1]'], ['--port', port, '--port-args', '{oops'], ['--port', port, '--layers']]) {
+  it('refuses --port-args without --port, arguments that are not a JSON object, and --repro (exit 2)', async () => {
+    for (const args of [['--port-args', '{}'], ['--port', port, '--port-args', '[1]'], ['--port', port, '--port-args', '{oops'], ['--port', port, '--repro', 'reprodir']]) {
       const r = await runCli(['check', model, ...args, '--python', '/nonexistent/python3']);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);

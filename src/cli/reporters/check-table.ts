@@ -1,6 +1,7 @@
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import type { CheckResult } from '../../check.js';
+import type { PortLayerReport } from '../../port/layers.js';
 import type { LayerReport } from '../../compare/layers.js';
 import { fmtMs, fmtNum, fmtShape, tableStyle } from '../format.js';
 
@@ -10,6 +11,7 @@ export function renderCheckTable(r: CheckResult): string {
   lines.push(chalk.bold(`msport check ${r.model}`));
   for (const i of r.inputs) lines.push(chalk.dim(`  input ${i.name}: ${i.dtype} ${fmtShape(i.shape)} from ${i.source}`));
   if (r.weights) lines.push(chalk.dim(`  weights: ${r.weights.loaded} Parameters from ${r.weights.file}`));
+  if (r.port) lines.push(chalk.dim(`  port: ${r.port.className} from ${r.port.file} in MindSpore ${r.port.mindspore}, ${r.port.loaded}/${r.port.parameters} Parameters loaded`));
   // names and modes come before numbers: a wrong name explains a numeric mismatch better than the mismatch does
   for (const p of r.problems) lines.push(`${p.kind === 'unused-initializer' ? chalk.yellow('  warning') : chalk.red('  problem')} ${p.message}`);
   for (const n of r.exportNotes ?? []) lines.push(chalk.dim(`  note    ${n.message}`));
@@ -27,6 +29,7 @@ export function renderCheckTable(r: CheckResult): string {
   }
   lines.push(table.toString());
   if (r.layers) lines.push(renderLayers(r.layers));
+  if (r.portLayers) lines.push(renderPortLayers(r.portLayers));
   for (const o of r.outputs) if (o.error) lines.push(chalk.red(`  ${o.name}: ${o.error}`));
   for (const o of r.outputs) {
     const top = o.topk ? ` · top-1 agreement ${o.topk.top1}/${o.topk.rows}, top-5 ${o.topk.top5}/${o.topk.rows}` : '';
@@ -36,7 +39,7 @@ export function renderCheckTable(r: CheckResult): string {
   const failed = r.outputs.filter(o => !o.passed).length;
   const worst = Math.max(...r.outputs.map(o => o.maxAbsDiff));
   const verdict = r.passed ? chalk.green.bold('PASS') : chalk.red.bold('FAIL');
-  const where = r.layers ? (r.layers.firstDivergence
+  const where = r.portLayers ? (r.portLayers.firstDivergence ? ` · first diverging Cell: ${r.portLayers.firstDivergence}` : ` · no Cell of the port diverges`) : r.layers ? (r.layers.firstDivergence
     ? ` · first divergence: ${r.layers.firstDivergence}`
     : r.layers.firstDivergenceCause === 'accumulated'
       ? ` · within float noise: every layer stays within ${r.layers.noiseFactor}× its float32 noise floor, the difference accumulates`
@@ -47,6 +50,20 @@ export function renderCheckTable(r: CheckResult): string {
   lines.push(`${verdict} ${r.outputs.length - failed}/${r.outputs.length} outputs within atol=${r.atol} rtol=${r.rtol}${samples}${named} · max abs diff ${fmtNum(worst)}${where} · ` +
     `onnxruntime ${fmtMs(r.timings.referenceMs)} · ${r.port ? `${r.port.className} in MindSpore ${r.port.mindspore}` : 'msport'} ${fmtMs(r.timings.runtimeMs)}`);
   return lines.join('\n');
+}
+
+/** --port --layers: one row per Cell call of the port, against onnxruntime's value of the module it ports. */
+function renderPortLayers(rep: PortLayerReport): string {
+  const t = new Table({ head: ['Cell of the port', 'class', 'shape', 'ONNX value', 'max abs diff', 'verdict'], style: tableStyle() });
+  for (const l of rep.layers) {
+    if (l.passed === null) continue;
+    const name = l.call > 1 ? `${l.name} (call ${l.call})` : l.name;
+    const shapeNote = l.referenceShape && l.referenceShape.join() !== l.shape.join() ? ` vs (${l.referenceShape.join(', ')})` : '';
+    t.push([name === rep.firstDivergence ? chalk.bold(name) : name, l.cls, `(${l.shape.join(', ')})${shapeNote}`, l.onnx ?? '', fmtNum(l.maxAbsDiff ?? NaN),
+      l.passed ? chalk.green('PASS') : chalk.red(name === rep.firstDivergence ? 'FAIL (first)' : 'FAIL')]);
+  }
+  const unmatched = rep.unmatched.length ? `\n  ${rep.unmatched.length} Cell${rep.unmatched.length > 1 ? 's' : ''} of the port match no module of the export: ${rep.unmatched.slice(0, 12).join(', ')}${rep.unmatched.length > 12 ? ', …' : ''}` : '';
+  return `${t.toString()}\n  ${rep.matched} Cell calls compared${unmatched}`;
 }
 
 /** One row per layer: chained diff (what the port computes) and local diff (the layer on reference inputs). */

@@ -1,0 +1,79 @@
+/**
+ * `check --port --layers`: each Cell of the user's port, as it ran in MindSpore (forward hooks), matched by name to
+ * the PyTorch module it ports — a leaf Cell of msport's tree or a module scope, both named by the module path — and
+ * compared with onnxruntime's value of that module's output. The first Cell that differs is named.
+ */
+import * as ort from 'onnxruntime-node';
+import type { OnnxModel } from '../onnx/proto.js';
+import { OnnxNetwork, ScopeCell, Step } from '../onnx/network.js';
+import { unexposableOutputs } from '../onnx/quirks.js';
+import { exposeIntermediates } from '../compare/layers.js';
+import { compareOutput, Tolerance } from '../compare/comparator.js';
+import { fromOrt, toOrt } from '../compare/runners.js';
+import type { Tensor } from '../runtime/tensor.js';
+import type { PortLayer } from './runner.js';
+import { ModelLoadError } from '../errors.js';
+
+export interface PortLayerResult {
+  /** the port's Cell name (its attribute path), and which call of it */
+  name: string; call: number; cls: string;
+  /** the ONNX value it was compared with (null: no module of the export has this name) */
+  onnx: string | null;
+  shape: number[]; referenceShape: number[] | null;
+  maxAbsDiff: number | null; mismatches: number | null; passed: boolean | null;
+}
+
+export interface PortLayerReport { layers: PortLayerResult[]; matched: number; firstDivergence: string | null; unmatched: string[] }
+
+/** The ONNX value each module path produces: a leaf Cell's step output, or the one value a scope hands outside. */
+function moduleOutputs(network: OnnxNetwork): Map<string, string> {
+  const out = new Map<string, string>();
+  const steps = network.steps;
+  for (const s of steps) if (s.cellName && s.outputs[0]) out.set(`${s.cellName}#${s.call ?? 1}`, s.outputs[0]);
+  const consumers = new Map<string, Step[]>();
+  for (const s of steps) for (const v of s.inputs) if (v) (consumers.get(v) ?? consumers.set(v, []).get(v)!).push(s);
+  const graphOut = new Set(network.outputNames);
+  for (const [path, cell] of network.cellsAndNames()) {
+    if (!(cell instanceof ScopeCell) || !path) continue;
+    const inside = (s: Step): boolean => { const p = s.cellName ?? s.scope; return p === path || p.startsWith(`${path}.`); };
+    const mine = steps.filter(inside);
+    const leaving = mine.flatMap(s => s.outputs.filter(v => v && (graphOut.has(v) || (consumers.get(v) ?? []).some(c => !inside(c)))));
+    if (leaving.length === 1) out.set(`${path}#1`, leaving[0]!);
+  }
+  return out;
+}
+
+export async function comparePortLayers(model: OnnxModel, network: OnnxNetwork, feeds: Map<string, Tensor>, ran: PortLayer[], tol: Tolerance,
+  threads?: number): Promise<PortLayerReport> {
+  const values = moduleOutputs(network);
+  const blocked = new Set(network.steps.filter(s => unexposableOutputs[s.node.opType]).flatMap(s => s.outputs));
+  const wanted = [...new Set(ran.map(l => values.get(`${l.name}#${l.call}`)).filter((v): v is string => !!v && !blocked.has(v)))];
+  const ref = new Map<string, Tensor>();
+  if (wanted.length) {
+    const session = await ort.InferenceSession.create(exposeIntermediates(model, wanted), { intraOpNumThreads: threads ?? 0 });
+    try {
+      const f: Record<string, ort.Tensor> = {};
+      for (const [k, v] of feeds) f[k] = toOrt(v);
+      const got = await session.run(f, wanted);
+      for (const [k, v] of Object.entries(got)) ref.set(k, fromOrt(v as ort.Tensor));
+    } catch (e) {
+      throw new ModelLoadError(`onnxruntime failed to compute intermediate values: ${(e as Error).message.split('\n')[0]}`);
+    } finally {
+      await session.release();
+    }
+  }
+  const layers: PortLayerResult[] = ran.map(l => {
+    const onnx = values.get(`${l.name}#${l.call}`) ?? null;
+    const r = onnx ? ref.get(onnx) : undefined;
+    if (!onnx || !r) return { name: l.name, call: l.call, cls: l.cls, onnx, shape: [...l.output.shape], referenceShape: null, maxAbsDiff: null, mismatches: null, passed: null };
+    const c = compareOutput(l.name, r, l.output, tol);
+    return { name: l.name, call: l.call, cls: l.cls, onnx, shape: [...l.output.shape], referenceShape: [...r.shape], maxAbsDiff: c.maxAbsDiff, mismatches: c.mismatches, passed: c.passed };
+  });
+  const first = layers.find(l => l.passed === false);
+  return {
+    layers,
+    matched: layers.filter(l => l.passed !== null).length,
+    firstDivergence: first ? (first.call > 1 ? `${first.name} (call ${first.call})` : first.name) : null,
+    unmatched: [...new Set(layers.filter(l => l.passed === null).map(l => l.name))],
+  };
+}
