@@ -51,6 +51,7 @@ def test_layers_compare_every_cell_and_name_the_first_that_differs():
     code, r, _ = _check('SeedCNN', '--layers', '--port-args', '{"has_bias": false}')
     pl = r['portLayers']
     unused = {p['name'] for p in r['problems'] if p['kind'] == 'unexpected-weight'}
-    ok = code == 1 and pl['firstDivergence'] == 'layer1.0' and unused == {'layer1.0.bias', 'layer2.0.bias'}
-    report.record('port seed_cnn SeedCNN(has_bias=False) --layers', 'check --port', ok, note=f"first diverging Cell {pl['firstDivergence']}; unused {sorted(unused)}")
-    assert ok, (code, pl['firstDivergence'], unused)
+    why = pl.get('explanation') or {}
+    ok = code == 1 and pl['firstDivergence'] == 'layer1.0' and unused == {'layer1.0.bias', 'layer2.0.bias'} and (why.get('api'), why.get('arg')) == ('torch.nn.Conv2d', 'has_bias')
+    report.record('port seed_cnn SeedCNN(has_bias=False) --layers', 'check --port', ok, note=f"first diverging Cell {pl['firstDivergence']}; {why.get('message', 'no explanation')}"[:300])
+    assert ok, (code, pl['firstDivergence'], unused, why)

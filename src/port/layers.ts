@@ -13,6 +13,11 @@ import { fromOrt, toOrt } from '../compare/runners.js';
 import type { Tensor } from '../runtime/tensor.js';
 import type { PortLayer } from './runner.js';
 import { ModelLoadError } from '../errors.js';
+import { importModel, ruleArgKey } from '../onnx/import.js';
+import { rule } from '../mappings/index.js';
+import type { TorchApi } from '../mappings/index.js';
+import { noGrad } from '../runtime/autograd.js';
+import { py } from '../runtime/nn/pycall.js';
 
 export interface PortLayerResult {
   /** the port's Cell name (its attribute path), and which call of it */
@@ -23,7 +28,45 @@ export interface PortLayerResult {
   maxAbsDiff: number | null; mismatches: number | null; passed: boolean | null;
 }
 
-export interface PortLayerReport { layers: PortLayerResult[]; matched: number; firstDivergence: string | null; unmatched: string[] }
+export interface PortLayerReport {
+  layers: PortLayerResult[]; matched: number; firstDivergence: string | null; unmatched: string[];
+  /** the API difference that reproduces the first diverging Cell's output, where one does */
+  explanation?: { cell: string; api: string; arg: string; torch: unknown; ms: unknown; maxAbsDiff: number; message: string } | null;
+}
+
+/**
+ * Why the first diverging Cell differs: msport rebuilds the network with one default difference of that Cell's mapping
+ * rule left at MindSpore's default and runs it on the same inputs; when that Cell's output then matches the port's
+ * (within the check's tolerance), the port made that mistake.
+ */
+export function explainDivergence(model: OnnxModel, feeds: Map<string, Tensor>, network: OnnxNetwork, cell: string, call: number, portValue: Tensor, tol: Tolerance): PortLayerReport['explanation'] {
+  const step = network.steps.find(s => s.cellName === cell && (s.call ?? 1) === call);
+  if (!step?.torchApi) return null;
+  const api = step.torchApi as TorchApi;
+  for (const d of rule(api).defaults ?? []) {
+    if (d.effect !== 'forward') continue;
+    let rebuilt: OnnxNetwork;
+    try {
+      const r = importModel(model, { keepMsDefaults: new Set([ruleArgKey(api, d.arg)]) });
+      if (!r.appliedDefaults.has(ruleArgKey(api, d.arg))) continue;
+      rebuilt = r.network;
+    } catch { continue; }
+    // the rebuilt network keeps the loaded weights' names: copy the checked network's values into it
+    const params = network.parametersDict();
+    for (const [n, p] of rebuilt.parametersDict()) { const src = params.get(n); if (src && src.shape.join() === p.shape.join()) p.setData(src); }
+    let seen: Tensor | undefined;
+    try {
+      noGrad(() => rebuilt.execute(rebuilt.inputNames.map(n => feeds.get(n)!), (s, outs) => { if (s.cellName === cell && (s.call ?? 1) === call && !seen) seen = outs[0]; }));
+    } catch { /* a default that breaks the network further on can still explain this Cell */ }
+    if (!seen || seen.shape.join() !== portValue.shape.join()) continue;
+    const c = compareOutput(cell, seen, portValue, tol);
+    if (c.passed) {
+      return { cell, api, arg: d.arg, torch: d.torch, ms: d.ms, maxAbsDiff: c.maxAbsDiff,
+        message: `${cell} matches ${d.arg}=${py(d.ms)}, MindSpore's default (${api} means ${py(d.torch)}): ${d.note}` };
+    }
+  }
+  return null;
+}
 
 /** The ONNX value each module path produces: a leaf Cell's step output, or the one value a scope hands outside. */
 function moduleOutputs(network: OnnxNetwork): Map<string, string> {
@@ -70,7 +113,9 @@ export async function comparePortLayers(model: OnnxModel, network: OnnxNetwork, 
     return { name: l.name, call: l.call, cls: l.cls, onnx, shape: [...l.output.shape], referenceShape: [...r.shape], maxAbsDiff: c.maxAbsDiff, mismatches: c.mismatches, passed: c.passed };
   });
   const first = layers.find(l => l.passed === false);
+  const firstRan = first ? ran.find(l => l.name === first.name && l.call === first.call) : undefined;
   return {
+    explanation: first && firstRan ? explainDivergence(model, feeds, network, first.name, first.call, firstRan.output, tol) : null,
     layers,
     matched: layers.filter(l => l.passed !== null).length,
     firstDivergence: first ? (first.call > 1 ? `${first.name} (call ${first.call})` : first.name) : null,

@@ -63,7 +63,8 @@ function renderPortLayers(rep: PortLayerReport): string {
       l.passed ? chalk.green('PASS') : chalk.red(name === rep.firstDivergence ? 'FAIL (first)' : 'FAIL')]);
   }
   const unmatched = rep.unmatched.length ? `\n  ${rep.unmatched.length} Cell${rep.unmatched.length > 1 ? 's' : ''} of the port match no module of the export: ${rep.unmatched.slice(0, 12).join(', ')}${rep.unmatched.length > 12 ? ', …' : ''}` : '';
-  return `${t.toString()}\n  ${rep.matched} Cell calls compared${unmatched}`;
+  const why = rep.explanation ? `\n  ${chalk.bold('why')}: ${rep.explanation.message}` : rep.firstDivergence ? `\n  no single API difference of ${rep.firstDivergence}'s mapping rule reproduces its output` : '';
+  return `${t.toString()}\n  ${rep.matched} Cell calls compared${unmatched}${why}`;
 }
 
 /** One row per layer: chained diff (what the port computes) and local diff (the layer on reference inputs). */
