@@ -55,3 +55,77 @@ def test_layers_compare_every_cell_and_name_the_first_that_differs():
     ok = code == 1 and pl['firstDivergence'] == 'layer1.0' and unused == {'layer1.0.bias', 'layer2.0.bias'} and (why.get('api'), why.get('arg')) == ('torch.nn.Conv2d', 'has_bias')
     report.record('port seed_cnn SeedCNN(has_bias=False) --layers', 'check --port', ok, note=f"first diverging Cell {pl['firstDivergence']}; {why.get('message', 'no explanation')}"[:300])
     assert ok, (code, pl['firstDivergence'], unused, why)
+
+
+# Planted porting bugs. The correct port of each model is the one `msport convert` writes (it passes); each case edits
+# one line of it the way a porter gets it wrong, then `check --port --layers` must fail, name the Cell where the
+# output first differs and the mapping rule whose MindSpore default reproduces it.
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+import pytest  # noqa: E402
+
+PLANTED = [
+    # (model, what the porter wrote instead, the correct line, the Cell named, the rule named)
+    ('fixtures/models/dynamo/resnet_blocks.onnx', "the seed guide's missing pad_mode='pad' (a stride-2 Conv)",
+     "self.conv1 = nn.Conv2d(8, 16, 3, stride=2, pad_mode='pad', padding=1, has_bias=True)", 'self.conv1 = nn.Conv2d(8, 16, 3, stride=2, has_bias=True)',
+     '4.conv1', ('torch.nn.Conv2d', 'pad_mode')),
+    ('fixtures/models/ops/leaky_relu_op13.onnx', "LeakyReLU's slope left at MindSpore's 0.2",
+     'self.act = nn.LeakyReLU(alpha=0.1)', 'self.act = nn.LeakyReLU()', 'act', ('torch.nn.LeakyReLU', 'alpha')),
+]
+
+
+def _check_port(model, port, weights):
+    return subprocess.run(['node', os.path.join(ROOT, 'bin', 'msport'), 'check', os.path.join(ROOT, model), '--port', port,
+                           *(['--weights', weights] if weights else []), '--python', sys.executable, '--samples', '1', '--layers', '--json'],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+@pytest.mark.parametrize('model,what,right,wrong,cell,rule', PLANTED, ids=[p[1] for p in PLANTED])
+def test_planted_bug_is_named_at_its_cell_with_its_rule(model, what, right, wrong, cell, rule):
+    out = tempfile.mkdtemp(prefix='msport-port-')
+    try:
+        p = subprocess.run(['node', os.path.join(ROOT, 'bin', 'msport'), 'convert', os.path.join(ROOT, model), '-o', os.path.join(out, 'port'), '--json'],
+                           capture_output=True, text=True, cwd=ROOT)
+        assert p.returncode == 0, p.stderr
+        summary = json.loads(p.stdout)
+        src = os.path.join(out, 'port', f"{summary['name']}.py")
+        code = open(src).read()
+        assert right in code, f'{right!r} not in the generated port'
+        with open(src, 'w') as f:
+            f.write(code.replace(right, wrong, 1))
+        # the port with the checkpoint convert wrote beside it (it holds the constants the exporter folded, too)
+        ckpt = os.path.join(out, 'port', f"{summary['name']}.ckpt")
+        run = _check_port(model, f"{src}:{summary['className']}", ckpt if os.path.exists(ckpt) else None)
+        r = json.loads(run.stdout)
+        pl = r['portLayers']
+        why = pl.get('explanation') or {}
+        ok = run.returncode == 1 and pl['firstDivergence'] == cell and (why.get('api'), why.get('arg')) == rule
+        report.record(f'port planted {what}', 'check --port', ok, note=f"{model}: first diverging Cell {pl['firstDivergence']}; {why.get('message', 'no explanation')}"[:300])
+        assert ok, (run.returncode, pl['firstDivergence'], why, run.stderr)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def test_planted_untransposed_dense_weight_is_named():
+    """A checkpoint whose square Dense weight was copied as [in, out]: names and shapes agree, the values do not."""
+    import mindspore as ms
+    model = 'fixtures/models/dynamo/bert_tiny.onnx'
+    out = tempfile.mkdtemp(prefix='msport-port-')
+    try:
+        p = subprocess.run(['node', os.path.join(ROOT, 'bin', 'msport'), 'convert', os.path.join(ROOT, model), '-o', os.path.join(out, 'port'), '--json'],
+                           capture_output=True, text=True, cwd=ROOT)
+        summary = json.loads(p.stdout)
+        params = ms.load_checkpoint(os.path.join(out, 'port', f"{summary['name']}.ckpt"))
+        name = 'encoder.layer.0.attention.output.dense.weight'
+        entries = [{'name': k, 'data': ms.Tensor(v.asnumpy().T.copy()) if k == name else v} for k, v in params.items()]
+        bad = os.path.join(out, 'transposed.ckpt')
+        ms.save_checkpoint(entries, bad)
+        run = _check_port(model, f"{os.path.join(out, 'port', summary['name'] + '.py')}:{summary['className']}", bad)
+        pl = json.loads(run.stdout)['portLayers']
+        why = pl.get('explanation') or {}
+        ok = run.returncode == 1 and pl['firstDivergence'] == 'encoder.layer.0.attention.output.dense' and why.get('arg') == 'weight'
+        report.record('port planted a Dense weight not transposed', 'check --port', ok, note=f"{model}: first diverging Cell {pl['firstDivergence']}; {why.get('message', 'no explanation')}"[:300])
+        assert ok, (run.returncode, pl['firstDivergence'], why)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)

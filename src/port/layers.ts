@@ -18,6 +18,8 @@ import { rule } from '../mappings/index.js';
 import type { TorchApi } from '../mappings/index.js';
 import { noGrad } from '../runtime/autograd.js';
 import { py } from '../runtime/nn/pycall.js';
+import { Dense } from '../runtime/nn/dense.js';
+import * as F from '../runtime/functional.js';
 
 export interface PortLayerResult {
   /** the port's Cell name (its attribute path), and which call of it */
@@ -63,6 +65,21 @@ export function explainDivergence(model: OnnxModel, feeds: Map<string, Tensor>, 
     if (c.passed) {
       return { cell, api, arg: d.arg, torch: d.torch, ms: d.ms, maxAbsDiff: c.maxAbsDiff,
         message: `${cell} matches ${d.arg}=${py(d.ms)}, MindSpore's default (${api} means ${py(d.torch)}): ${d.note}` };
+    }
+  }
+  // not a default: a weight copied without its layout change (a Dense weight left as [in, out], as HF's Conv1D and
+  // other frameworks store it): the Cell recomputed with its weight transposed
+  if (step.cell instanceof Dense && step.cell.weight.shape[0] === step.cell.weight.shape[1]) {
+    const values = new Map<string, Tensor>();
+    try { noGrad(() => network.execute(network.inputNames.map(n => feeds.get(n)!), (s, outs) => s.outputs.forEach((o, k) => { if (o && outs[k]) values.set(o, outs[k]!); }))); } catch { return null; }
+    const x = values.get(step.inputs[0]!) ?? feeds.get(step.inputs[0]!);
+    if (!x) return null;
+    const d = step.cell;
+    const alt = noGrad(() => { const y = F.matmul(x, d.weight); return d.bias ? F.add(y, d.bias) : y; });
+    if (alt.shape.join() === portValue.shape.join()) {
+      const c = compareOutput(cell, alt, portValue, tol);
+      if (c.passed) return { cell, api, arg: 'weight', torch: '[out, in]', ms: '[in, out]', maxAbsDiff: c.maxAbsDiff,
+        message: `${cell} matches its weight transposed: the checkpoint holds ${cell}.weight as [in, out]; MindSpore's Dense keeps PyTorch's [out, in] (no transpose when copying from a torch.nn.Linear)` };
     }
   }
   return null;
