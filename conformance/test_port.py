@@ -36,7 +36,7 @@ def test_renamed_weights_are_named_with_the_entry_they_should_be():
 
 def test_a_port_that_cannot_run_says_where():
     code, r, err = _check('SeedCNN', '--port-args', '{"flatten": false}')
-    ok = code == 2 and 'seed_cnn.py:' in err and 'MatMul' in err and len(err.strip().split('\n')) == 1
+    ok = code == 2 and 'in Cell fc (Dense)' in err and 'seed_cnn.py:' in err and 'MatMul' in err and len(err.strip().split('\n')) == 1
     report.record('port seed_cnn SeedCNN(flatten=False)', 'check --port', ok, note=err.strip()[:200])
     assert ok, (code, err)
 

@@ -86,7 +86,29 @@ def main(request_path):
         except Exception as e:  # noqa: BLE001
             tb = traceback.extract_tb(e.__traceback__)
             where = next((f'{os.path.basename(t.filename)}:{t.lineno}' for t in reversed(tb) if t.filename == os.path.abspath(req['file'])), '')
-            return _fail(result_path, 'run', f"{req['class']} failed on sample {s}{' at ' + where if where else ''}: {type(e).__name__}: {e}".split('\n')[0])
+            # the innermost Cell of the port whose construct was running: the Cell that failed, and its input shapes
+            cell = None
+            try:  # naming the Cell must never hide the user's error
+                names = {id(c): n for n, c in net.cells_and_names() if n}
+                cell, t = None, e.__traceback__
+                while t is not None:
+                    obj = t.tb_frame.f_locals.get('self')
+                    if id(obj) in names and t.tb_frame.f_code.co_name == 'construct':
+                        shapes = []
+                        code = t.tb_frame.f_code
+                        for k in code.co_varnames[1:code.co_argcount]:  # the construct's own inputs
+                            v = t.tb_frame.f_locals.get(k)
+                            try:
+                                if isinstance(v, ms.Tensor):
+                                    shapes.append(tuple(v.shape))
+                            except Exception:  # noqa: BLE001 - a value whose computation failed has no shape
+                                pass
+                        cell = f"Cell {names[id(obj)]} ({type(obj).__name__}) on input {', '.join(str(x) for x in shapes[:2])}" if shapes else f"Cell {names[id(obj)]} ({type(obj).__name__})"
+                    t = t.tb_next
+            except Exception:  # noqa: BLE001
+                pass
+            msg = f"{req['class']} failed on sample {s}{' in ' + cell if cell else ''}{' at ' + where if where else ''}: {type(e).__name__}: {e}"
+            return _fail(result_path, 'run', msg.strip().split('\n')[0])
         times.append((time.perf_counter() - t0) * 1000)
         paths = []
         for j, o in enumerate(_flat(out)):
