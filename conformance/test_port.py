@@ -48,7 +48,11 @@ def test_layers_compare_every_cell_and_name_the_first_that_differs():
     report.record('port seed_cnn SeedCNN --layers', 'check --port', ok, note=f"{pl['matched']} Cell calls matched")
     assert ok, (code, pl, err)
     # the porter left MindSpore's has_bias=False on the Convs: the bias entries are unused and layer1.0 differs first
-    code, r, _ = _check('SeedCNN', '--layers', '--port-args', '{"has_bias": false}')
+    junit = os.path.join(ROOT, 'conformance', '.junit-port.xml')
+    code, r, _ = _check('SeedCNN', '--layers', '--port-args', '{"has_bias": false}', '--junit', junit)
+    xml = open(junit).read()
+    os.remove(junit)
+    assert '<testcase name="layer1.0" classname="layers"' in xml and 'type="port-layer"' in xml, xml[:2000]
     pl = r['portLayers']
     unused = {p['name'] for p in r['problems'] if p['kind'] == 'unexpected-weight'}
     why = pl.get('explanation') or {}

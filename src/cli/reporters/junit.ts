@@ -138,6 +138,17 @@ function suite(run: ModelRun, opts: JunitOptions): { xml: string; tests: number;
         add(l.name, cls('layers'), l.ms, inner, kind);
       }
     }
+    if (r.portLayers) {
+      // --port --layers: one testcase per compared Cell call of the port; the first diverging one fails (with why)
+      for (const l of r.portLayers.layers) {
+        if (l.passed === null) continue;
+        const name = l.call > 1 ? `${l.name} (call ${l.call})` : l.name;
+        const first = name === r.portLayers.firstDivergence;
+        const message = `${name} (${l.cls}) differs from onnxruntime's ${l.onnx}: max abs diff ${fmtNum(l.maxAbsDiff ?? NaN)}${first && r.portLayers.explanation ? `; ${r.portLayers.explanation.message}` : ''}`;
+        const inner = first && v.verdict !== 'xfail' ? el('failure', { message, type: 'port-layer' }) : !l.passed ? el('system-out', {}, message) : '';
+        add(name, cls('layers'), 0, inner, first && v.verdict !== 'xfail' ? 'failure' : 'pass');
+      }
+    }
     if (v.verdict === 'xpass') {
       add('expectFail', cls('model'), 0, el('failure', { message: `the model passes but is marked expectFail (${run.expectFail}); remove the mark`, type: 'xpass' }), 'failure');
     }
