@@ -3,8 +3,10 @@ Python bridge, compared with onnxruntime. The correct port passes; planted porti
 other names are listed with the entries they should have been, a port that cannot run says where."""
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 from msbridge import report
 
@@ -48,10 +50,10 @@ def test_layers_compare_every_cell_and_name_the_first_that_differs():
     report.record('port seed_cnn SeedCNN --layers', 'check --port', ok, note=f"{pl['matched']} Cell calls matched")
     assert ok, (code, pl, err)
     # the porter left MindSpore's has_bias=False on the Convs: the bias entries are unused and layer1.0 differs first
-    junit = os.path.join(ROOT, 'conformance', '.junit-port.xml')
+    junit = os.path.join(tempfile.mkdtemp(prefix='msport-junit-'), 'port.xml')
     code, r, _ = _check('SeedCNN', '--layers', '--port-args', '{"has_bias": false}', '--junit', junit)
     xml = open(junit).read()
-    os.remove(junit)
+    shutil.rmtree(os.path.dirname(junit), ignore_errors=True)
     assert '<testcase name="layer1.0" classname="layers"' in xml and 'type="port-layer"' in xml, xml[:2000]
     pl = r['portLayers']
     unused = {p['name'] for p in r['problems'] if p['kind'] == 'unexpected-weight'}
@@ -64,8 +66,6 @@ def test_layers_compare_every_cell_and_name_the_first_that_differs():
 # Planted porting bugs. The correct port of each model is the one `msport convert` writes (it passes); each case edits
 # one line of it the way a porter gets it wrong, then `check --port --layers` must fail, name the Cell where the
 # output first differs and the mapping rule whose MindSpore default reproduces it.
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
 
 import pytest  # noqa: E402
 
