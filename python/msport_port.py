@@ -66,9 +66,16 @@ def main(request_path):
             calls[name] = calls.get(name, 0) + 1
             outs = [o for o in _flat(output) if isinstance(o, ms.Tensor)]
             if outs:
-                p = os.path.join(req['out'], f'layer_{len(layers)}.npy')
+                k = len(layers)
+                p = os.path.join(req['out'], f'layer_{k}.npy')
                 np.save(p, outs[0].asnumpy())
-                layers.append([name, calls[name], type(cell).__name__, p])
+                # its inputs too: msport reruns the layer on them, so that only the Cell's own error counts
+                ins = []
+                for i, t in enumerate(x for x in _flat(inputs) if isinstance(x, ms.Tensor)):
+                    q = os.path.join(req['out'], f'layer_{k}_in_{i}.npy')
+                    np.save(q, t.asnumpy())
+                    ins.append(q)
+                layers.append([name, calls[name], type(cell).__name__, p, ins])
             return None
         return hook
 

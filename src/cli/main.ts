@@ -294,7 +294,7 @@ export function toJson(r: Awaited<ReturnType<typeof check>>) {
     ...(r.exportNotes ? { exportNotes: r.exportNotes } : {}),
     ...(r.weights ? { weights: r.weights } : {}),
     ...(r.port ? { port: r.port } : {}),
-    ...(r.portLayers ? { portLayers: { ...r.portLayers, layers: r.portLayers.layers.map(l => ({ ...l, maxAbsDiff: l.maxAbsDiff === null ? null : jsonNum(l.maxAbsDiff) })) } } : {}),
+    ...(r.portLayers ? { portLayers: { ...r.portLayers, layers: r.portLayers.layers.map(l => ({ ...l, maxAbsDiff: l.maxAbsDiff === null ? null : jsonNum(l.maxAbsDiff), noiseRatio: l.noiseRatio === null ? null : jsonNum(l.noiseRatio) })) } } : {}),
     outputs: r.outputs.map(o => ({
       name: o.name, shape: o.shape, referenceShape: o.referenceShape, maxAbsDiff: jsonNum(o.maxAbsDiff), maxRelDiff: jsonNum(o.maxRelDiff),
       meanAbsDiff: jsonNum(o.meanAbsDiff), mismatches: o.mismatches, size: o.size, worstIndex: o.worstIndex, worstSample: o.worstSample,

@@ -8,6 +8,7 @@ import type { OnnxModel } from '../onnx/proto.js';
 import { OnnxNetwork, ScopeCell, Step } from '../onnx/network.js';
 import { unexposableOutputs } from '../onnx/quirks.js';
 import { exposeIntermediates } from '../compare/layers.js';
+import { noiseFloor, noiseRatio, NOISE_FACTOR } from '../compare/noise.js';
 import { compareOutput, Tolerance } from '../compare/comparator.js';
 import { fromOrt, toOrt } from '../compare/runners.js';
 import type { Tensor } from '../runtime/tensor.js';
@@ -28,6 +29,10 @@ export interface PortLayerResult {
   onnx: string | null;
   shape: number[]; referenceShape: number[] | null;
   maxAbsDiff: number | null; mismatches: number | null; passed: boolean | null;
+  /** the largest multiple of this layer's float32 noise floor (on onnxruntime's inputs) the difference reaches */
+  noiseRatio: number | null;
+  /** fails the tolerance only by what it inherited (or by float noise of its own): not where the port goes wrong */
+  withinNoise: boolean;
 }
 
 export interface PortLayerReport {
@@ -107,6 +112,8 @@ export async function comparePortLayers(model: OnnxModel, network: OnnxNetwork, 
   threads?: number): Promise<PortLayerReport> {
   const values = moduleOutputs(network);
   const blocked = new Set(network.steps.filter(s => unexposableOutputs[s.node.opType]).flatMap(s => s.outputs));
+  // a leaf Cell's step: msport reruns it on the port Cell's inputs
+  const stepOf = new Map(network.steps.filter(s => s.cellName).map(s => [`${s.cellName}#${s.call ?? 1}`, s] as const));
   const wanted = [...new Set(ran.map(l => values.get(`${l.name}#${l.call}`)).filter((v): v is string => !!v && !blocked.has(v)))];
   const ref = new Map<string, Tensor>();
   if (wanted.length) {
@@ -125,11 +132,30 @@ export async function comparePortLayers(model: OnnxModel, network: OnnxNetwork, 
   const layers: PortLayerResult[] = ran.map(l => {
     const onnx = values.get(`${l.name}#${l.call}`) ?? null;
     const r = onnx ? ref.get(onnx) : undefined;
-    if (!onnx || !r) return { name: l.name, call: l.call, cls: l.cls, onnx, shape: [...l.output.shape], referenceShape: null, maxAbsDiff: null, mismatches: null, passed: null };
+    if (!onnx || !r) return { name: l.name, call: l.call, cls: l.cls, onnx, shape: [...l.output.shape], referenceShape: null, maxAbsDiff: null, mismatches: null, passed: null, noiseRatio: null, withinNoise: false };
     const c = compareOutput(l.name, r, l.output, tol);
-    return { name: l.name, call: l.call, cls: l.cls, onnx, shape: [...l.output.shape], referenceShape: [...r.shape], maxAbsDiff: c.maxAbsDiff, mismatches: c.mismatches, passed: c.passed };
+    // the Cell's own error: msport's layer (checked against onnxruntime) rerun on the port Cell's own inputs; a
+    // difference there beyond NOISE_FACTOR × the layer's float-noise floor is the port's mistake, anything else it
+    // inherited — the judgement `check --layers` makes of msport's layers on reference inputs
+    let ratio: number | null = null, introduces = false;
+    const step = stepOf.get(`${l.name}#${l.call}`);
+    const runtime = step ? step.inputs.filter(Boolean) : [];
+    if (step && !c.passed && l.inputs.length === runtime.length) {
+      try {
+        const own = noGrad(() => step.run(l.inputs))[0];
+        if (own && own.shape.join() === l.output.shape.join()) {
+          const local = compareOutput(l.name, own, l.output, tol);
+          const floor = noiseFloor(step, l.inputs, own);
+          ratio = floor ? noiseRatio(own, l.output, floor) : null;
+          introduces = !local.passed && !(ratio !== null && ratio <= NOISE_FACTOR);
+        } else introduces = true;
+      } catch { introduces = true; /* msport's layer cannot take the port's input: the shapes went wrong here */ }
+    }
+    const withinNoise = !c.passed && step !== undefined && !introduces;
+    return { name: l.name, call: l.call, cls: l.cls, onnx, shape: [...l.output.shape], referenceShape: [...r.shape], maxAbsDiff: c.maxAbsDiff, mismatches: c.mismatches, passed: c.passed, noiseRatio: ratio, withinNoise };
   });
-  const first = layers.find(l => l.passed === false);
+  // the first Cell that introduces error: a leaf whose own rerun disagrees (scopes and unmatched layers inherit)
+  const first = layers.find(l => l.passed === false && !l.withinNoise && stepOf.has(`${l.name}#${l.call}`));
   const firstRan = first ? ran.find(l => l.name === first.name && l.call === first.call) : undefined;
   return {
     explanation: first && firstRan ? explainDivergence(model, feeds, network, first.name, first.call, firstRan.output, tol) : null,

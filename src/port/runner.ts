@@ -15,7 +15,7 @@ import { UsageError } from '../errors.js';
 export interface PortSpec { file: string; className: string; args: Record<string, unknown>; python: string; layers?: boolean }
 
 /** One Cell of the port as it ran on the first sample (forward hooks): its name, which call, its class, its output. */
-export interface PortLayer { name: string; call: number; cls: string; output: Tensor }
+export interface PortLayer { name: string; call: number; cls: string; output: Tensor; inputs: Tensor[] }
 
 export interface PortRun {
   /** the port's Parameters (MindSpore names) and shapes */
@@ -63,13 +63,13 @@ export async function runPort(spec: PortSpec, samples: Tensor[][], weights: stri
       const last = stderr.trim().split('\n').filter(l => l && !l.includes('[WARNING]')).pop() ?? `exit ${code}`;
       throw new UsageError(`--port: ${spec.python} could not run msport's bridge: ${last}`);
     }
-    const r = JSON.parse(readFileSync(request.result, 'utf8')) as { error?: { kind: string; message: string } } & Omit<PortRun, 'outputs' | 'layers'> & { outputs: string[][]; layers?: [string, number, string, string][] };
+    const r = JSON.parse(readFileSync(request.result, 'utf8')) as { error?: { kind: string; message: string } } & Omit<PortRun, 'outputs' | 'layers'> & { outputs: string[][]; layers?: [string, number, string, string, string[]][] };
     if (r.error) {
       if (r.error.kind === 'no-mindspore') throw new UsageError(`--port needs MindSpore 2.10 in ${spec.python} (${r.error.message}); ${INSTALL}`);
       throw new UsageError(`--port: ${r.error.message}`);
     }
     return { params: r.params, loaded: r.loaded, outputs: r.outputs.map(ps => ps.map(readNpy)), ms: r.ms, mindspore: r.mindspore,
-      layers: (r.layers ?? []).map(([name, call, cls, path]) => ({ name, call, cls, output: readNpy(path) })) };
+      layers: (r.layers ?? []).map(([name, call, cls, path, ins]) => ({ name, call, cls, output: readNpy(path), inputs: (ins ?? []).map(readNpy) })) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

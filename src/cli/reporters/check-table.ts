@@ -60,7 +60,7 @@ function renderPortLayers(rep: PortLayerReport): string {
     const name = l.call > 1 ? `${l.name} (call ${l.call})` : l.name;
     const shapeNote = l.referenceShape && l.referenceShape.join() !== l.shape.join() ? ` vs (${l.referenceShape.join(', ')})` : '';
     t.push([name === rep.firstDivergence ? chalk.bold(name) : name, l.cls, `(${l.shape.join(', ')})${shapeNote}`, l.onnx ?? '', fmtNum(l.maxAbsDiff ?? NaN),
-      l.passed ? chalk.green('PASS') : chalk.red(name === rep.firstDivergence ? 'FAIL (first)' : 'FAIL')]);
+      l.passed ? chalk.green('PASS') : name === rep.firstDivergence ? chalk.red('FAIL (source)') : l.withinNoise ? chalk.yellow('FAIL (inherited)') : chalk.red('FAIL')]);
   }
   const unmatched = rep.unmatched.length ? `\n  ${rep.unmatched.length} Cell${rep.unmatched.length > 1 ? 's' : ''} of the port match no module of the export: ${rep.unmatched.slice(0, 12).join(', ')}${rep.unmatched.length > 12 ? ', …' : ''}` : '';
   const why = rep.explanation ? `\n  ${chalk.bold('why')}: ${rep.explanation.message}` : rep.firstDivergence ? `\n  no single API difference of ${rep.firstDivergence}'s mapping rule reproduces its output` : '';
