@@ -143,3 +143,22 @@ def test_planted_untransposed_dense_weight_is_named():
         assert ok, (run.returncode, pl['firstDivergence'], why)
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+
+def test_train_phase_momentum_not_inverted_is_named():
+    """A train-mode export: the port runs a train-phase step and its BatchNorm moving statistics must match PyTorch's
+    running statistics; PyTorch's momentum copied as is (0.1 for MindSpore's 0.9) is named as the cause."""
+    model = os.path.join(ROOT, 'fixtures', 'models', 'seed_cnn.train.onnx')
+
+    def run(*extra):
+        p = subprocess.run(['node', os.path.join(ROOT, 'bin', 'msport'), 'check', model, '--train', '--port', f'{PORT}:SeedCNN', '--python', sys.executable,
+                            '--samples', '1', '--json', *extra], capture_output=True, text=True, cwd=ROOT)
+        return p.returncode, json.loads(p.stdout)
+    code, r = run()
+    assert code == 0 and not r['problems'], r['problems']
+    code, r = run('--port-args', '{"momentum": 0.1}')
+    states = {p['name']: p['message'] for p in r['problems'] if p['kind'] == 'port-state'}
+    ok = code == 1 and set(states) == {'layer1.1.moving_mean', 'layer1.1.moving_variance', 'layer2.1.moving_mean', 'layer2.1.moving_variance'} \
+        and 'pass momentum=0.9' in states['layer1.1.moving_mean']
+    report.record('port planted BatchNorm momentum not inverted (train phase)', 'check --port', ok, note=states.get('layer1.1.moving_mean', '')[:300])
+    assert ok, states

@@ -45,7 +45,7 @@ def main(request_path):
         tb = traceback.extract_tb(e.__traceback__)
         where = next((f'{os.path.basename(t.filename)}:{t.lineno}' for t in reversed(tb) if t.filename == os.path.abspath(req['file'])), '')
         return _fail(result_path, 'port', f"building {req['class']} failed{' at ' + where if where else ''}: {type(e).__name__}: {e}")
-    net.set_train(False)
+    net.set_train(bool(req.get('train')))
     params = [[p.name, list(p.shape)] for _, p in net.parameters_and_names()]
     loaded = []
     if req.get('weights'):
@@ -83,7 +83,7 @@ def main(request_path):
         for name, cell in net.cells_and_names():
             if name:
                 cell.register_forward_hook(hook_for(name))
-    outputs, times = [], []
+    outputs, times, states = [], [], []
     for s, sample in enumerate(req['inputs']):
         recording[0] = s == 0
         xs = [ms.Tensor(np.load(p)) for p in sample]
@@ -117,6 +117,15 @@ def main(request_path):
             msg = f"{req['class']} failed on sample {s}{' in ' + cell if cell else ''}{' at ' + where if where else ''}: {type(e).__name__}: {e}"
             return _fail(result_path, 'run', msg.strip().split('\n')[0])
         times.append((time.perf_counter() - t0) * 1000)
+        if s == 0 and req.get('train'):
+            # a train-phase step updates the moving statistics: keep them as the first sample left them
+            for name, cell in net.cells_and_names():
+                mean, var = getattr(cell, 'moving_mean', None), getattr(cell, 'moving_variance', None)
+                if isinstance(mean, ms.Parameter) and isinstance(var, ms.Parameter):
+                    paths = [os.path.join(req['out'], f'state_{len(states)}_{k}.npy') for k in ('mean', 'var')]
+                    np.save(paths[0], mean.asnumpy())
+                    np.save(paths[1], var.asnumpy())
+                    states.append([name, *paths])
         paths = []
         for j, o in enumerate(_flat(out)):
             p = os.path.join(req['out'], f'out_{s}_{j}.npy')
@@ -124,7 +133,7 @@ def main(request_path):
             paths.append(p)
         outputs.append(paths)
     with open(result_path, 'w') as f:
-        json.dump({'params': params, 'loaded': loaded, 'outputs': outputs, 'ms': times, 'mindspore': ms.__version__, 'layers': layers}, f)
+        json.dump({'params': params, 'loaded': loaded, 'outputs': outputs, 'ms': times, 'mindspore': ms.__version__, 'layers': layers, 'states': states}, f)
     return 0
 
 

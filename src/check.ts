@@ -16,6 +16,7 @@ import { preflight, Problem } from './compare/preflight.js';
 import { applyWeights, compareNames, readWeights } from './compare/weights.js';
 import { runPort, PortRun, PortSpec } from './port/runner.js';
 import { comparePortLayers, PortLayerReport } from './port/layers.js';
+import { comparePortStates } from './port/states.js';
 import { UsageError } from './errors.js';
 import { isFloat } from './runtime/dtype.js';
 import type { Regression } from './compare/baseline.js';
@@ -131,7 +132,10 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     feeds = feeds.length ? feeds : feedsOf(model.graph.inputs);
     if (!reference.outputs.length) reference = await OrtRunner.runAll(selfContainedBytes(model), feeds, { threads: opts.ortThreads });
     const given = opts.weights ? readWeights(opts.weights) : new Map(network.parametersAndNames().map(([n, p]) => [n, p as Tensor]));
-    const run = await runPort({ ...opts.port, layers: !!opts.layers }, feeds.map(f => model.graph.inputs.map(v => f.get(v.name)!)), opts.weights ?? given);
+    const run = await runPort({ ...opts.port, layers: !!opts.layers, train: !!opts.allowTrain }, feeds.map(f => model.graph.inputs.map(v => f.get(v.name)!)), opts.weights ?? given);
+    // msport's Cells hold the loaded statistics the port started from (the momentum check reads them)
+    if (opts.weights) applyWeights(network, given);
+    if (run.states.length) problems.push(...await comparePortStates(model, network, feeds[0]!, run.states, opts));
     if (opts.layers) portLayers = await comparePortLayers(model, network, feeds[0]!, run.layers, opts, opts.ortThreads);
     problems.push(...compareNames(new Map(run.params), new Map([...given].map(([k, t]) => [k, t.shape])), `the port (${opts.port.className})`));
     const n = model.graph.outputs.length;

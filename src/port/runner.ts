@@ -12,7 +12,7 @@ import { saveCheckpoint } from '../runtime/checkpoint.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { UsageError } from '../errors.js';
 
-export interface PortSpec { file: string; className: string; args: Record<string, unknown>; python: string; layers?: boolean }
+export interface PortSpec { file: string; className: string; args: Record<string, unknown>; python: string; layers?: boolean; train?: boolean }
 
 /** One Cell of the port as it ran on the first sample (forward hooks): its name, which call, its class, its output. */
 export interface PortLayer { name: string; call: number; cls: string; output: Tensor; inputs: Tensor[] }
@@ -28,6 +28,8 @@ export interface PortRun {
   mindspore: string;
   /** with `layers`: every Cell call of the port on the first sample, in order */
   layers: PortLayer[];
+  /** with `train`: each BatchNorm Cell's moving statistics after the first sample's train-phase step */
+  states: { name: string; mean: Tensor; variance: Tensor }[];
 }
 
 const BRIDGE = fileURLToPath(new URL('../../python/msport_port.py', import.meta.url));
@@ -50,7 +52,7 @@ export async function runPort(spec: PortSpec, samples: Tensor[][], weights: stri
     let weightsPath: string | null = null;
     if (typeof weights === 'string') weightsPath = resolve(weights);
     else if (weights && weights.size) weightsPath = saveCheckpoint(weights, join(dir, 'weights.ckpt'));
-    const request = { file: spec.file, class: spec.className, args: spec.args, weights: weightsPath, inputs, out: dir, result: join(dir, 'result.json'), layers: !!spec.layers };
+    const request = { file: spec.file, class: spec.className, args: spec.args, weights: weightsPath, inputs, out: dir, result: join(dir, 'result.json'), layers: !!spec.layers, train: !!spec.train };
     writeFileSync(join(dir, 'request.json'), JSON.stringify(request));
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((done, fail) => {
       const child = spawn(spec.python, [BRIDGE, join(dir, 'request.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -63,13 +65,14 @@ export async function runPort(spec: PortSpec, samples: Tensor[][], weights: stri
       const last = stderr.trim().split('\n').filter(l => l && !l.includes('[WARNING]')).pop() ?? `exit ${code}`;
       throw new UsageError(`--port: ${spec.python} could not run msport's bridge: ${last}`);
     }
-    const r = JSON.parse(readFileSync(request.result, 'utf8')) as { error?: { kind: string; message: string } } & Omit<PortRun, 'outputs' | 'layers'> & { outputs: string[][]; layers?: [string, number, string, string, string[]][] };
+    const r = JSON.parse(readFileSync(request.result, 'utf8')) as { error?: { kind: string; message: string } } & Omit<PortRun, 'outputs' | 'layers' | 'states'> & { outputs: string[][]; layers?: [string, number, string, string, string[]][]; states?: [string, string, string][] };
     if (r.error) {
       if (r.error.kind === 'no-mindspore') throw new UsageError(`--port needs MindSpore 2.10 in ${spec.python} (${r.error.message}); ${INSTALL}`);
       throw new UsageError(`--port: ${r.error.message}`);
     }
     return { params: r.params, loaded: r.loaded, outputs: r.outputs.map(ps => ps.map(readNpy)), ms: r.ms, mindspore: r.mindspore,
-      layers: (r.layers ?? []).map(([name, call, cls, path, ins]) => ({ name, call, cls, output: readNpy(path), inputs: (ins ?? []).map(readNpy) })) };
+      layers: (r.layers ?? []).map(([name, call, cls, path, ins]) => ({ name, call, cls, output: readNpy(path), inputs: (ins ?? []).map(readNpy) })),
+      states: (r.states ?? []).map(([name, m, v]) => ({ name, mean: readNpy(m), variance: readNpy(v) })) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
