@@ -133,9 +133,8 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     if (!reference.outputs.length) reference = await OrtRunner.runAll(selfContainedBytes(model), feeds, { threads: opts.ortThreads });
     const given = opts.weights ? readWeights(opts.weights) : new Map(network.parametersAndNames().map(([n, p]) => [n, p as Tensor]));
     const run = await runPort({ ...opts.port, layers: !!opts.layers, train: !!opts.allowTrain }, feeds.map(f => model.graph.inputs.map(v => f.get(v.name)!)), opts.weights ?? given);
-    // msport's Cells hold the loaded statistics the port started from (the momentum check reads them)
-    if (opts.weights) applyWeights(network, given);
-    if (run.states.length) problems.push(...await comparePortStates(model, network, feeds[0]!, run.states, opts));
+    // the statistics the port started from are the weights it was given (the momentum check reads them)
+    if (run.states.length) problems.push(...await comparePortStates(model, network, feeds[0]!, run.states, opts, given));
     if (opts.layers) portLayers = await comparePortLayers(model, network, feeds[0]!, run.layers, opts, opts.ortThreads);
     problems.push(...compareNames(new Map(run.params), new Map([...given].map(([k, t]) => [k, t.shape])), `the port (${opts.port.className})`));
     const n = model.graph.outputs.length;
