@@ -132,10 +132,21 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     feeds = feeds.length ? feeds : feedsOf(model.graph.inputs);
     if (!reference.outputs.length) reference = await OrtRunner.runAll(selfContainedBytes(model), feeds, { threads: opts.ortThreads });
     const given = opts.weights ? readWeights(opts.weights) : new Map(network.parametersAndNames().map(([n, p]) => [n, p as Tensor]));
-    const run = await runPort({ ...opts.port, layers: !!opts.layers, train: !!opts.allowTrain }, feeds.map(f => model.graph.inputs.map(v => f.get(v.name)!)), opts.weights ?? given);
+    const samplesIn = feeds.map(f => model.graph.inputs.map(v => f.get(v.name)!));
+    const run = await runPort({ ...opts.port, layers: !!opts.layers, train: !!opts.allowTrain }, samplesIn, opts.weights ?? given);
     // the statistics the port started from are the weights it was given (the momentum check reads them)
     if (run.states.length) problems.push(...await comparePortStates(model, network, feeds[0]!, run.states, opts, given));
-    if (opts.layers) portLayers = await comparePortLayers(model, network, feeds[0]!, run.layers, opts, opts.ortThreads);
+    if (opts.layers) {
+      // the Cells are compared on the first sample whose outputs fail (the first one when all pass): a port can be
+      // right on one input and wrong on another, and the layers must show the wrong one
+      const failing = run.outputs.findIndex((outs, s) => model.graph.outputs.some((o, k) => {
+        const r = reference.outputs[s]?.get(o.name), a = outs[k];
+        return !!r && !!a && !compareOutput(o.name, r, a, toleranceFor(r.dtype, opts)).passed;
+      }));
+      const s = Math.max(0, failing);
+      const layerRun = s === 0 ? run : await runPort({ ...opts.port, layers: true, train: !!opts.allowTrain }, [samplesIn[s]!], opts.weights ?? given);
+      portLayers = { ...await comparePortLayers(model, network, feeds[s]!, layerRun.layers, opts, opts.ortThreads), sample: s };
+    }
     problems.push(...compareNames(new Map(run.params), new Map([...given].map(([k, t]) => [k, t.shape])), `the port (${opts.port.className})`));
     const n = model.graph.outputs.length;
     if (run.outputs.some(o => o.length !== n)) {

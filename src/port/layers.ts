@@ -37,6 +37,8 @@ export interface PortLayerResult {
 
 export interface PortLayerReport {
   layers: PortLayerResult[]; matched: number; firstDivergence: string | null; unmatched: string[];
+  /** which input sample the Cells were compared on (the first failing one) */
+  sample?: number;
   /** the API difference that reproduces the first diverging Cell's output, where one does */
   explanation?: { cell: string; api: string; arg: string; torch: unknown; ms: unknown; maxAbsDiff: number; message: string } | null;
 }

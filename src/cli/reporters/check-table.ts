@@ -64,7 +64,7 @@ function renderPortLayers(rep: PortLayerReport): string {
   }
   const unmatched = rep.unmatched.length ? `\n  ${rep.unmatched.length} Cell${rep.unmatched.length > 1 ? 's' : ''} of the port match no module of the export: ${rep.unmatched.slice(0, 12).join(', ')}${rep.unmatched.length > 12 ? ', …' : ''}` : '';
   const why = rep.explanation ? `\n  ${chalk.bold('why')}: ${rep.explanation.message}` : rep.firstDivergence ? `\n  no single API difference of ${rep.firstDivergence}'s mapping rule reproduces its output` : '';
-  return `${t.toString()}\n  ${rep.matched} Cell calls compared${unmatched}${why}`;
+  return `${t.toString()}\n  ${rep.matched} Cell calls compared${rep.sample ? ` on sample ${rep.sample} (the first whose outputs fail)` : ''}${unmatched}${why}`;
 }
 
 /** One row per layer: chained diff (what the port computes) and local diff (the layer on reference inputs). */
