@@ -89,9 +89,14 @@ export function toleranceFor(dtype: string, tol: Tolerance): Tolerance {
 }
 
 export async function check(modelPath: string, opts: CheckOptions): Promise<CheckResult> {
-  const samples = opts.samples ?? 1;
+  let samples = opts.samples ?? 1;
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`samples must be a positive integer, got ${samples}`);
-  const feedsOf = (inputSpecs: ValueInfo[]): Map<string, Tensor>[] => Array.from({ length: samples }, (_, s) => {
+  // every input given (a file or a number): each sample would be the same one, so there is one
+  const feedsOf = (inputSpecs: ValueInfo[]): Map<string, Tensor>[] => {
+    if (inputSpecs.length && inputSpecs.every(v => opts.inputs?.has(v.name))) samples = 1;
+    return samplesOf(inputSpecs);
+  };
+  const samplesOf = (inputSpecs: ValueInfo[]): Map<string, Tensor>[] => Array.from({ length: samples }, (_, s) => {
     const inputs = loadInputs(inputSpecs, { shapes: opts.shapes ?? new Map(), files: opts.inputs ?? new Map(), seed: opts.seed + s });
     return new Map(inputSpecs.map((v, i) => [v.name, inputs[i]!]));
   });

@@ -18,6 +18,7 @@ import { buildReport } from '../report/report.js';
 import { renderHtml, renderJson, renderMarkdown } from '../report/render.js';
 import { writeFileAtomic } from './files.js';
 import { basename } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { compareWithBaseline, readSavedRun, toSavedRun } from '../compare/baseline.js';
 import { layersCsv, layersNodeData } from './reporters/layers-export.js';
 import { allRules, findRule } from '../mappings/index.js';
@@ -58,6 +59,7 @@ function parseShapes(specs: string[]): Map<string, number[]> {
     const eq = s.lastIndexOf('=');
     const name = s.slice(0, eq), dims = s.slice(eq + 1).split(/[,x]/).map(Number);
     if (eq <= 0 || dims.some(d => !Number.isInteger(d) || d < 0)) throw new UsageError(`--shape expects NAME=d0,d1,... with non-negative integers, got '${s}'`);
+    if (m.has(name)) throw new UsageError(`--shape ${name} is given twice (${m.get(name)!.join(',')} and ${dims.join(',')})`);
     m.set(name, dims);
   }
   return m;
@@ -68,6 +70,7 @@ function parseInputs(specs: string[]): Map<string, string> {
   for (const s of specs) {
     const eq = s.indexOf('=');
     if (eq <= 0 || eq === s.length - 1) throw new UsageError(`--input expects NAME=FILE.npy or NAME=NUMBER, got '${s}'`);
+    if (m.has(s.slice(0, eq))) throw new UsageError(`--input ${s.slice(0, eq)} is given twice`);
     m.set(s.slice(0, eq), s.slice(eq + 1));
   }
   return m;
@@ -122,6 +125,7 @@ function addInputOptions(cmd: Command): Command {
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('msport')
     .description('Check that a PyTorch model exported to ONNX computes the same on a MindSpore-semantics Cell runtime.')
+    .version(VERSION, '-V, --version', 'print the version of msport')
     .option('--verbose', 'print stack traces and details on errors')
     .option('--no-color', 'disable colored output (also NO_COLOR=1)')
     .addHelpText('after', EXIT_HELP)
@@ -200,7 +204,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('write a migration report for MODEL: layers as PyTorch and MindSpore calls, names, and the measured effect of each API difference')
     .argument('<model>', 'path to an .onnx file')
     .addOption(new Option('--format <fmt>', 'md, json or html').choices(['md', 'json', 'html']).default('md'))
-    .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout'))
+    .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
+    .option('-q, --quiet', 'no progress output (as for check; report prints none)'))
     .action(async (model: string, o: { format: 'md' | 'json' | 'html'; output?: string; atol: number; rtol: number; seed: number; shape: string[]; input: string[] }) => {
       const g = program.opts<GlobalOpts>();
       try {
@@ -268,6 +273,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program.command('inspect')
     .description('print the MindSpore Cell tree MODEL imports to, with every Parameter name, shape and dtype')
     .argument('<model>', 'path to an .onnx file')
+    .option('-q, --quiet', 'no progress output (as for check; inspect prints none)')
     .option('--json', 'print one JSON object on stdout')
     .action((model: string, o: { json?: boolean }) => {
       const g = program.opts<GlobalOpts>();
@@ -284,6 +290,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
 /** The documented JSON shape of a check (see README). */
 export const JSON_VERSION = '1';
+
+/** msport's own version, from its package.json (dist/cli/ → the package root). */
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export function toJson(r: Awaited<ReturnType<typeof check>>) {
   return {

@@ -1,0 +1,43 @@
+/** CLI conventions (issue 19): --version, repeated options refused, -q everywhere, given inputs make one sample. */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { writeNpy } from '../../src/compare/npy.js';
+import { Tensor } from '../../src/runtime/tensor.js';
+
+const model = 'fixtures/models/seed_cnn.onnx';
+
+describe('CLI conventions', () => {
+  it('--version prints the package version', async () => {
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe((JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
+  });
+
+  it('a repeated --shape or --input for one input is refused in one line (exit 2), not silently the last', async () => {
+    for (const args of [['--shape', 'input=1,3,40,40', '--shape', 'input=2,3,40,40'], ['--input', 'input=1', '--input', 'input=2']]) {
+      const r = await runCli(['check', model, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/is given twice/);
+    }
+  });
+
+  it('report and inspect accept -q like check', async () => {
+    expect((await runCli(['inspect', '-q', model])).code).toBe(0);
+    expect((await runCli(['report', '-q', model, '--format', 'json'])).code).toBe(0);
+  });
+
+  it('inputs all given from files run once, not the same array --samples times', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msport-conv-'));
+    const data = Float32Array.from({ length: 3 * 40 * 40 }, (_, i) => Math.sin(i));
+    writeFileSync(join(dir, 'x.npy'), writeNpy(new Tensor(data, [1, 3, 40, 40], 'float32')));
+    const r = await runCli(['check', model, '--input', `input=${join(dir, 'x.npy')}`, '--samples', '4', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).samples).toBe(1);
+    const t = await runCli(['check', model, '--input', `input=${join(dir, 'x.npy')}`, '--samples', '4']);
+    expect(t.stdout).not.toMatch(/over 4 samples/);
+  });
+});
