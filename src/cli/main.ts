@@ -131,7 +131,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addHelpText('after', EXIT_HELP)
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(`msport: error: ${s.replace(/^error: /, '').trim()}\n`) })
-    .hook('preAction', cmd => { if (cmd.opts<GlobalOpts>().color === false) chalk.level = 0; });
+    // NO_COLOR (no-color.org): any non-empty value turns colors off, on a terminal too
+    .hook('preAction', cmd => { if (cmd.opts<GlobalOpts>().color === false || process.env.NO_COLOR) chalk.level = 0; });
 
   addInputOptions(program.command('check')
     .description('run each MODEL in onnxruntime and in the MindSpore Cell runtime on the same inputs and compare every output')
@@ -381,7 +382,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : EXIT.usage;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      // a script that asked for JSON gets JSON, even for a bad option (the one-line message went to stderr)
+      if (argv.includes('--json')) process.stdout.write(JSON.stringify(errorPayload('', new UsageError(e.message.replace(/^error: /, '')))) + '\n');
+      return EXIT.usage;
+    }
     return report(e, program.opts<GlobalOpts>(), false, '');
   }
   return code;

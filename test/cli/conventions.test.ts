@@ -41,3 +41,26 @@ describe('CLI conventions', () => {
     expect(t.stdout).not.toMatch(/over 4 samples/);
   });
 });
+
+describe('CLI conventions: errors and colors', () => {
+  it('--json with a bad option still prints one JSON object (exit 2)', async () => {
+    const r = await runCli(['check', model, '--bogus', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ passed: false, error: { code: 'MSPORT_USAGE', message: "unknown option '--bogus'" } });
+  });
+
+  it('an output in a folder that does not exist says so in words (exit 2)', async () => {
+    const r = await runCli(['report', model, '-o', '/nonexistent-msport/dir/r.md']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('msport: error: cannot write /nonexistent-msport/dir/r.md: the folder /nonexistent-msport/dir does not exist');
+  });
+
+  it('NO_COLOR turns colors off even where colors are forced on', async () => {
+    const r = await runCli(['check', model, '--samples', '1'], { NO_COLOR: '1', FORCE_COLOR: '1' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('PASS');
+    expect(r.stdout).not.toContain('\u001b[');
+    const colored = await runCli(['check', model, '--samples', '1'], { NO_COLOR: '', FORCE_COLOR: '1' });
+    expect(colored.stdout).toContain('\u001b[');
+  });
+});
