@@ -90,6 +90,8 @@ export function toleranceFor(dtype: string, tol: Tolerance): Tolerance {
 
 export async function check(modelPath: string, opts: CheckOptions): Promise<CheckResult> {
   let samples = opts.samples ?? 1;
+  /** how a given input was converted to the model's dtype (`cast from int32`), by input name */
+  const inputNotes = new Map<string, string>();
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`samples must be a positive integer, got ${samples}`);
   // every input given (a file or a number): each sample would be the same one, so there is one
   const feedsOf = (inputSpecs: ValueInfo[]): Map<string, Tensor>[] => {
@@ -97,7 +99,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     return samplesOf(inputSpecs);
   };
   const samplesOf = (inputSpecs: ValueInfo[]): Map<string, Tensor>[] => Array.from({ length: samples }, (_, s) => {
-    const inputs = loadInputs(inputSpecs, { shapes: opts.shapes ?? new Map(), files: opts.inputs ?? new Map(), seed: opts.seed + s });
+    const inputs = loadInputs(inputSpecs, { shapes: opts.shapes ?? new Map(), files: opts.inputs ?? new Map(), seed: opts.seed + s, notes: inputNotes });
     return new Map(inputSpecs.map((v, i) => [v.name, inputs[i]!]));
   });
 
@@ -221,7 +223,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     atol: opts.atol, rtol: opts.rtol, seed: opts.seed, samples,
     inputs: model.graph.inputs.map((v, i) => ({
       name: v.name, shape: [...firstInputs[i]!.shape], dtype: firstInputs[i]!.dtype,
-      source: literalSource(opts.inputs?.get(v.name)) ?? (samples > 1 ? `random(seeds=${opts.seed}..${opts.seed + samples - 1})` : `random(seed=${opts.seed})`),
+      source: literalSource(opts.inputs?.get(v.name), inputNotes.get(v.name)) ?? (samples > 1 ? `random(seeds=${opts.seed}..${opts.seed + samples - 1})` : `random(seed=${opts.seed})`),
     })),
     problems,
     ...(imported.exportNotes.length ? { exportNotes: imported.exportNotes } : {}),
@@ -237,4 +239,5 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
 }
 
 /** How an input was given: a file path, or `value N` for a number that fills it. */
-const literalSource = (given: string | undefined): string | undefined => (given !== undefined && isLiteralInput(given) ? `value ${given}` : given);
+const literalSource = (given: string | undefined, note?: string): string | undefined =>
+  (given !== undefined && isLiteralInput(given) ? `value ${given}` : given !== undefined && note ? `${given} (${note})` : given);

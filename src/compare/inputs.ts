@@ -1,5 +1,6 @@
 /** Input loaders: seeded random data for each graph input, or user .npy files, checked against the graph's dims. */
-import { allocData, isFloat } from '../runtime/dtype.js';
+import { allocData, isFloat, isInt, DType } from '../runtime/dtype.js';
+import * as ops from '../runtime/functional.js';
 import { Tensor, shapeSize } from '../runtime/tensor.js';
 import { Rng } from '../runtime/random.js';
 import type { ValueInfo } from '../onnx/proto.js';
@@ -55,7 +56,19 @@ export function randomInput(v: ValueInfo, shape: number[], seed: number, index: 
   return new Tensor(data, shape, v.dtype);
 }
 
-export function loadInputs(inputs: ValueInfo[], opts: { shapes: Map<string, number[]>; files: Map<string, string>; seed: number }): Tensor[] {
+/**
+ * A file's dtype against the input's: exact conversions are made and said (an int32 or uint8 array of token ids for an
+ * int64 input; a float64 array for a float32 input, rounded as PyTorch's own `.float()` would), anything else (floats
+ * for an integer input, integers for a float one) is refused.
+ */
+function castInput(name: string, file: string, t: Tensor, stored: DType, want: DType | undefined, notes?: Map<string, string>): Tensor {
+  if (!want || (t.dtype === want && stored === want)) return t;
+  if (stored === 'float64' && want === 'float32') { notes?.set(name, 'cast from float64'); return t; }
+  if (isInt(t.dtype) && isInt(want) && want === 'int64') { notes?.set(name, `cast from ${t.dtype}`); return ops.cast(t, want); }
+  throw new UsageError(`--input ${name}: ${file} holds ${stored}, the model expects ${want}${isFloat(want) ? ' (save it with .astype(np.float32))' : want === 'int64' ? ' (save it with .astype(np.int64))' : ''}`);
+}
+
+export function loadInputs(inputs: ValueInfo[], opts: { shapes: Map<string, number[]>; files: Map<string, string>; seed: number; notes?: Map<string, string> }): Tensor[] {
   for (const name of [...opts.shapes.keys(), ...opts.files.keys()]) {
     if (!inputs.some(i => i.name === name)) throw new UsageError(`the model has no input '${name}'; its inputs are: ${inputs.map(i => i.name).join(', ')}`);
   }
@@ -63,13 +76,13 @@ export function loadInputs(inputs: ValueInfo[], opts: { shapes: Map<string, numb
     const file = opts.files.get(v.name);
     if (file && isLiteralInput(file)) return literalInput(v, resolveInputShape(v, opts.shapes), file);
     if (file) {
-      const t = readNpy(file);
+      const info: { stored?: DType } = {};
+      const t = readNpy(file, info);
       const expected = v.dims;
       if (expected && (expected.length !== t.ndim || expected.some((d, k) => typeof d === 'number' && d !== t.shape[k]))) {
         throw new UsageError(`--input ${v.name}: ${file} has shape (${t.shape.join(', ')}), the model expects [${expected.join(', ')}]`);
       }
-      if (v.dtype && t.dtype !== v.dtype) throw new UsageError(`--input ${v.name}: ${file} holds ${t.dtype}, the model expects ${v.dtype}`);
-      return t;
+      return castInput(v.name, file, t, info.stored ?? t.dtype, v.dtype ?? undefined, opts.notes);
     }
     return randomInput(v, resolveInputShape(v, opts.shapes), opts.seed, i);
   });

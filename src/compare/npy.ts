@@ -6,13 +6,14 @@ import { UsageError } from '../errors.js';
 
 const DESCR: Record<string, DType> = { '<f4': 'float32', '<f8': 'float64', '<i8': 'int64', '<i4': 'int32', '|i1': 'int8', '|u1': 'uint8', '|b1': 'bool', '<f2': 'float16' };
 
-export function readNpy(path: string): Tensor {
+/** `info.stored` receives the dtype the file holds (a float64 file is read as float32). */
+export function readNpy(path: string, info?: { stored?: DType }): Tensor {
   let buf: Buffer;
   try { buf = readFileSync(path); } catch { throw new UsageError(`cannot read input file ${path}`); }
-  return parseNpy(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
+  return parseNpy(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path, info);
 }
 
-export function parseNpy(b: Uint8Array, what = 'npy'): Tensor {
+export function parseNpy(b: Uint8Array, what = 'npy', info?: { stored?: DType }): Tensor {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
   if (b.length < 10 || magic.some((m, i) => b[i] !== m)) throw new UsageError(`${what}: not a .npy file (bad magic)`);
   const major = b[6]!;
@@ -28,6 +29,7 @@ export function parseNpy(b: Uint8Array, what = 'npy'): Tensor {
   if (fortran === 'True') throw new UsageError(`${what}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray`);
   const dtype = DESCR[descr];
   if (!dtype) throw new UsageError(`${what}: dtype '${descr}' is not supported (use float32, float64, int64, int32, int8, uint8 or bool, little-endian)`);
+  if (info) info.stored = dtype;
   const shape = shapeStr.split(',').map(s => s.trim()).filter(s => s.length).map(Number);
   if (shape.some(d => !Number.isInteger(d) || d < 0)) throw new UsageError(`${what}: bad shape (${shapeStr})`);
   const n = shapeSize(shape);

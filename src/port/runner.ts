@@ -70,8 +70,8 @@ export async function runPort(spec: PortSpec, samples: Tensor[][], weights: stri
       if (r.error.kind === 'no-mindspore') throw new UsageError(`--port needs MindSpore 2.10 in ${spec.python} (${r.error.message}); ${INSTALL}`);
       throw new UsageError(`--port: ${r.error.message}`);
     }
-    return { params: r.params, loaded: r.loaded, outputs: r.outputs.map(ps => ps.map(readNpy)), ms: r.ms, mindspore: r.mindspore,
-      layers: (r.layers ?? []).map(([name, call, cls, path, ins]) => ({ name, call, cls, output: readNpy(path), inputs: (ins ?? []).map(readNpy) })),
+    return { params: r.params, loaded: r.loaded, outputs: r.outputs.map(ps => ps.map(p => readNpy(p))), ms: r.ms, mindspore: r.mindspore,
+      layers: (r.layers ?? []).map(([name, call, cls, path, ins]) => ({ name, call, cls, output: readNpy(path), inputs: (ins ?? []).map(p => readNpy(p)) })),
       states: (r.states ?? []).map(([name, m, v]) => ({ name, mean: readNpy(m), variance: readNpy(v) })) };
   } finally {
     rmSync(dir, { recursive: true, force: true });

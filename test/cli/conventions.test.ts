@@ -64,3 +64,25 @@ describe('CLI conventions: errors and colors', () => {
     expect(colored.stdout).toContain('\u001b[');
   });
 });
+
+describe('CLI conventions: the dtype of a given input', () => {
+  const npy = (t: Tensor): string => { const d = mkdtempSync(join(tmpdir(), 'msport-npy-')); const p = join(d, 'x.npy'); writeFileSync(p, writeNpy(t)); return p; };
+
+  it('an exact conversion is made and said: int32 token ids for an int64 input, float64 for a float32 one', async () => {
+    const ids = npy(new Tensor(Int32Array.from([1, 5, 7, 2, 0, 3, 9, 4]), [1, 8], 'int32'));
+    const r = await runCli(['check', 'fixtures/models/dynamo/bert_tiny.onnx', '--input', `input_ids=${ids}`, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).inputs[0].source).toBe(`${ids} (cast from int32)`);
+    const f64 = npy(new Tensor(Float64Array.from({ length: 3 * 40 * 40 }, (_, i) => Math.cos(i)), [1, 3, 40, 40], 'float64'));
+    const f = await runCli(['check', model, '--input', `input=${f64}`, '--json']);
+    expect(f.code).toBe(0);
+    expect(JSON.parse(f.stdout).inputs[0].source).toBe(`${f64} (cast from float64)`);
+  });
+
+  it('a conversion that is not exact is refused in one line with the fix (exit 2)', async () => {
+    const floats = npy(new Tensor(Float32Array.from([1, 5, 7, 2, 0, 3, 9, 4]), [1, 8], 'float32'));
+    const r = await runCli(['check', 'fixtures/models/dynamo/bert_tiny.onnx', '--input', `input_ids=${floats}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`msport: error: --input input_ids: ${floats} holds float32, the model expects int64 (save it with .astype(np.int64))`);
+  });
+});
