@@ -79,6 +79,8 @@ export interface CheckResult {
   port?: { file: string; className: string; mindspore: string; parameters: number; loaded: number };
   /** with --port --layers: each Cell of the port against onnxruntime's value of the module it ports */
   portLayers?: PortLayerReport;
+  /** what makes this check prove little: a constant or empty reference output, an empty input, identical samples */
+  vacuous?: { kind: 'constant-output' | 'empty-output' | 'empty-input' | 'identical-samples'; name: string; message: string }[];
 }
 
 export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
@@ -217,7 +219,9 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     if (opts.repro) repro = layers.firstDivergence ? await writeRepro(opts.repro, layers.firstDivergence, model, network, firstFeeds, opts) : null;
   }
   const blocking = problems.filter(p => p.kind !== 'unused-initializer');
+  const vacuous = vacuity(model.graph.inputs.map(v => v.name), model.graph.outputs.map(o => o.name), feeds, refOuts);
   return {
+    ...(vacuous.length ? { vacuous } : {}),
     model: modelPath,
     passed: outputs.every(o => o.passed) && blocking.length === 0,
     atol: opts.atol, rtol: opts.rtol, seed: opts.seed, samples,
@@ -241,3 +245,32 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
 /** How an input was given: a file path, or `value N` for a number that fills it. */
 const literalSource = (given: string | undefined, note?: string): string | undefined =>
   (given !== undefined && isLiteralInput(given) ? `value ${given}` : given !== undefined && note ? `${given} (${note})` : given);
+
+/**
+ * A check that passes can still prove nothing: an output that is one value everywhere in the reference (all zeros)
+ * matches any port that also produces that value, an empty input or output compares no numbers, and samples that are
+ * all the same input are one sample.
+ */
+export function vacuity(inputs: string[], outputs: string[], feeds: Map<string, Tensor>[], refs: Map<string, Tensor>[]): NonNullable<CheckResult['vacuous']> {
+  const out: NonNullable<CheckResult['vacuous']> = [];
+  for (const n of inputs) if (feeds[0]?.get(n)?.size === 0) out.push({ kind: 'empty-input', name: n, message: `input ${n} is empty (a zero dim): no value is computed from it` });
+  for (const n of outputs) {
+    const ts = refs.map(r => r.get(n)).filter((t): t is Tensor => !!t);
+    if (!ts.length) continue;
+    if (ts.every(t => t.size === 0)) { out.push({ kind: 'empty-output', name: n, message: `output ${n} is empty in the reference: no value was compared` }); continue; }
+    const first = ts.find(t => t.size > 0)!.toArray()[0]!;
+    if (ts.every(t => { const xs = t.toArray(); return xs.every(v => v === first || (Number.isNaN(v) && Number.isNaN(first))); })) {
+      out.push({ kind: 'constant-output', name: n, message: `output ${n} is ${first} everywhere in the reference: a port that also gives ${first} would pass, right or wrong` });
+    }
+  }
+  if (feeds.length > 1 && inputs.length && feeds.slice(1).every(f => inputs.every(n => sameValues(f.get(n), feeds[0]!.get(n))))) {
+    out.push({ kind: 'identical-samples', name: '', message: `all ${feeds.length} samples are the same input: the check ran one` });
+  }
+  return out;
+}
+
+function sameValues(a: Tensor | undefined, b: Tensor | undefined): boolean {
+  if (!a || !b || a.shape.join() !== b.shape.join()) return false;
+  const x = a.toArray(), y = b.toArray();
+  return x.every((v, i) => Object.is(v, y[i]));
+}

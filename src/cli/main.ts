@@ -303,6 +303,7 @@ export function toJson(r: Awaited<ReturnType<typeof check>>) {
     problems: r.problems,
     ...(r.exportNotes ? { exportNotes: r.exportNotes } : {}),
     ...(r.weights ? { weights: r.weights } : {}),
+    ...(r.vacuous ? { vacuous: r.vacuous } : {}),
     ...(r.port ? { port: r.port } : {}),
     ...(r.portLayers ? { portLayers: { ...r.portLayers, layers: r.portLayers.layers.map(l => ({ ...l, maxAbsDiff: l.maxAbsDiff === null ? null : jsonNum(l.maxAbsDiff), noiseRatio: l.noiseRatio === null ? null : jsonNum(l.noiseRatio) })) } } : {}),
     outputs: r.outputs.map(o => ({

@@ -86,3 +86,22 @@ describe('CLI conventions: the dtype of a given input', () => {
     expect(r.stderr.trim()).toBe(`msport: error: --input input_ids: ${floats} holds float32, the model expects int64 (save it with .astype(np.int64))`);
   });
 });
+
+describe('vacuous checks are flagged', () => {
+  it('an empty input and output, and identical samples, are said in text and JSON', async () => {
+    const r = await runCli(['check', 'fixtures/models/seed_mlp.onnx', '--shape', 'input=0,1,28,28', '--samples', '2', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).vacuous.map((v: { kind: string }) => v.kind)).toEqual(['empty-input', 'empty-output', 'identical-samples']);
+    const t = await runCli(['check', 'fixtures/models/seed_mlp.onnx', '--shape', 'input=0,1,28,28', '--samples', '2']);
+    expect(t.stdout).toMatch(/warning the check proves little: input input is empty/);
+    expect(t.stdout).toMatch(/proves little \(3 warnings above\)/);
+  });
+
+  it('an output that is one value everywhere in the reference is flagged; a real check is not', async () => {
+    const zero = await runCli(['check', 'fixtures/models/modules/ReLU.onnx', '--input', 'input=-1', '--json']);
+    expect(JSON.parse(zero.stdout).vacuous).toEqual([{ kind: 'constant-output', name: JSON.parse(zero.stdout).outputs[0].name,
+      message: expect.stringMatching(/is 0 everywhere in the reference: a port that also gives 0 would pass, right or wrong/) }]);
+    const real = await runCli(['check', model, '--json']);
+    expect(JSON.parse(real.stdout).vacuous).toBeUndefined();
+  });
+});

@@ -15,6 +15,7 @@ export function renderCheckTable(r: CheckResult): string {
   // names and modes come before numbers: a wrong name explains a numeric mismatch better than the mismatch does
   for (const p of r.problems) lines.push(`${p.kind === 'unused-initializer' ? chalk.yellow('  warning') : chalk.red('  problem')} ${p.message}`);
   for (const n of r.exportNotes ?? []) lines.push(chalk.dim(`  note    ${n.message}`));
+  for (const w of r.vacuous ?? []) lines.push(chalk.yellow(`  warning the check proves little: ${w.message}`));
   const table = new Table({
     head: ['output', 'shape', 'max abs diff', 'mean abs diff', 'max rel diff', 'cosine', 'mismatched', 'worst index', 'verdict'],
     style: tableStyle(),
@@ -47,7 +48,8 @@ export function renderCheckTable(r: CheckResult): string {
   const blocking = r.problems.filter(p => p.kind !== 'unused-initializer').length;
   const named = blocking ? ` · ${blocking} name/mode problem${blocking > 1 ? 's' : ''}` : '';
   const samples = r.samples > 1 ? ` over ${r.samples} samples` : '';
-  lines.push(`${verdict} ${r.outputs.length - failed}/${r.outputs.length} outputs within atol=${r.atol} rtol=${r.rtol}${samples}${named} · max abs diff ${fmtNum(worst)}${where} · ` +
+  const little = r.vacuous?.length ? ` · proves little (${r.vacuous.length} warning${r.vacuous.length > 1 ? 's' : ''} above)` : '';
+  lines.push(`${verdict} ${r.outputs.length - failed}/${r.outputs.length} outputs within atol=${r.atol} rtol=${r.rtol}${samples}${named}${little} · max abs diff ${fmtNum(worst)}${where} · ` +
     `onnxruntime ${fmtMs(r.timings.referenceMs)} · ${r.port ? `${r.port.className} in MindSpore ${r.port.mindspore}` : 'msport'} ${fmtMs(r.timings.runtimeMs)}`);
   return lines.join('\n');
 }
