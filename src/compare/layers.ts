@@ -13,7 +13,7 @@ import { Tensor } from '../runtime/tensor.js';
 import { noGrad } from '../runtime/autograd.js';
 import type { OnnxModel } from '../onnx/proto.js';
 import type { OnnxNetwork, Step } from '../onnx/network.js';
-import { ModelLoadError, NodeExecutionError } from '../errors.js';
+import { ModelLoadError } from '../errors.js';
 import { compareOutput, errorHistogram, ErrorHistogram, OutputComparison, Tolerance } from './comparator.js';
 import { fromOrt, toOrt, ortBytes } from './runners.js';
 import { referenceQuirks, unexposableOutputs } from '../onnx/quirks.js';
@@ -76,6 +76,23 @@ export function exposeIntermediates(model: OnnxModel, names: string[]): Uint8Arr
   const have = new Set((m.graph!.output ?? []).map(o => o.name));
   for (const n of names) if (!have.has(n)) { m.graph!.output!.push(onnxProto.onnx.ValueInfoProto.create({ name: n })); have.add(n); }
   return onnxProto.onnx.ModelProto.encode(m).finish();
+}
+
+/** onnxruntime's values of some intermediate tensors on one input set (a session of its own, released after). */
+export async function referenceValues(model: OnnxModel, names: string[], feeds: Map<string, Tensor>, threads?: number): Promise<Map<string, Tensor>> {
+  const ref = new Map<string, Tensor>();
+  if (!names.length) return ref;
+  const session = await createSession(exposeIntermediates(model, names), threads);
+  try {
+    const f: Record<string, ort.Tensor> = {};
+    for (const [k, v] of feeds) f[k] = toOrt(v);
+    for (const [k, v] of Object.entries(await session.run(f, names))) ref.set(k, fromOrt(v as ort.Tensor));
+  } catch (e) {
+    throw new ModelLoadError(`onnxruntime failed to compute intermediate values: ${(e as Error).message.split('\n')[0]}`);
+  } finally {
+    await session.release();
+  }
+  return ref;
 }
 
 export function layerName(step: Step): string {

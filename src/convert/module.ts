@@ -92,7 +92,6 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
   const isScope = (c: Cell | undefined): boolean => c instanceof ScopeCell || c === network;
   const paramPath = new Map<Tensor, string>(network.parametersAndNames().map(([n, p]) => [p as Tensor, n]));
   const steps = network.steps;
-  const index = new Map<Step, number>(steps.map((s, i) => [s, i]));
   const split = (p: string): string[] => (p ? p.split('.') : []);
   const parentOf = (p: string): string => split(p).slice(0, -1).join('.');
   /** the deepest scope Cell holding a step */
@@ -103,7 +102,9 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
   };
   const owner = new Map<Step, string>(steps.map(s => [s, ownerOf(s)]));
   const within = (p: string, scope: string): boolean => scope === '' || p === scope || p.startsWith(`${scope}.`);
-  const subtree = (scope: string): Step[] => steps.filter(s => within(owner.get(s)!, scope));
+  // a scope's steps and its values in and out depend on the network alone: computed once per scope
+  const subtrees = new Map<string, Step[]>();
+  const subtree = (scope: string): Step[] => subtrees.get(scope) ?? subtrees.set(scope, steps.filter(s => within(owner.get(s)!, scope))).get(scope)!;
   const producer = new Map<string, number>();
   steps.forEach((s, i) => s.outputs.forEach(o => o && producer.set(o, i)));
   const consumers = new Map<string, number[]>();
@@ -112,7 +113,9 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
   const isConst = (v: string): boolean => network.constants.has(v) && !producer.has(v);
 
   /** A scope's values in and out, as a call of it sees them. */
-  const signature = (scope: string): { ins: string[]; outs: string[] } => {
+  const signatures = new Map<string, { ins: string[]; outs: string[] }>();
+  const signature = (scope: string): { ins: string[]; outs: string[] } => signatures.get(scope) ?? signatures.set(scope, computeSignature(scope)).get(scope)!;
+  const computeSignature = (scope: string): { ins: string[]; outs: string[] } => {
     const mine = subtree(scope), set = new Set(mine);
     const made = new Set(mine.flatMap(s => s.outputs.filter(Boolean)));
     const ins: string[] = [];
@@ -285,7 +288,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
     };
     const indent4 = (ls: string[]): string[] => (ls.length ? ls : ['pass']).map(l => `    ${l}`);
     /** The statements of one step, its outputs assigned to `lhs` ('_' for unused ones). */
-    const stepLines = (s: Step, arg: (v: string) => PyArg, lhs: string[], names: Map<string, string>, consts: ReadonlyMap<string, Tensor>): string[] => {
+    const stepLines = (s: Step, arg: (v: string) => PyArg, lhs: string[], names: Map<string, string>): string[] => {
       const target = (results?: (n: string[]) => string): string => (results ? results(lhs) : lhs.every(n => n === '_') ? '_' : lhs.length === 1 ? lhs[0]! : lhs.join(', '));
       if (s.cell) {
         if (s.wrapPy) {
@@ -300,7 +303,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
       if (s.bodies && s.node.opType === 'If') {
         // an ONNX If is Python's if: each branch computes, then assigns the node's outputs
         const branch = (b: Body): string[] => {
-          const w = writeBody(b, names, [], consts);
+          const w = writeBody(b, names, []);
           return [...w.lines, ...(lhs.every(n => n === '_') ? [] : [`${target()} = ${w.outs.join(', ')}`])];
         };
         return [`if ${arg(s.inputs[0]!).expr}:`, ...indent4(branch(s.bodies[0]!)), 'else:', ...indent4(branch(s.bodies[1]!))];
@@ -314,7 +317,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
         const it = newName(), cond = newName();
         const vars = Array.from({ length: carried }, () => newName());
         [it, cond, ...vars].forEach(n => taken.add(n));
-        const w = writeBody(body, names, [[body.inputNames[0]!, `ms.Tensor(${it}, ms.int64)`], [body.inputNames[1]!, cond], ...body.inputNames.slice(2).map((v, i) => [v, vars[i]!] as [string, string])], consts);
+        const w = writeBody(body, names, [[body.inputNames[0]!, `ms.Tensor(${it}, ms.int64)`], [body.inputNames[1]!, cond], ...body.inputNames.slice(2).map((v, i) => [v, vars[i]!] as [string, string])]);
         // a trip count of INT64_MAX (TorchScript's `while`) is no limit
         const limit = m?.given && !(m.value && m.value.item() >= 2 ** 53) ? `${it} < int(${m.expr})` : '';
         const test = [limit, `bool(${cond})`].filter(Boolean).join(' and ');
@@ -332,14 +335,14 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
       }
     };
     /** A subgraph's statements: its values get fresh names; it reads the enclosing ones by theirs. */
-    const writeBody = (body: Body, outer: ReadonlyMap<string, string>, bind: [string, string][], _consts: ReadonlyMap<string, Tensor>): { lines: string[]; outs: string[] } => {
+    const writeBody = (body: Body, outer: ReadonlyMap<string, string>, bind: [string, string][]): { lines: string[]; outs: string[] } => {
       const names = new Map(outer);
       for (const [v, e] of bind) names.set(v, e);
       const arg = argWith(names, body.constants);
       const out: string[] = [];
       for (const st of body.steps) {
         const lhs = st.outputs.map(v => { if (!v) return '_'; const n = newName(); taken.add(n); return n; });
-        out.push(...stepLines(st, arg, lhs, names, body.constants));
+        out.push(...stepLines(st, arg, lhs, names));
         st.outputs.forEach((v, j) => { if (v) names.set(v, lhs[j]!); });
       }
       return { lines: out, outs: body.outputNames.map(v => arg(v).expr) };
@@ -364,7 +367,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
       });
       if (rhs !== undefined) { lines.push(`${lhs.every(n => n === '_') ? '_' : lhs.join(', ')} = ${rhs}`); return; }
       // a step's inputs are read under the names they had before this step
-      lines.push(...stepLines((e as Item).step, argWith(before, network.constants), lhs, before, network.constants));
+      lines.push(...stepLines((e as Item).step, argWith(before, network.constants), lhs, before));
     });
     if (!flat) lines.push(`return ${outs.map(v => argOf(v).expr).join(', ')}`);
 
@@ -422,7 +425,7 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
   const walk = (list: Step[], consts: ReadonlyMap<string, Tensor>): void => {
     for (const s of list) {
       const loopScans = s.node.opType === 'Loop' && s.bodies && s.bodies[0]!.outputNames.length !== s.bodies[0]!.inputNames.length - 1;
-      const reason = s.cell ? (s.wrapped && !s.wrapPy ? `the ${s.cell.clsName} Cell's outputs are rearranged for the ONNX node` : s.wrapPy ? probeWrap(s, consts, opts.observed) : null)
+      const reason = s.cell ? (s.wrapped && !s.wrapPy ? `the ${s.cell.clsName} Cell's outputs are rearranged for the ONNX node` : s.wrapPy ? probe(s, consts, opts.observed) : null)
         : s.bodies ? (loopScans ? 'msport cannot write an ONNX Loop with scan outputs as MindSpore code yet' : null)
         : !s.py ? `msport cannot write ONNX ${s.node.opType} as MindSpore code yet` : probe(s, consts, opts.observed);
       if (reason) unwritable.push({ opType: s.node.opType, node: s.node.name, scope: s.scope, reason });
@@ -438,22 +441,17 @@ export function writeModule(network: OnnxNetwork, opts: { className?: string; he
   return { code, className: root, classes: built.classes.map(c => c.name), checkpoint, unwritable };
 }
 
-/** Whether a wrapped Cell call's writer accepts its arguments. */
-function probeWrap(s: Step, consts: ReadonlyMap<string, Tensor>, observed?: ReadonlyMap<string, Observed>): string | null {
-  try {
-    s.wrapPy!(s.inputs.map(v => (v ? { expr: 'v', given: true, ...(consts.has(v) ? { value: consts.get(v)! } : {}), ...observed?.get(v) } : { expr: 'None', given: false })), 'self.cell', s.outputs.map(() => 'v'));
-    return null;
-  } catch (e) {
-    return `msport cannot write this ${s.cell!.clsName} call as MindSpore code yet (${(e as Error).message})`;
-  }
-}
-
-/** Whether a functional step's writer accepts its arguments (constants as the writer sees them, others as names). */
+/**
+ * Whether a step's writer (a functional op's, or a wrapped Cell call's) accepts its arguments: constants as the
+ * writer sees them, the rest as names with what the checked run observed of them.
+ */
 function probe(s: Step, consts: ReadonlyMap<string, Tensor>, observed?: ReadonlyMap<string, Observed>): string | null {
+  const args = s.inputs.map((v): PyArg => (v ? { expr: 'v', given: true, ...(consts.has(v) ? { value: consts.get(v)! } : {}), ...observed?.get(v) } : { expr: 'None', given: false }));
   try {
-    s.py!(s.inputs.map(v => (v ? { expr: 'v', given: true, ...(consts.has(v) ? { value: consts.get(v)! } : {}), ...observed?.get(v) } : { expr: 'None', given: false })));
+    if (s.wrapPy) s.wrapPy(args, 'self.cell', s.outputs.map(() => 'v'));
+    else s.py!(args);
     return null;
   } catch (e) {
-    return `msport cannot write this ONNX ${s.node.opType} as MindSpore code yet (${(e as Error).message})`;
+    return `msport cannot write this ${s.wrapPy ? `${s.cell!.clsName} call` : `ONNX ${s.node.opType}`} as MindSpore code yet (${(e as Error).message})`;
   }
 }

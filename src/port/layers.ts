@@ -3,17 +3,14 @@
  * the PyTorch module it ports — a leaf Cell of msport's tree or a module scope, both named by the module path — and
  * compared with onnxruntime's value of that module's output. The first Cell that differs is named.
  */
-import * as ort from 'onnxruntime-node';
 import type { OnnxModel } from '../onnx/proto.js';
 import { OnnxNetwork, ScopeCell, Step } from '../onnx/network.js';
 import { unexposableOutputs } from '../onnx/quirks.js';
-import { exposeIntermediates } from '../compare/layers.js';
+import { referenceValues } from '../compare/layers.js';
 import { noiseFloor, noiseRatio, NOISE_FACTOR } from '../compare/noise.js';
 import { compareOutput, Tolerance } from '../compare/comparator.js';
-import { fromOrt, toOrt } from '../compare/runners.js';
 import type { Tensor } from '../runtime/tensor.js';
 import type { PortLayer } from './runner.js';
-import { ModelLoadError } from '../errors.js';
 import { importModel, ruleArgKey } from '../onnx/import.js';
 import { rule } from '../mappings/index.js';
 import type { TorchApi } from '../mappings/index.js';
@@ -117,20 +114,7 @@ export async function comparePortLayers(model: OnnxModel, network: OnnxNetwork, 
   // a leaf Cell's step: msport reruns it on the port Cell's inputs
   const stepOf = new Map(network.steps.filter(s => s.cellName).map(s => [`${s.cellName}#${s.call ?? 1}`, s] as const));
   const wanted = [...new Set(ran.map(l => values.get(`${l.name}#${l.call}`)).filter((v): v is string => !!v && !blocked.has(v)))];
-  const ref = new Map<string, Tensor>();
-  if (wanted.length) {
-    const session = await ort.InferenceSession.create(exposeIntermediates(model, wanted), { intraOpNumThreads: threads ?? 0 });
-    try {
-      const f: Record<string, ort.Tensor> = {};
-      for (const [k, v] of feeds) f[k] = toOrt(v);
-      const got = await session.run(f, wanted);
-      for (const [k, v] of Object.entries(got)) ref.set(k, fromOrt(v as ort.Tensor));
-    } catch (e) {
-      throw new ModelLoadError(`onnxruntime failed to compute intermediate values: ${(e as Error).message.split('\n')[0]}`);
-    } finally {
-      await session.release();
-    }
-  }
+  const ref = await referenceValues(model, wanted, feeds, threads);
   const layers: PortLayerResult[] = ran.map(l => {
     const onnx = values.get(`${l.name}#${l.call}`) ?? null;
     const r = onnx ? ref.get(onnx) : undefined;

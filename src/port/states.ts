@@ -4,12 +4,10 @@
  * after the same step. A difference is a problem of the Cell, with the cause where it is the common one: the momentum
  * given as PyTorch's value (MindSpore's momentum is 1 − PyTorch's).
  */
-import * as ort from 'onnxruntime-node';
 import type { OnnxModel } from '../onnx/proto.js';
 import type { OnnxNetwork } from '../onnx/network.js';
-import { exposeIntermediates } from '../compare/layers.js';
+import { referenceValues } from '../compare/layers.js';
 import { compareOutput, Tolerance } from '../compare/comparator.js';
-import { fromOrt, toOrt } from '../compare/runners.js';
 import type { Problem } from '../compare/preflight.js';
 import { Tensor } from '../runtime/tensor.js';
 import { BatchNorm1d, BatchNorm2d } from '../runtime/nn/norm.js';
@@ -24,15 +22,7 @@ export async function comparePortStates(model: OnnxModel, network: OnnxNetwork, 
   });
   if (!pairs.length) return [];
   const names = pairs.flatMap(p => [p.mean, p.variance]);
-  const session = await ort.InferenceSession.create(exposeIntermediates(model, names));
-  const ref = new Map<string, Tensor>();
-  try {
-    const f: Record<string, ort.Tensor> = {};
-    for (const [k, v] of feeds) f[k] = toOrt(v);
-    for (const [k, v] of Object.entries(await session.run(f, names))) ref.set(k, fromOrt(v as ort.Tensor));
-  } finally {
-    await session.release();
-  }
+  const ref = await referenceValues(model, names, feeds);
   const problems: Problem[] = [];
   for (const { st, cell, mean, variance } of pairs) {
     for (const [what, got, want, torchName] of [['moving_mean', st.mean, ref.get(mean), 'running_mean'], ['moving_variance', st.variance, ref.get(variance), 'running_var']] as const) {

@@ -4,42 +4,27 @@ import { Tensor } from '../tensor.js';
 import * as ops from '../functional.js';
 import { pyFloat, py, args, plainCall, type CellCall } from './pycall.js';
 
-/** Activation Cells: parameter-free wrappers over one functional op, with MindSpore's defaults. */
-export class ReLU extends Cell {
-  construct(x: Tensor): Tensor { return ops.relu(x); }
-  override emitCall(): CellCall { return plainCall('ReLU', 'ReLU'); }
+/**
+ * Activation Cells: parameter-free wrappers over one functional op, with MindSpore's defaults. Each class names its
+ * op and, where PyTorch's module is called otherwise, the PyTorch name its call is written with.
+ */
+abstract class OneOpActivation extends Cell {
+  protected abstract readonly op: (x: Tensor) => Tensor;
+  protected readonly torchName: string | undefined = undefined;
+  construct(x: Tensor): Tensor { return this.op(x); }
+  override emitCall(): CellCall { return plainCall(this.clsName, this.torchName ?? this.clsName); }
 }
-export class ReLU6 extends Cell {
-  construct(x: Tensor): Tensor { return ops.relu6(x); }
-  override emitCall(): CellCall { return plainCall('ReLU6', 'ReLU6'); }
-}
-export class Sigmoid extends Cell {
-  construct(x: Tensor): Tensor { return ops.sigmoid(x); }
-  override emitCall(): CellCall { return plainCall('Sigmoid', 'Sigmoid'); }
-}
-export class Tanh extends Cell {
-  construct(x: Tensor): Tensor { return ops.tanh(x); }
-  override emitCall(): CellCall { return plainCall('Tanh', 'Tanh'); }
-}
+export class ReLU extends OneOpActivation { protected readonly op = ops.relu; }
+export class ReLU6 extends OneOpActivation { protected readonly op = ops.relu6; }
+export class Sigmoid extends OneOpActivation { protected readonly op = ops.sigmoid; }
+export class Tanh extends OneOpActivation { protected readonly op = ops.tanh; }
 /** MindSpore nn.Mish: x·tanh(softplus(x)) */
-export class Mish extends Cell {
-  construct(x: Tensor): Tensor { return ops.mish(x); }
-  override emitCall(): CellCall { return plainCall('Mish', 'Mish'); }
-}
+export class Mish extends OneOpActivation { protected readonly op = ops.mish; }
 /** MindSpore HSigmoid: relu6(x + 3) / 6 */
-export class HSigmoid extends Cell {
-  construct(x: Tensor): Tensor { return ops.hardsigmoid(x); }
-  override emitCall(): CellCall { return plainCall('HSigmoid', 'Hardsigmoid'); }
-}
+export class HSigmoid extends OneOpActivation { protected readonly op = ops.hardsigmoid; protected override readonly torchName = 'Hardsigmoid'; }
 /** MindSpore HSwish: x · relu6(x + 3) / 6 */
-export class HSwish extends Cell {
-  construct(x: Tensor): Tensor { return ops.hardswish(x); }
-  override emitCall(): CellCall { return plainCall('HSwish', 'Hardswish'); }
-}
-export class SiLU extends Cell {
-  construct(x: Tensor): Tensor { return ops.silu(x); }
-  override emitCall(): CellCall { return plainCall('SiLU', 'SiLU'); }
-}
+export class HSwish extends OneOpActivation { protected readonly op = ops.hardswish; protected override readonly torchName = 'Hardswish'; }
+export class SiLU extends OneOpActivation { protected readonly op = ops.silu; }
 
 /** nn.LeakyReLU(alpha=0.2): MindSpore's default slope differs from PyTorch's 0.01. */
 export class LeakyReLU extends Cell {
@@ -62,14 +47,17 @@ export class GELU extends Cell {
   construct(x: Tensor): Tensor { return ops.gelu(x, this.approximate ? 'tanh' : 'none'); }
 }
 
+/** Softmax / LogSoftmax: MindSpore's `axis` is PyTorch's `dim`. */
+const axisCall = (name: string, axis: number): CellCall => ({ ms: `nn.${name}(axis=${axis})`, torch: `nn.${name}(dim=${axis})`, values: { axis } });
+
 export class Softmax extends Cell {
-  override emitCall(): CellCall { return { ms: `nn.Softmax(axis=${this.axis})`, torch: `nn.Softmax(dim=${this.axis})`, values: { axis: this.axis } }; }
+  override emitCall(): CellCall { return axisCall(this.clsName, this.axis); }
   constructor(readonly axis = -1) { super(); }
   construct(x: Tensor): Tensor { return ops.softmax(x, this.axis); }
 }
 
 export class LogSoftmax extends Cell {
-  override emitCall(): CellCall { return { ms: `nn.LogSoftmax(axis=${this.axis})`, torch: `nn.LogSoftmax(dim=${this.axis})`, values: { axis: this.axis } }; }
+  override emitCall(): CellCall { return axisCall(this.clsName, this.axis); }
   constructor(readonly axis = -1) { super(); }
   construct(x: Tensor): Tensor { return ops.logSoftmax(x, this.axis); }
 }

@@ -17,7 +17,7 @@ export interface BatchNormOptions {
   useBatchStatistics?: boolean | null;
 }
 
-import { pyFloat, py, args, raw, asGiven, type CellCall } from './pycall.js';
+import { pyFloat, args, raw, asGiven, type CellCall } from './pycall.js';
 export { pyFloat };
 
 const checkMomentum = (cls: string, m: number): void => {
