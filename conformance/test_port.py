@@ -166,3 +166,42 @@ def test_train_phase_momentum_not_inverted_is_named():
         and 'pass momentum=0.9' in states['layer1.1.moving_mean']
     report.record('port planted BatchNorm momentum not inverted (train phase)', 'check --port', ok, note=states.get('layer1.1.moving_mean', '')[:300])
     assert ok, states
+
+
+def test_train_phase_dropout_given_p_as_keep_prob_is_named():
+    """A train-mode export with a Dropout: masks are random on both sides, so values are compared with Dropout off and
+    each port Dropout's drop rate is measured in real MindSpore. PyTorch's Dropout(0.1) copied positionally (MindSpore's
+    deprecated keep_prob=0.1: drops 90%) is named with the fix; the right port (p=0.1) passes, with --layers too."""
+    model = os.path.join(ROOT, 'fixtures', 'models', 'seed_mlp_dropout.train.onnx')
+    port = os.path.join(ROOT, 'conformance', 'ports', 'seed_mlp.py')
+
+    def run(*extra):
+        p = subprocess.run(['node', os.path.join(ROOT, 'bin', 'msport'), 'check', model, '--train', '--port', f'{port}:SeedMLPDropout', '--python', sys.executable,
+                            '--samples', '2', '--json', *extra], capture_output=True, text=True, cwd=ROOT)
+        return p.returncode, json.loads(p.stdout)
+    code, r = run('--layers')
+    assert code == 0 and not r['problems'] and r['portLayers']['firstDivergence'] is None, (r['problems'], r.get('portLayers'))
+    assert [n['module'] for n in r['exportNotes'] if n['kind'] == 'train-dropout'] == ['dense_relu_sequential.2']
+    code, r = run('--port-args', '{"positional": true}')
+    drops = {p['name']: p['message'] for p in r['problems'] if p['kind'] == 'port-dropout'}
+    msg = drops.get('dense_relu_sequential.2', '')
+    ok = code == 1 and set(drops) == {'dense_relu_sequential.2'} and 'as keep_prob' in msg and 'pass it as p=0.1' in msg
+    report.record('port planted Dropout keep_prob given PyTorch p (train phase)', 'check --port', ok, note=msg[:300])
+    assert ok, r['problems']
+
+
+def test_dropout_facts_the_rule_states():
+    """The Dropout rule's claims (src/mappings/nn.ts), in MindSpore 2.10: the first positional argument is keep_prob,
+    p wins when both are given, and keep_prob=1.0 turns the Cell off whatever p is."""
+    import mindspore as ms
+    from mindspore import nn
+
+    def dropped(cell):
+        cell.set_train(True)
+        return float((cell(ms.ops.ones((256, 256), ms.float32)).asnumpy() == 0).mean())
+    rates = {'Dropout(0.1)': dropped(nn.Dropout(0.1)), 'Dropout(keep_prob=0.9, p=0.5)': dropped(nn.Dropout(keep_prob=0.9, p=0.5)),
+             'Dropout(keep_prob=1.0, p=0.5)': dropped(nn.Dropout(keep_prob=1.0, p=0.5))}
+    # 65536 draws: six binomial standard deviations are under 0.012
+    ok = abs(rates['Dropout(0.1)'] - 0.9) < 0.012 and abs(rates['Dropout(keep_prob=0.9, p=0.5)'] - 0.5) < 0.012 and rates['Dropout(keep_prob=1.0, p=0.5)'] == 0
+    report.record('mindspore.nn.Dropout keep_prob / p', 'check --port', ok, note=json.dumps(rates))
+    assert ok, rates

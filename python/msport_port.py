@@ -24,6 +24,23 @@ def _flat(o):
     return [o]
 
 
+def _probe_dropout(ms, cell):
+    """A Dropout Cell's drop rate and the scale of what it keeps, measured in train phase on ones: [dropped fraction,
+    mean kept value, independent draws]. A random mask cannot be compared with PyTorch's; its rate can."""
+    # 4-D first (Dropout2d drops whole channels: 64×256 draws), then 3-D (Dropout1d), then 2-D
+    for shape in ((64, 256, 2, 2), (64, 256, 4), (256, 256)):
+        try:
+            cell.set_train(True)
+            y = cell(ms.ops.ones(shape, ms.float32)).asnumpy()
+        except Exception:  # noqa: BLE001 - a Dropout for another rank: try the next shape
+            continue
+        finally:
+            cell.set_train(False)
+        kept = y[y != 0]
+        return [float((y == 0).mean()), float(kept.mean()) if kept.size else 0.0, int(shape[0] * shape[1])]
+    return None
+
+
 def main(request_path):
     req = json.load(open(request_path))
     result_path = req['result']
@@ -46,6 +63,15 @@ def main(request_path):
         where = next((f'{os.path.basename(t.filename)}:{t.lineno}' for t in reversed(tb) if t.filename == os.path.abspath(req['file'])), '')
         return _fail(result_path, 'port', f"building {req['class']} failed{' at ' + where if where else ''}: {type(e).__name__}: {e}")
     net.set_train(bool(req.get('train')))
+    # train phase: each Dropout Cell's rate is measured, and the Cell is run in predict phase (the reference runs
+    # PyTorch's Dropouts off too: two frameworks never draw the same random mask)
+    dropouts = []
+    if req.get('train'):
+        for name, cell in net.cells_and_names():
+            if name and 'Dropout' in type(cell).__name__:
+                probe = _probe_dropout(ms, cell)
+                if probe:
+                    dropouts.append([name, type(cell).__name__, *probe])
     params = [[p.name, list(p.shape)] for _, p in net.parameters_and_names()]
     loaded = []
     if req.get('weights'):
@@ -133,7 +159,7 @@ def main(request_path):
             paths.append(p)
         outputs.append(paths)
     with open(result_path, 'w') as f:
-        json.dump({'params': params, 'loaded': loaded, 'outputs': outputs, 'ms': times, 'mindspore': ms.__version__, 'layers': layers, 'states': states}, f)
+        json.dump({'params': params, 'loaded': loaded, 'outputs': outputs, 'ms': times, 'mindspore': ms.__version__, 'layers': layers, 'states': states, 'dropouts': dropouts}, f)
     return 0
 
 

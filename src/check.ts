@@ -1,6 +1,7 @@
 /** `msport check` as a library call: load → names and modes → run both engines on N samples → compare → one result. */
 import { performance } from 'node:perf_hooks';
-import { selfContainedBytes, modelFromFile, OnnxModel, ValueInfo } from './onnx/proto.js';
+import { modelFromFile, OnnxModel, ValueInfo } from './onnx/proto.js';
+import { referenceBytes, trainableDropouts } from './compare/reference-model.js';
 import { graphInputsFromFile } from './onnx/skim.js';
 import { importModel } from './onnx/import.js';
 import type { ExportNote } from './onnx/import.js';
@@ -17,6 +18,7 @@ import { applyWeights, compareNames, readWeights } from './compare/weights.js';
 import { runPort, PortRun, PortSpec } from './port/runner.js';
 import { comparePortLayers, PortLayerReport } from './port/layers.js';
 import { comparePortStates } from './port/states.js';
+import { comparePortDropouts } from './port/dropout.js';
 import { UsageError } from './errors.js';
 import { isFloat } from './runtime/dtype.js';
 import type { Regression } from './compare/baseline.js';
@@ -128,6 +130,8 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   const imported = importModel(model);
   const { network } = imported;
   const t2 = performance.now();
+  // the file's train-phase Dropouts drew random masks: the reference runs again with them off (reference-model.ts)
+  if (reference.outputs.length && trainableDropouts(model).length) reference = await OrtRunner.runAll(referenceBytes(model), feeds, { threads: opts.ortThreads });
 
   let weights: CheckResult['weights'];
   let portRun: { run: PortRun; info: NonNullable<CheckResult['port']> } | undefined;
@@ -139,12 +143,13 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     // the ONNX initializers under the MindSpore names msport's own Cell tree gives them)
     if (opts.repro) throw new UsageError('--port with --repro is not supported yet');
     feeds = feeds.length ? feeds : feedsOf(model.graph.inputs);
-    if (!reference.outputs.length) reference = await OrtRunner.runAll(selfContainedBytes(model), feeds, { threads: opts.ortThreads });
+    if (!reference.outputs.length) reference = await OrtRunner.runAll(referenceBytes(model), feeds, { threads: opts.ortThreads });
     const given = opts.weights ? readWeights(opts.weights) : new Map(network.parametersAndNames().map(([n, p]) => [n, p as Tensor]));
     const samplesIn = feeds.map(f => model.graph.inputs.map(v => f.get(v.name)!));
     const run = await runPort({ ...opts.port, layers: !!opts.layers, train: !!opts.allowTrain }, samplesIn, opts.weights ?? given);
     // the statistics the port started from are the weights it was given (the momentum check reads them)
     if (run.states.length) problems.push(...await comparePortStates(model, network, feeds[0]!, run.states, opts, given));
+    problems.push(...comparePortDropouts(network, run.dropouts));
     if (opts.layers) {
       // the Cells are compared on the first sample whose outputs fail (the first one when all pass): a port can be
       // right on one input and wrong on another, and the layers must show the wrong one
@@ -173,7 +178,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
 
   if (together && !opts.port) {
     feeds = feedsOf(model.graph.inputs);
-    reference = await OrtRunner.runAll(selfContainedBytes(model), feeds, { threads: opts.ortThreads });
+    reference = await OrtRunner.runAll(referenceBytes(model), feeds, { threads: opts.ortThreads });
   }
   const refOuts = reference.outputs, referenceMs = reference.ms.reduce((a, b) => a + b, 0);
 

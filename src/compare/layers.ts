@@ -1,4 +1,4 @@
-import { selfContainedBytes } from '../onnx/proto.js';
+import { referenceBytes } from './reference-model.js';
 /**
  * Per-layer parity: every step of the imported Cell tree is compared with the value onnxruntime computes for the same
  * tensor, twice — chained (msport's own upstream values, what the user's port computes) and local (inputs taken from
@@ -71,7 +71,7 @@ const mergeHist = (hs: ErrorHistogram[]): ErrorHistogram => ({
 
 /** The model with every step output declared as a graph output, so onnxruntime can return it. */
 export function exposeIntermediates(model: OnnxModel, names: string[]): Uint8Array {
-  const bytes = selfContainedBytes(model);
+  const bytes = referenceBytes(model);
   const m = onnxProto.onnx.ModelProto.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   const have = new Set((m.graph!.output ?? []).map(o => o.name));
   for (const n of names) if (!have.has(n)) { m.graph!.output!.push(onnxProto.onnx.ValueInfoProto.create({ name: n })); have.add(n); }

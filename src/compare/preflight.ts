@@ -7,7 +7,7 @@ import type { OnnxModel } from '../onnx/proto.js';
 import type { ImportResult } from '../onnx/import.js';
 import { findRule } from '../mappings/index.js';
 
-export type ProblemKind = 'unloaded-parameter' | 'unused-initializer' | 'train-phase' | 'missing-weight' | 'unexpected-weight' | 'misshapen-weight' | 'port-outputs' | 'port-state';
+export type ProblemKind = 'unloaded-parameter' | 'unused-initializer' | 'train-phase' | 'missing-weight' | 'unexpected-weight' | 'misshapen-weight' | 'port-outputs' | 'port-state' | 'port-dropout';
 
 export interface Problem {
   kind: ProblemKind;

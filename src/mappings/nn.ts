@@ -100,7 +100,7 @@ export const nnRules = [
     args: [{ torch: 'p', ms: 'p', note: 'pass it as p=…; the first positional argument is the deprecated keep_prob (= 1 − p)' }],
     notSupported: ['inplace'],
     notes: ['Identity in predict phase; exporters drop it in eval mode. MindSpore Cells start in predict phase, so dropout only applies after set_train().',
-      'unverified: which of p and keep_prob wins when both are given (pass only p).'],
+      'When both are given, p wins (MindSpore 2.10: Dropout(keep_prob=0.9, p=0.5) drops 50%), except that keep_prob=1.0 turns it off whatever p is: pass only p.'],
     consequence: 'Porting Dropout(0.1) positionally sets keep_prob=0.1 and drops 90% in training; a network never put in set_train() never drops.' },
   { torch: 'torch.nn.ELU', ms: 'mindspore.nn.ELU', kind: 'cell', versions: V, onnx: ['Elu'], doc: `${NN}/mindspore.nn.ELU.html`,
     notSupported: ['alpha other than 1.0 (ValueError)', 'inplace'],

@@ -12,6 +12,8 @@ import { selectHandler } from './ops/index.js';
 import { foldedSource, isStateDictKey, moduleClassOf, nodeScope, scopeClasses } from './scope.js';
 import { applyFusions } from './fusions.js';
 import { inferRank } from './ranks.js';
+import { trainableDropouts } from './quirks.js';
+import { Dropout } from '../runtime/nn/container.js';
 import { OnnxNetwork, ScopeCell, type Body, type Step } from './network.js';
 import { rule, torchApiOfClass, TorchApi } from '../mappings/index.js';
 
@@ -37,7 +39,8 @@ export interface ImportResult {
  */
 export type ExportNote =
   | { kind: 'folded-batchnorm'; module: string; into: string; message: string }
-  | { kind: 'shared-initializer'; initializer: string; params: string[]; message: string };
+  | { kind: 'shared-initializer'; initializer: string; params: string[]; message: string }
+  | { kind: 'train-dropout'; module: string; p?: number; message: string };
 
 /**
  * Kahn's sort, so graphs listed out of order still import; reports missing inputs and cycles by name. `outer` holds
@@ -354,6 +357,13 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
     if (new Set(params.map(n => n.slice(0, n.lastIndexOf('.')))).size < 2) continue;
     exportNotes.push({ kind: 'shared-initializer', initializer: init, params,
       message: `${init} is loaded into ${params.length} Parameters (${params.slice(0, 3).join(', ')}${params.length > 3 ? ', …' : ''}): the exporter merged equal initializers or the model ties them; each Parameter gets its own copy` });
+  }
+  for (const node of trainableDropouts(model)) {
+    const step = network.allSteps.find(s => s.node === node);
+    const cell = step?.cell instanceof Dropout ? step.cell : undefined;
+    const module = step?.cellName ?? node.name;
+    exportNotes.push({ kind: 'train-dropout', module, ...(cell ? { p: cell.p } : {}),
+      message: `${module} is a Dropout in train phase in the export: random on every run, so both sides run it in predict phase (the identity); a port's drop rate is checked with --port --train` });
   }
   return { network, boundInitializers, boundParams, trainPhaseCells, consumed, exportNotes, appliedDefaults };
 }

@@ -30,7 +30,12 @@ export interface PortRun {
   layers: PortLayer[];
   /** with `train`: each BatchNorm Cell's moving statistics after the first sample's train-phase step */
   states: { name: string; mean: Tensor; variance: Tensor }[];
+  /** with `train`: each Dropout Cell's drop rate measured in train phase (it then ran in predict phase) */
+  dropouts: PortDropout[];
 }
+
+/** A Dropout Cell of the port measured on ones: the fraction it zeroed, the mean value it kept, how many draws. */
+export interface PortDropout { name: string; cls: string; dropped: number; keptScale: number; draws: number }
 
 const BRIDGE = fileURLToPath(new URL('../../python/msport_port.py', import.meta.url));
 
@@ -65,14 +70,15 @@ export async function runPort(spec: PortSpec, samples: Tensor[][], weights: stri
       const last = stderr.trim().split('\n').filter(l => l && !l.includes('[WARNING]')).pop() ?? `exit ${code}`;
       throw new UsageError(`--port: ${spec.python} could not run msport's bridge: ${last}`);
     }
-    const r = JSON.parse(readFileSync(request.result, 'utf8')) as { error?: { kind: string; message: string } } & Omit<PortRun, 'outputs' | 'layers' | 'states'> & { outputs: string[][]; layers?: [string, number, string, string, string[]][]; states?: [string, string, string][] };
+    const r = JSON.parse(readFileSync(request.result, 'utf8')) as { error?: { kind: string; message: string } } & Omit<PortRun, 'outputs' | 'layers' | 'states' | 'dropouts'> & { outputs: string[][]; layers?: [string, number, string, string, string[]][]; states?: [string, string, string][]; dropouts?: [string, string, number, number, number][] };
     if (r.error) {
       if (r.error.kind === 'no-mindspore') throw new UsageError(`--port needs MindSpore 2.10 in ${spec.python} (${r.error.message}); ${INSTALL}`);
       throw new UsageError(`--port: ${r.error.message}`);
     }
     return { params: r.params, loaded: r.loaded, outputs: r.outputs.map(ps => ps.map(p => readNpy(p))), ms: r.ms, mindspore: r.mindspore,
       layers: (r.layers ?? []).map(([name, call, cls, path, ins]) => ({ name, call, cls, output: readNpy(path), inputs: (ins ?? []).map(p => readNpy(p)) })),
-      states: (r.states ?? []).map(([name, m, v]) => ({ name, mean: readNpy(m), variance: readNpy(v) })) };
+      states: (r.states ?? []).map(([name, m, v]) => ({ name, mean: readNpy(m), variance: readNpy(v) })),
+      dropouts: (r.dropouts ?? []).map(([name, cls, dropped, keptScale, draws]: [string, string, number, number, number]) => ({ name, cls, dropped, keptScale, draws })) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,8 @@
  * PyTorch and MindSpore calls, the arguments that must be explicit, the state_dict → MindSpore name table, and the
  * measured consequence of each mapping rule the model triggers.
  */
-import { selfContainedBytes, modelFromFile } from '../onnx/proto.js';
+import { modelFromFile } from '../onnx/proto.js';
+import { referenceBytes } from '../compare/reference-model.js';
 import { importModel } from '../onnx/import.js';
 import { loadInputs } from '../compare/inputs.js';
 import { OrtRunner } from '../compare/runners.js';
@@ -77,7 +78,7 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   const { network, boundParams, exportNotes } = importModel(model);
   const inputs = loadInputs(model.graph.inputs, { shapes: opts.shapes ?? new Map(), files: opts.inputs ?? new Map(), seed: opts.seed });
   const feeds = new Map<string, Tensor>(model.graph.inputs.map((v, i) => [v.name, inputs[i]!]));
-  const refOut = await (await OrtRunner.create(selfContainedBytes(model))).infer(feeds);
+  const refOut = await (await OrtRunner.create(referenceBytes(model))).infer(feeds);
   const reference = network.outputNames.map(n => refOut.get(n)!);
   const base = baseline(network, inputs, reference);
   const ours = base.trace.outputs ?? noGrad(() => network.execute(inputs));

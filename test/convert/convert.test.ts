@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importModel } from '../../src/onnx/import.js';
-import { modelFromFile } from '../../src/onnx/proto.js';
+import { modelFromBytes, modelFromFile } from '../../src/onnx/proto.js';
+import { Tensor } from '../../src/runtime/tensor.js';
+import { buildModel } from '../helpers/onnx-builder.js';
 import { writeModule } from '../../src/convert/module.js';
 import { convert, moduleName, UnwritableError } from '../../src/convert/convert.js';
 import { readCheckpoint } from '../../src/runtime/checkpoint.js';
@@ -72,6 +74,19 @@ describe('writeModule', () => {
     expect(m.code).toContain('= ops.transpose(ops.reshape(rnn_y, (rnn_y.shape[0], rnn_y.shape[1], 2, 16)), (0, 2, 1, 3))');
     // a fused 2-layer stack with given states is MindSpore's own call
     expect(moduleOf('fixtures/models/ops/lstm_h0c0_op13.onnx').code).toContain('input_0, (input_1, input_2) = self.lstm(input_0, (input_1, input_2))');
+  });
+
+  it("writes a Dropout whose mask is read as the Cell's call and predict phase's all-true mask", () => {
+    const bytes = buildModel({
+      opset: 13, inputs: [{ name: 'x', dims: [2, 3] }], outputs: [{ name: 'y', dims: [2, 3] }],
+      initializers: { ratio: Tensor.scalar(0.25, 'float32'), on: Tensor.scalar(1, 'bool') },
+      nodes: [{ op: 'Dropout', name: '/drop/Dropout', inputs: ['x', 'ratio', 'on'], outputs: ['d', 'mask'] },
+        { op: 'Cast', inputs: ['mask'], outputs: ['m'], attrs: { to: 1 } }, { op: 'Mul', inputs: ['d', 'm'], outputs: ['y'] }],
+    });
+    const m = writeModule(importModel(modelFromBytes(bytes)).network);
+    expect(m.unwritable).toEqual([]);
+    expect(m.code).toMatch(/self\.drop = nn\.Dropout\(p=0\.25\)/);
+    expect(m.code).toMatch(/(\w+) = self\.drop\(x\)\n\s+(\w+) = ops\.ones_like\(x, dtype=ms\.bool_\)/);
   });
 
   it('lists every step it cannot write, not just the first', () => {

@@ -242,15 +242,17 @@ function flatten(ctx: BuildCtx): Built {
 
 function dropout(ctx: BuildCtx): Built {
   const ratio = ctx.opset >= 12 ? (ctx.hasInput(1) ? ctx.constant(1)?.item() ?? 0.5 : 0.5) : attr<number>(ctx.node, 'ratio', 0.5);
-  const training = ctx.opset >= 12 && ctx.hasInput(2) ? ctx.constant(2)?.item() : 0;
-  // a training-mode Dropout with ratio 0 (exported from functional dropout with p=0) is still the identity
-  if (training && ratio !== 0) fail(ctx.node, 'Dropout with training_mode=true is not supported');
-  const cell = cellStep(ctx, 'torch.nn.Dropout', new nn.Dropout({ p: ratio }), []);
+  // a train-mode export's Dropout (training_mode=true) is random: the Cell stays in predict phase and the reference
+  // runs with it off too (compare/reference-model.ts); a port's Dropout is judged by its drop rate (port/dropout.ts)
+  const cell = cellStep(ctx, 'torch.nn.Dropout', new nn.Dropout({ p: shortestFloat32(ratio) }), []);
   if (!(ctx.node.outputs.length > 1 && ctx.node.outputs[1])) return cell;
   // inference Dropout keeps everything: the optional mask output is all true
   if (cell.kind !== 'cell') return cell;
-  const { cell: drop } = cell;
-  return op('mindspore.nn.Dropout', ([x]) => [drop.forward(x!), Tensor.full(x!.shape, 1, 'bool')]);
+  return {
+    ...cell,
+    wrap: call => xs => [call(xs)[0]!, Tensor.full(xs[0]!.shape, 1, 'bool')],
+    wrapPy: ([x], c, [y = '_', mask = '_']) => [`${y} = ${c}(${x!.expr})`, ...(mask !== '_' ? [`${mask} = ops.ones_like(${x!.expr}, dtype=ms.bool_)`] : [])],
+  };
 }
 
 function leakyRelu(ctx: BuildCtx): Built {
