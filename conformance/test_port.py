@@ -38,7 +38,8 @@ def test_renamed_weights_are_named_with_the_entry_they_should_be():
 
 def test_a_port_that_cannot_run_says_where():
     code, r, err = _check('SeedCNN', '--port-args', '{"flatten": false}')
-    ok = code == 2 and 'in Cell fc (Dense)' in err and 'seed_cnn.py:' in err and 'MatMul' in err and len(err.strip().split('\n')) == 1
+    ok = code == 2 and 'in Cell fc (Dense) on input (1, 4, 5, 5)' in err and 'seed_cnn.py:' in err and 'MatMul' in err and len(err.strip().split('\n')) == 1 \
+        and "PyTorch's fc received (1, 100)" in err and 'missing a step before fc (a flatten or reshape)' in err
     report.record('port seed_cnn SeedCNN(flatten=False)', 'check --port', ok, note=err.strip()[:200])
     assert ok, (code, err)
 

@@ -12,9 +12,9 @@ import time
 import traceback
 
 
-def _fail(result_path, kind, message):
+def _fail(result_path, kind, message, **extra):
     with open(result_path, 'w') as f:
-        json.dump({'error': {'kind': kind, 'message': message}}, f)
+        json.dump({'error': {'kind': kind, 'message': message, **extra}}, f)
     return 0
 
 
@@ -119,29 +119,35 @@ def main(request_path):
         except Exception as e:  # noqa: BLE001
             tb = traceback.extract_tb(e.__traceback__)
             where = next((f'{os.path.basename(t.filename)}:{t.lineno}' for t in reversed(tb) if t.filename == os.path.abspath(req['file'])), '')
-            # the innermost Cell of the port whose construct was running: the Cell that failed, and its input shapes
-            cell = None
+            # the innermost Cell of the port whose construct was running: the Cell that failed
+            cell, failed = None, None
             try:  # naming the Cell must never hide the user's error
                 names = {id(c): n for n, c in net.cells_and_names() if n}
-                cell, t = None, e.__traceback__
+                t = e.__traceback__
                 while t is not None:
                     obj = t.tb_frame.f_locals.get('self')
                     if id(obj) in names and t.tb_frame.f_code.co_name == 'construct':
-                        shapes = []
-                        code = t.tb_frame.f_code
-                        for k in code.co_varnames[1:code.co_argcount]:  # the construct's own inputs
-                            v = t.tb_frame.f_locals.get(k)
-                            try:
-                                if isinstance(v, ms.Tensor):
-                                    shapes.append(tuple(v.shape))
-                            except Exception:  # noqa: BLE001 - a value whose computation failed has no shape
-                                pass
-                        cell = f"Cell {names[id(obj)]} ({type(obj).__name__}) on input {', '.join(str(x) for x in shapes[:2])}" if shapes else f"Cell {names[id(obj)]} ({type(obj).__name__})"
+                        failed = {'cell': names[id(obj)], 'cls': type(obj).__name__, 'shapes': []}
                     t = t.tb_next
+                if failed:
+                    # its inputs' shapes as it was called (its construct may have rebound them since): run the sample
+                    # again with a pre-hook on that Cell only; the failure repeats
+                    target = next(c for n, c in net.cells_and_names() if n == failed['cell'])
+
+                    def pre(_cell, inputs):
+                        failed['shapes'] = [list(x.shape) for x in _flat(inputs) if isinstance(x, ms.Tensor)]
+                    handle = target.register_forward_pre_hook(pre)
+                    try:
+                        net(*xs)
+                    except Exception:  # noqa: BLE001 - the same failure, expected
+                        pass
+                    handle.remove()
+                    shown = ', '.join(str(tuple(x)) for x in failed['shapes'][:2])
+                    cell = f"Cell {failed['cell']} ({failed['cls']})" + (f' on input {shown}' if shown else '')
             except Exception:  # noqa: BLE001
                 pass
             msg = f"{req['class']} failed on sample {s}{' in ' + cell if cell else ''}{' at ' + where if where else ''}: {type(e).__name__}: {e}"
-            return _fail(result_path, 'run', msg.strip().split('\n')[0])
+            return _fail(result_path, 'run', msg.strip().split('\n')[0], sample=s, **({'failed': failed} if failed else {}))
         times.append((time.perf_counter() - t0) * 1000)
         if s == 0 and req.get('train'):
             # a train-phase step updates the moving statistics: keep them as the first sample left them

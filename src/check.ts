@@ -15,7 +15,8 @@ import { writeRepro, ReproResult } from './compare/repro.js';
 import { aggregate, cosineSimilarity, isClassScores, minPassingAtol, OutputStats, topAgreement } from './compare/stats.js';
 import { preflight, Problem } from './compare/preflight.js';
 import { applyWeights, compareNames, readWeights } from './compare/weights.js';
-import { runPort, PortRun, PortSpec } from './port/runner.js';
+import { runPort, PortRun, PortRunError, PortSpec } from './port/runner.js';
+import { explainRunFailure } from './port/failure.js';
 import { comparePortLayers, PortLayerReport } from './port/layers.js';
 import { comparePortStates } from './port/states.js';
 import { comparePortDropouts } from './port/dropout.js';
@@ -146,7 +147,13 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     if (!reference.outputs.length) reference = await OrtRunner.runAll(referenceBytes(model), feeds, { threads: opts.ortThreads });
     const given = opts.weights ? readWeights(opts.weights) : new Map(network.parametersAndNames().map(([n, p]) => [n, p as Tensor]));
     const samplesIn = feeds.map(f => model.graph.inputs.map(v => f.get(v.name)!));
-    const run = await runPort({ ...opts.port, layers: !!opts.layers, train: !!opts.allowTrain }, samplesIn, opts.weights ?? given);
+    let run: PortRun;
+    try {
+      run = await runPort({ ...opts.port, layers: !!opts.layers, train: !!opts.allowTrain }, samplesIn, opts.weights ?? given);
+    } catch (e) {
+      if (e instanceof PortRunError) throw new PortRunError(e.message + explainRunFailure(network, feeds[e.sample] ?? feeds[0]!, e), e.sample, e.failed);
+      throw e;
+    }
     // the statistics the port started from are the weights it was given (the momentum check reads them)
     if (run.states.length) problems.push(...await comparePortStates(model, network, feeds[0]!, run.states, opts, given));
     problems.push(...comparePortDropouts(network, run.dropouts));

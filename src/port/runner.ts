@@ -37,6 +37,11 @@ export interface PortRun {
 /** A Dropout Cell of the port measured on ones: the fraction it zeroed, the mean value it kept, how many draws. */
 export interface PortDropout { name: string; cls: string; dropped: number; keptScale: number; draws: number }
 
+/** The port raised while running: which sample, and the innermost Cell of the port that was running, with its inputs' shapes. */
+export class PortRunError extends UsageError {
+  constructor(message: string, readonly sample: number, readonly failed: { cell: string; cls: string; shapes: number[][] } | null) { super(message); }
+}
+
 const BRIDGE = fileURLToPath(new URL('../../python/msport_port.py', import.meta.url));
 
 /** `FILE.py:CLASS` → its parts; the file must exist. */
@@ -70,9 +75,10 @@ export async function runPort(spec: PortSpec, samples: Tensor[][], weights: stri
       const last = stderr.trim().split('\n').filter(l => l && !l.includes('[WARNING]')).pop() ?? `exit ${code}`;
       throw new UsageError(`--port: ${spec.python} could not run msport's bridge: ${last}`);
     }
-    const r = JSON.parse(readFileSync(request.result, 'utf8')) as { error?: { kind: string; message: string } } & Omit<PortRun, 'outputs' | 'layers' | 'states' | 'dropouts'> & { outputs: string[][]; layers?: [string, number, string, string, string[]][]; states?: [string, string, string][]; dropouts?: [string, string, number, number, number][] };
+    const r = JSON.parse(readFileSync(request.result, 'utf8')) as { error?: { kind: string; message: string; sample?: number; failed?: { cell: string; cls: string; shapes: number[][] } } } & Omit<PortRun, 'outputs' | 'layers' | 'states' | 'dropouts'> & { outputs: string[][]; layers?: [string, number, string, string, string[]][]; states?: [string, string, string][]; dropouts?: [string, string, number, number, number][] };
     if (r.error) {
       if (r.error.kind === 'no-mindspore') throw new UsageError(`--port needs MindSpore 2.10 in ${spec.python} (${r.error.message}); ${INSTALL}`);
+      if (r.error.kind === 'run') throw new PortRunError(`--port: ${r.error.message}`, r.error.sample ?? 0, r.error.failed ?? null);
       throw new UsageError(`--port: ${r.error.message}`);
     }
     return { params: r.params, loaded: r.loaded, outputs: r.outputs.map(ps => ps.map(p => readNpy(p))), ms: r.ms, mindspore: r.mindspore,

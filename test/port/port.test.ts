@@ -3,7 +3,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { parsePortArg } from '../../src/port/runner.js';
+import { parsePortArg, PortRunError } from '../../src/port/runner.js';
+import { explainRunFailure } from '../../src/port/failure.js';
+import { importModel } from '../../src/onnx/import.js';
+import { modelFromFile } from '../../src/onnx/proto.js';
+import { Tensor } from '../../src/runtime/tensor.js';
 
 const model = 'fixtures/models/seed_cnn.bn.onnx';
 const port = 'conformance/ports/seed_cnn.py:SeedCNN';
@@ -28,5 +32,15 @@ describe('check --port', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
     }
+  });
+
+  it('names the step PyTorch ran before a Cell the port fed another shape (a missing flatten)', () => {
+    const network = importModel(modelFromFile(model)).network;
+    const feeds = new Map([['input', Tensor.zeros([1, 3, 40, 40], 'float32')]]);
+    const err = new PortRunError('--port: SeedCNN failed', 0, { cell: 'fc', cls: 'Dense', shapes: [[1, 4, 5, 5]] });
+    expect(explainRunFailure(network, feeds, err)).toBe(" — PyTorch's fc received (1, 100), the port's (1, 4, 5, 5); PyTorch made it with Reshape (/Reshape): the port is missing a step before fc (a flatten or reshape)");
+    // the same shape, or a Cell PyTorch has no module for: nothing to add
+    expect(explainRunFailure(network, feeds, new PortRunError('x', 0, { cell: 'fc', cls: 'Dense', shapes: [[1, 100]] }))).toBe('');
+    expect(explainRunFailure(network, feeds, new PortRunError('x', 0, { cell: 'head', cls: 'Dense', shapes: [[1, 4]] }))).toBe('');
   });
 });
