@@ -120,7 +120,10 @@ def test_planted_bug_is_named_at_its_cell_with_its_rule(case):
         pl = r['portLayers']
         why = pl.get('explanation') or {}
         ok = run.returncode == 1 and pl['firstDivergence'] == cell and (why.get('api'), why.get('arg')) == rule
-        report.record(f'port planted {what}', 'check --port', ok, note=f"{model}: first diverging Cell {pl['firstDivergence']}; {why.get('message', 'no explanation')}"[:300])
+        ratio = next((l['noiseRatio'] for l in pl['layers'] if l['name'] == pl['firstDivergence'] and l['noiseRatio'] is not None), None)
+        report.record(f'port planted {what}', 'check --port', ok,
+                      note=f"{model}: first diverging Cell {pl['firstDivergence']} at {ratio:.3g}x its noise floor; {why.get('message', 'no explanation')}"[:300] if ratio is not None
+                      else f"{model}: first diverging Cell {pl['firstDivergence']}; {why.get('message', 'no explanation')}"[:300])
         assert ok, (run.returncode, pl['firstDivergence'], why, run.stderr)
     finally:
         shutil.rmtree(out, ignore_errors=True)

@@ -35,6 +35,8 @@ export interface CommonSettings {
   shapes?: Record<string, number[]>;
   /** .npy file by input name */
   inputs?: Record<string, string>;
+  /** pass a failure the per-layer pass finds to be float32 noise only (`--accept-noise`) */
+  acceptNoise?: boolean;
 }
 
 export interface ModelConfig extends CommonSettings {
@@ -81,6 +83,7 @@ export interface ModelSettings {
   /** with atol/rtol filled in from the model's tolerance when the entry leaves them out */
   layerTolerances: Map<string, { atol: number; rtol: number; reason: string }>;
   expectFail: string | null;
+  acceptNoise: boolean;
   /** the `models` keys that matched, in the order applied */
   matched: string[];
   /** where atol, rtol, seed and samples came from */
@@ -162,10 +165,14 @@ class Validator {
     if (o.samples !== undefined) out.samples = this.positiveInt(o.samples, p('samples'));
     if (o.shapes !== undefined) out.shapes = this.record(o.shapes, p('shapes'), (x, q) => this.dims(x, q));
     if (o.inputs !== undefined) out.inputs = this.record(o.inputs, p('inputs'), (x, q) => this.npyPath(x, q));
+    if (o.acceptNoise !== undefined) {
+      if (typeof o.acceptNoise !== 'boolean') this.fail(p('acceptNoise'), 'must be true or false');
+      out.acceptNoise = o.acceptNoise;
+    }
   }
 }
 
-const COMMON_KEYS = ['atol', 'rtol', 'seed', 'samples', 'shapes', 'inputs'] as const;
+const COMMON_KEYS = ['atol', 'rtol', 'seed', 'samples', 'shapes', 'inputs', 'acceptNoise'] as const;
 const TOP_KEYS = ['$schema', ...COMMON_KEYS, 'models'] as const;
 const MODEL_KEYS = [...COMMON_KEYS, 'skipOutputs', 'layerTolerances', 'expectFail'] as const;
 const LAYER_KEYS = ['atol', 'rtol', 'reason'] as const;
@@ -294,7 +301,7 @@ export function settingsFor(loaded: LoadedConfig, modelPath: string, cliFlags: C
   const cfg = loaded.config;
   const s: ModelSettings = {
     atol: DEFAULT_TOLERANCE.atol, rtol: DEFAULT_TOLERANCE.rtol, seed: 0, samples: null,
-    shapes: new Map(), inputs: new Map(), skipOutputs: new Map(), layerTolerances: new Map(), expectFail: null, matched: [],
+    shapes: new Map(), inputs: new Map(), skipOutputs: new Map(), layerTolerances: new Map(), expectFail: null, acceptNoise: false, matched: [],
     sources: { atol: 'default', rtol: 'default', seed: 'default', samples: 'default' },
   };
   const layerRaw = new Map<string, LayerTolerance>();
@@ -308,6 +315,7 @@ export function settingsFor(loaded: LoadedConfig, modelPath: string, cliFlags: C
     for (const [k, r] of entries(c.skipOutputs)) s.skipOutputs.set(k, r);
     for (const [k, t] of entries(c.layerTolerances)) layerRaw.set(k, { ...layerRaw.get(k), ...t });
     if (c.expectFail !== undefined) s.expectFail = c.expectFail;
+    if (c.acceptNoise !== undefined) s.acceptNoise = c.acceptNoise;
   };
   apply(cfg, 'config');
   for (const [key, mc] of Object.entries(cfg.models ?? {})) {

@@ -30,7 +30,7 @@ export const EXIT = { ok: 0, mismatch: 1, usage: 2, unsupported: 3, internal: 4 
 
 const EXIT_HELP = `
 Exit codes:
-  0  parity holds (every output within tolerance)
+  0  parity holds (every output within tolerance, or --accept-noise and the difference is float32 noise)
   1  parity fails (a value or shape mismatch)
   2  usage error, or the model/inputs cannot be read
   3  the model uses operators msport does not support (all are listed)
@@ -144,6 +144,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--python <path>', 'the Python with mindspore==2.10.0 that runs --port', 'python3')
     .option('--train', 'allow Cells in train phase (otherwise reported as a problem)')
     .option('--layers', 'compare every layer too, and name the first one that introduces error')
+    .option('--no-localize', 'when an output fails, do not run the per-layer pass that says where (noise or a layer)')
+    .option('--accept-noise', 'pass a failure that the per-layer pass finds to be float32 noise only (every layer within its noise floor)')
     .option('--csv <file>', 'with --layers: write one CSV row per layer (columns in the README)')
     .option('--node-data <file>', 'with --layers: write per-layer error as Model Explorer node data (keyed by ONNX node name)')
     .option('--save-results <file>', 'store this run (seeds, per-output and per-layer statistics, versions) as JSON')
@@ -304,6 +306,9 @@ export function toJson(r: Awaited<ReturnType<typeof check>>) {
     ...(r.exportNotes ? { exportNotes: r.exportNotes } : {}),
     ...(r.weights ? { weights: r.weights } : {}),
     ...(r.vacuous ? { vacuous: r.vacuous } : {}),
+    ...(r.localized ? { localized: { ...r.localized, worstNoiseRatio: r.localized.worstNoiseRatio === null ? null : jsonNum(r.localized.worstNoiseRatio) } } : {}),
+    ...(r.noiseAccepted ? { noiseAccepted: true } : {}),
+    ...(r.layersSample ? { layersSample: r.layersSample } : {}),
     ...(r.port ? { port: r.port } : {}),
     ...(r.portLayers ? { portLayers: { ...r.portLayers, layers: r.portLayers.layers.map(l => ({ ...l, maxAbsDiff: l.maxAbsDiff === null ? null : jsonNum(l.maxAbsDiff), noiseRatio: l.noiseRatio === null ? null : jsonNum(l.noiseRatio) })) } } : {}),
     outputs: r.outputs.map(o => ({
@@ -339,7 +344,7 @@ let epipeHandled = false;
 interface CheckFlags {
   atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean; layers?: boolean; repro?: string; samples: number;
   weights?: string; train?: boolean; csv?: string; nodeData?: string; saveResults?: string; baseline?: string; baselineFactor: number;
-  config?: string; junit?: string; quiet?: boolean; port?: string; portArgs?: string; python: string;
+  config?: string; junit?: string; quiet?: boolean; port?: string; portArgs?: string; python: string; localize: boolean; acceptNoise?: boolean;
 }
 
 /** --port FILE.py:CLASS with its --port-args (a JSON object) and --python. */
@@ -360,7 +365,8 @@ function portSpec(o: CheckFlags): PortSpec | undefined {
 async function checkOne(model: string, st: ModelSettings, o: CheckFlags): Promise<CheckResult> {
   const base = o.baseline ? readSavedRun(o.baseline) : null;
   const r = await check(model, { atol: st.atol, rtol: st.rtol, seed: st.seed, samples: st.samples ?? o.samples, shapes: st.shapes, inputs: st.inputs,
-    layers: o.layers, repro: o.repro, weights: o.weights, allowTrain: o.train, layerTolerances: st.layerTolerances, port: portSpec(o) });
+    layers: o.layers, repro: o.repro, weights: o.weights, allowTrain: o.train, layerTolerances: st.layerTolerances, port: portSpec(o),
+    localize: o.localize, acceptNoise: o.acceptNoise ?? st.acceptNoise });
   const saved = toSavedRun(r);
   if (o.saveResults) writeFileAtomic(o.saveResults, JSON.stringify(saved, null, 1) + '\n');
   if (o.csv && r.layers) writeFileAtomic(o.csv, layersCsv(r.layers));

@@ -9,7 +9,9 @@
  *   differ by up to twice that, so floor = 2·√K·u·Σ|aᵢbᵢ| + 8u·|y|.
  * - averaging reductions over n elements (AvgPool, ReduceMean): floor = 2·√n·u·mean|x| + 8u·|y|.
  * - elementwise and transcendental ops: a few ulps of the result, floor = 8u·|y| (libm exp/erf/tanh differ by ≲ 4 ulp).
- * - BatchNorm (y = x·s + t): floor = 8u·(|y| + |x·s|).
+ * - BatchNorm (y = x·s + t, with s = γ/√(v+ε) and t = β − μ·s folded per channel, as onnxruntime and msport do):
+ *   floor = 8u·(|y| + |x·s| + |μ·s| + |β|). The shift t is rounded once at magnitude |β| + |μ·s|, which is not small
+ *   where y is (an input of zeros after a ReLU gives y = t, often a near-cancellation of β and μ·s).
  * - data movement, ReLU, max-pooling: exact, floor 0.
  * A layer whose difference on reference inputs stays within NOISE_FACTOR × floor is float noise, not divergence.
  */
@@ -109,6 +111,16 @@ export function noiseFloor(step: Step, inputs: (Tensor | undefined)[], refOut: T
     // |x·s| with s = γ/√(var+ε): run with |γ| and zero β, mean so only the scaled input remains
     const m = magnitudeRun(step, inputs, name => (name === 'beta' || name === 'moving_mean' ? new Float32Array((step.cell as unknown as Record<string, Parameter>)[name]!.size) : null));
     if (m && m.size === n) { const M = m.data as Float32Array; for (let i = 0; i < n; i++) floor[i] += 8 * U * Math.abs(M[i]!); }
+    const bn = step.cell as unknown as { gamma?: Parameter; beta?: Parameter; moving_mean?: Parameter; moving_variance?: Parameter; eps?: number } | null;
+    const x = present[0];
+    if (bn?.gamma && bn.beta && bn.moving_mean && bn.moving_variance && x && x.ndim >= 2 && x.shape[1] === bn.gamma.size) {
+      const C = x.shape[1]!, inner = n / (x.shape[0]! * C);
+      for (let c = 0; c < C; c++) {
+        const sc = Math.abs(bn.gamma.get(c)) / Math.sqrt(bn.moving_variance.get(c) + (bn.eps ?? 1e-5));
+        const t = 8 * U * (Math.abs(bn.moving_mean.get(c)) * sc + Math.abs(bn.beta.get(c)));
+        for (let b = 0; b < x.shape[0]!; b++) for (let i = 0, o = (b * C + c) * inner; i < inner; i++) floor[o + i] += t;
+      }
+    }
   }
   return floor;
 }

@@ -109,10 +109,11 @@ describe('validateConfig', () => {
     expect(err({ models: { m: { layerTolerances: { conv1: { atol: 1 } } } } })).toBe('msport.config.json: models.m.layerTolerances.conv1.reason is required (say why this layer needs its own tolerance)');
     expect(err({ models: { m: { layerTolerances: { 'layer1.0': { rtol: -2, reason: 'x' } } } } })).toBe('msport.config.json: models.m.layerTolerances["layer1.0"].rtol must be a non-negative number');
     expect(err([])).toBe('msport.config.json: (top level) must be an object');
+    expect(err({ models: { m: { acceptNoise: 'yes' } } })).toBe('msport.config.json: models.m.acceptNoise must be true or false');
   });
 
   it('unknown keys are errors at every level', () => {
-    expect(err({ atoll: 1 })).toBe('msport.config.json: unknown key atoll (expected one of: $schema, atol, rtol, seed, samples, shapes, inputs, models)');
+    expect(err({ atoll: 1 })).toBe('msport.config.json: unknown key atoll (expected one of: $schema, atol, rtol, seed, samples, shapes, inputs, acceptNoise, models)');
     expect(err({ models: { 'a.onnx': { skip: {} } } })).toMatch(/^msport\.config\.json: unknown key models\["a\.onnx"\]\.skip \(expected one of: atol, .*expectFail\)$/);
     expect(err({ models: { m: { layerTolerances: { c: { reason: 'r', tol: 1 } } } } })).toBe('msport.config.json: unknown key models.m.layerTolerances.c.tol (expected one of: atol, rtol, reason)');
     expect(err({ models: { m: { models: {} } } })).toMatch(/unknown key models\.m\.models/);
@@ -135,7 +136,10 @@ describe('settingsFor', () => {
 
   it('defaults when there is no config', () => {
     const s = settingsFor({ path: null, config: {} }, 'm.onnx', {}, root);
-    expect(s).toMatchObject({ atol: 1e-4, rtol: 1e-3, seed: 0, samples: null, expectFail: null, matched: [] });
+    expect(s).toMatchObject({ atol: 1e-4, rtol: 1e-3, seed: 0, samples: null, expectFail: null, acceptNoise: false, matched: [] });
+    // acceptNoise: top level, then a matching model entry
+    expect(settingsFor({ path: join(root, 'msport.config.json'), config: { acceptNoise: true, models: { 'b.onnx': { acceptNoise: false } } } }, 'a.onnx', {}, root).acceptNoise).toBe(true);
+    expect(settingsFor({ path: join(root, 'msport.config.json'), config: { acceptNoise: true, models: { 'b.onnx': { acceptNoise: false } } } }, 'b.onnx', {}, root).acceptNoise).toBe(false);
     expect(s.sources).toEqual({ atol: 'default', rtol: 'default', seed: 'default', samples: 'default' });
   });
 

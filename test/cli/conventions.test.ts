@@ -104,4 +104,16 @@ describe('vacuous checks are flagged', () => {
     const real = await runCli(['check', model, '--json']);
     expect(JSON.parse(real.stdout).vacuous).toBeUndefined();
   });
+
+  it('an error that escapes msport\'s own handling (thrown in a callback) is one line and exit 4, not a stack and 1', async () => {
+    // a preload that makes reading the model schedule a throw on the event loop, outside any awaited promise
+    const dir = mkdtempSync(join(tmpdir(), 'msport-boom-'));
+    const preload = join(dir, 'boom.cjs');
+    writeFileSync(preload, `const fs = require('node:fs'); const open = fs.openSync;
+fs.openSync = function (p, ...a) { if (String(p).endsWith('.onnx')) setImmediate(() => { throw new Error('boom in a callback'); }); return open.call(this, p, ...a); };
+require('node:module').syncBuiltinESMExports();\n`);
+    const r = await runCli(['check', model], { NODE_OPTIONS: `--require ${preload}` });
+    expect(r.code).toBe(4);
+    expect(r.stderr.trim().split('\n')).toEqual(['msport: internal error: boom in a callback (rerun with --verbose for details)']);
+  });
 });

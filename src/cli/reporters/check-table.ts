@@ -39,7 +39,15 @@ export function renderCheckTable(r: CheckResult): string {
   for (const g of r.regressions ?? []) lines.push(chalk.red(`  regression ${g.what} ${g.name}: max abs diff ${fmtNum(g.now)}, baseline ${fmtNum(g.baseline)} (${Number.isFinite(g.factor) ? `${g.factor.toFixed(1)}×` : 'from 0'})`));
   const failed = r.outputs.filter(o => !o.passed).length;
   const worst = Math.max(...r.outputs.map(o => o.maxAbsDiff));
-  const verdict = r.passed ? chalk.green.bold('PASS') : chalk.red.bold('FAIL');
+  const verdict = r.noiseAccepted ? chalk.green.bold('PASS (noise accepted)') : r.passed ? chalk.green.bold('PASS') : chalk.red.bold('FAIL');
+  // where a failure comes from, found by the per-layer pass the check ran by itself (--no-localize turns it off)
+  if (r.localized) {
+    const l = r.localized;
+    const text = l.cause === 'accumulated'
+      ? `${l.message}${r.noiseAccepted ? ': accepted (--accept-noise)' : ': pass --accept-noise to accept it'}`
+      : l.message;
+    lines.push(`${l.cause === 'introduced' ? chalk.red('  where  ') : chalk.yellow('  where  ')} ${text} ${chalk.dim(`(per-layer pass ${fmtMs(l.ms)})`)}`);
+  }
   const where = r.portLayers ? (r.portLayers.firstDivergence ? ` · first diverging Cell: ${r.portLayers.firstDivergence}` : ` · no Cell of the port diverges`) : r.layers ? (r.layers.firstDivergence
     ? ` · first divergence: ${r.layers.firstDivergence}`
     : r.layers.firstDivergenceCause === 'accumulated'

@@ -103,6 +103,8 @@ function suite(run: ModelRun, opts: JunitOptions): { xml: string; tests: number;
   } else if (run.result) {
     const r = run.result;
     props.push(['atol', String(r.atol)], ['rtol', String(r.rtol)], ['seed', String(r.seed)]);
+    if (r.localized) props.push(['localized', r.localized.cause], ...(r.localized.layer ? [['firstDivergence', r.localized.layer] as [string, string]] : []));
+    if (r.noiseAccepted) props.push(['noiseAccepted', 'true']);
     for (const i of r.inputs) props.push([`input.${i.name}`, `${i.dtype} (${i.shape.join(', ')}) from ${i.source}`]);
     if (run.expectFail) props.push(['expectFail', run.expectFail]);
     const skipped = new Map(v.skipped.map(s => [s.name, s.reason]));
@@ -112,8 +114,10 @@ function suite(run: ModelRun, opts: JunitOptions): { xml: string; tests: number;
       if (skipped.has(o.name)) {
         inner = el('skipped', { message: `skipped by config: ${skipped.get(o.name)}` }, o.passed ? '' : outputDetails(o, r));
         kind = 'skipped';
+      } else if (!o.passed && r.noiseAccepted) {
+        inner = el('system-out', {}, `accepted as float32 noise (--accept-noise): ${describeFailure(o, r, fmtNum)}; ${r.localized!.message}`);
       } else if (!o.passed) {
-        const message = describeFailure(o, r, fmtNum);
+        const message = describeFailure(o, r, fmtNum) + (r.localized ? `; ${r.localized.message}` : '');
         if (v.verdict === 'xfail') { inner = el('skipped', { message: `expected failure (${run.expectFail}): ${message}` }, outputDetails(o, r)); kind = 'skipped'; }
         else { inner = el('failure', { message, type: o.error ? 'shape' : 'parity' }, outputDetails(o, r)); kind = 'failure'; }
       }

@@ -38,6 +38,9 @@ export function renderSummary(results: ModelRun[], opts: { totalMs?: number } = 
     let label = VERDICT_LABEL[v.verdict];
     if (v.verdict === 'error') label += ` (exit ${run.error?.exitCode ?? 4}: ${(run.error?.message ?? 'no result').split('\n')[0]})`;
     else if (v.skipped.length) label += ` · ${v.skipped.length} skipped`;
+    // where a failure comes from (the per-layer pass the check ran by itself), or that noise was accepted
+    if (run.result?.noiseAccepted) label += ' (noise accepted)';
+    else if (run.result?.localized && v.verdict !== 'pass') label += run.result.localized.cause === 'accumulated' ? ' · float32 noise only' : run.result.localized.layer ? ` · at ${run.result.localized.layer}` : '';
     t.push([run.model, outs, worst === null ? '-' : fmtNum(worst), VERDICT_TEXT[v.verdict](label), fmtMs(run.ms)]);
   }
   const total = opts.totalMs ?? results.reduce((s, r) => s + r.ms, 0);
