@@ -58,22 +58,60 @@ export function renderJson(d: ReportData): string {
 
 const esc = (s: string): string => s.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-/** Per-layer max abs diff along depth, log scale, first divergence marked: inline SVG, no scripts or fetches. */
+/**
+ * The error along the network, readable at a glance: per layer (x, execution order) the max abs diff on a log y axis
+ * — chained (what a port computes, the line) and the layer's own on the reference's inputs (dots) — with the
+ * tolerance and each layer's float-noise allowance (NOISE_FACTOR × floor) drawn, differences of exactly 0 on a band
+ * of their own below the axis, every point named on hover, and the first divergence labelled. Inline SVG: no scripts,
+ * no fetches.
+ */
 function chart(d: ReportData): string {
   const pts = d.perLayer.filter(l => l.kind !== 'scope');
   if (!pts.length) return '';
-  const W = 900, H = 260, pad = 40;
-  const vals = pts.map(p => (p.maxAbsDiff > 0 && Number.isFinite(p.maxAbsDiff) ? Math.log10(p.maxAbsDiff) : -12));
-  const lo = Math.min(-9, ...vals), hi = Math.max(0, ...vals);
-  const x = (i: number): number => pad + (i * (W - 2 * pad)) / Math.max(1, pts.length - 1);
-  const y = (v: number): number => H - pad - ((v - lo) * (H - 2 * pad)) / (hi - lo || 1);
-  const line = vals.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
-  const ticks = Array.from({ length: Math.floor(hi) - Math.ceil(lo) + 1 }, (_, k) => Math.ceil(lo) + k)
-    .map(t => `<line x1="${pad}" x2="${W - pad}" y1="${y(t)}" y2="${y(t)}" stroke="#eee"/><text x="4" y="${y(t) + 4}" font-size="10">1e${t}</text>`).join('');
-  const atol = `<line x1="${pad}" x2="${W - pad}" y1="${y(Math.log10(d.atol))}" y2="${y(Math.log10(d.atol))}" stroke="#c33" stroke-dasharray="4 3"/>`;
-  const marks = pts.map((p, i) => `<circle cx="${x(i)}" cy="${y(vals[i]!)}" r="${p.name === d.firstDivergence ? 6 : 2.5}" fill="${p.name === d.firstDivergence ? '#c00' : p.introducesError ? '#e80' : '#36c'}"><title>${esc(p.name)}: ${fmt(p.maxAbsDiff)}</title></circle>`).join('');
-  return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="per-layer max abs diff">${ticks}${atol}<polyline fill="none" stroke="#36c" stroke-width="1.5" points="${line}"/>${marks}` +
-    `<text x="${W / 2}" y="${H - 8}" font-size="11" text-anchor="middle">layer (execution order) — red dashed: atol</text></svg>`;
+  const W = 960, H = 340, L = 78, R = 24, T = 34, B = 74, zeroBand = 22;
+  const logs = pts.flatMap(p => [p.maxAbsDiff, p.local ?? 0, p.noiseFloor ? p.noiseFloor * d.noiseFactor : 0]).filter(v => v > 0 && Number.isFinite(v)).map(Math.log10);
+  const lo = Math.floor(Math.min(Math.log10(d.atol) - 1, ...logs)), hi = Math.ceil(Math.max(Math.log10(d.atol) + 1, ...logs));
+  const plotBottom = H - B - zeroBand;
+  const x = (i: number): number => L + (pts.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (pts.length - 1));
+  /** a value's height: log scale above, exactly 0 on the zero band, ∞/NaN at the top */
+  const y = (v: number): number => (v === 0 ? H - B - zeroBand / 2 : !Number.isFinite(v) ? T : plotBottom - ((Math.log10(v) - lo) * (plotBottom - T)) / (hi - lo || 1));
+  const step = Math.max(1, Math.ceil((hi - lo) / 8));
+  const ticks = Array.from({ length: Math.floor((hi - lo) / step) + 1 }, (_, k) => lo + k * step).map(t =>
+    `<line x1="${L}" x2="${W - R}" y1="${y(10 ** t).toFixed(1)}" y2="${y(10 ** t).toFixed(1)}" stroke="#e6e6e6"/><text x="${L - 6}" y="${(y(10 ** t) + 4).toFixed(1)}" font-size="11" text-anchor="end">1e${t}</text>`).join('');
+  const zero = `<rect x="${L}" y="${plotBottom}" width="${W - L - R}" height="${zeroBand}" fill="#f6f6f6"/><text x="${L - 6}" y="${(y(0) + 4).toFixed(1)}" font-size="11" text-anchor="end">0 (exact)</text>`;
+  const ya = (H - B + T) / 2;
+  const axes = `<line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="#888"/><line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#888"/>` +
+    `<text class="axis-label" x="16" y="${ya}" font-size="12" text-anchor="middle" transform="rotate(-90 16 ${ya})">max abs diff (log scale)</text>` +
+    `<text class="axis-label" x="${(L + W - R) / 2}" y="${H - B + 36}" font-size="12" text-anchor="middle">layer, in execution order (${pts.length} layers; hover a point for its name)</text>` +
+    [0, pts.length - 1].filter((v, i, a) => a.indexOf(v) === i).map(i => `<text x="${x(i)}" y="${H - B + 16}" font-size="10" text-anchor="middle">${i + 1}</text>`).join('');
+  const atolY = y(d.atol);
+  const atol = `<line class="atol" x1="${L}" x2="${W - R}" y1="${atolY.toFixed(1)}" y2="${atolY.toFixed(1)}" stroke="#c33" stroke-dasharray="6 4"/>` +
+    `<text x="${W - R - 4}" y="${(atolY - 5).toFixed(1)}" font-size="11" fill="#c33" text-anchor="end">tolerance atol=${d.atol}</text>`;
+  // each layer's allowance for its own float noise: a grey step where the layer has a non-zero floor
+  const floorPts = pts.map((p, i) => (p.noiseFloor && p.noiseFloor > 0 ? `${x(i).toFixed(1)},${y(p.noiseFloor * d.noiseFactor).toFixed(1)}` : null));
+  const floorRuns: string[][] = [[]];
+  for (const f of floorPts) { if (f) floorRuns[floorRuns.length - 1]!.push(f); else if (floorRuns[floorRuns.length - 1]!.length) floorRuns.push([]); }
+  const floor = floorRuns.filter(r => r.length).map(r => r.length === 1 ? `<circle class="floor" cx="${r[0]!.split(',')[0]}" cy="${r[0]!.split(',')[1]}" r="2" fill="#999"/>`
+    : `<polyline class="floor" fill="none" stroke="#999" stroke-width="1.2" stroke-dasharray="2 2" points="${r.join(' ')}"/>`).join('');
+  const line = pts.map((p, i) => `${x(i).toFixed(1)},${y(p.maxAbsDiff).toFixed(1)}`).join(' ');
+  const title = (p: ReportData['perLayer'][number]): string => `${p.name} (${p.api.replace(/^mindspore\./, '')}): max abs diff ${fmt(p.maxAbsDiff)}` +
+    `${p.local !== null ? `, on the reference's inputs ${fmt(p.local)}` : ''}${p.noiseFloor !== null ? `, noise floor ${fmt(p.noiseFloor)}` : ''}${p.name === d.firstDivergence ? ' — first divergence' : p.introducesError ? ' — introduces error' : ''}`;
+  const marks = pts.map((p, i) => {
+    const first = p.name === d.firstDivergence;
+    const own = p.local !== null ? `<circle class="local" cx="${x(i).toFixed(1)}" cy="${y(p.local).toFixed(1)}" r="2" fill="#e80"/>` : '';
+    return `<g class="layer" data-name="${esc(p.name)}"><title>${esc(title(p))}</title>${own}<circle class="chained${p.maxAbsDiff === 0 ? ' zero' : ''}" cx="${x(i).toFixed(1)}" cy="${y(p.maxAbsDiff).toFixed(1)}" r="${first ? 6 : 3}" fill="${first ? '#c00' : p.maxAbsDiff === 0 ? '#fff' : p.introducesError ? '#e80' : '#36c'}" stroke="${first ? '#c00' : '#36c'}"/></g>`;
+  }).join('');
+  const fi = pts.findIndex(p => p.name === d.firstDivergence);
+  const label = fi >= 0 ? (() => {
+    const fx = x(fi), fy = y(pts[fi]!.maxAbsDiff), right = fx < W / 2;
+    return `<text class="first-divergence" x="${(fx + (right ? 10 : -10)).toFixed(1)}" y="${Math.max(T + 12, fy - 10).toFixed(1)}" font-size="12" font-weight="bold" fill="#c00" text-anchor="${right ? 'start' : 'end'}">first divergence: ${esc(pts[fi]!.name)}</text>`;
+  })() : '';
+  const legendY = H - 18;
+  const legend = `<g class="legend" font-size="11"><line x1="${L}" x2="${L + 22}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="#36c" stroke-width="1.5"/><text x="${L + 28}" y="${legendY}">max abs diff (chained, what a port computes)</text>` +
+    `<circle cx="${L + 318}" cy="${legendY - 4}" r="2.5" fill="#e80"/><text x="${L + 326}" y="${legendY}">the layer's own (on the reference's inputs)</text>` +
+    `<line x1="${L + 588}" x2="${L + 610}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="#999" stroke-dasharray="2 2"/><text x="${L + 616}" y="${legendY}">${d.noiseFactor}× float32 noise floor</text></g>`;
+  return `<svg class="error-chart" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="max abs diff per layer, log scale, with the tolerance and noise floor">` +
+    `${zero}${ticks}${axes}${atol}${floor}<polyline fill="none" stroke="#36c" stroke-width="1.5" points="${line}"/>${marks}${label}${legend}</svg>`;
 }
 
 export function renderHtml(d: ReportData): string {

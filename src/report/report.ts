@@ -58,7 +58,13 @@ export interface ReportData {
    * what differs. Matched by the MindSpore API the step runs, or by op type where one table row alone exports to it.
    */
   functions: ReportFunction[];
-  perLayer: { name: string; kind: string; maxAbsDiff: number; introducesError: boolean }[];
+  /**
+   * Each layer in execution order: its difference chained (what a port computes), on the reference's inputs (its own
+   * error: `local`), and its float32 noise floor (noise.ts); null where the layer has none (a scope).
+   */
+  perLayer: { name: string; kind: string; api: string; maxAbsDiff: number; local: number | null; noiseFloor: number | null; introducesError: boolean }[];
+  /** the factor of the floor within which a layer's own difference is float noise */
+  noiseFactor: number;
   firstDivergence: string | null;
   notes: string[];
 }
@@ -209,7 +215,8 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
     model: modelPath, atol: opts.atol, rtol: opts.rtol, seed: opts.seed,
     passed: diffs.every(d => d.passed), maxAbsDiff: Math.max(...diffs.map(d => d.maxAbsDiff)),
     layers, names, rules, functions,
-    perLayer: perLayer.layers.map(l => ({ name: l.name, kind: l.kind, maxAbsDiff: l.maxAbsDiff, introducesError: l.introducesError })),
+    perLayer: perLayer.layers.map(l => ({ name: l.name, kind: l.kind, api: l.api, maxAbsDiff: l.maxAbsDiff, local: l.local?.maxAbsDiff ?? null, noiseFloor: l.noiseFloor, introducesError: l.introducesError })),
+    noiseFactor: perLayer.noiseFactor,
     firstDivergence: perLayer.firstDivergence,
     notes,
   };
