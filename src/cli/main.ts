@@ -208,11 +208,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<model>', 'path to an .onnx file')
     .addOption(new Option('--format <fmt>', 'md, json or html').choices(['md', 'json', 'html']).default('md'))
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
+    .option('--config <file>', 'settings file (default: msport.config.json or package.json "msport", found upwards)')
     .option('-q, --quiet', 'no progress output (as for check; report prints none)'))
-    .action(async (model: string, o: { format: 'md' | 'json' | 'html'; output?: string; atol: number; rtol: number; seed: number; shape: string[]; input: string[] }) => {
+    .action(async (model: string, o: { format: 'md' | 'json' | 'html'; output?: string; config?: string; atol: number; rtol: number; seed: number; shape: string[]; input: string[] }, cmd: Command) => {
       const g = program.opts<GlobalOpts>();
       try {
-        const d = await buildReport(model, { atol: o.atol, rtol: o.rtol, seed: o.seed, shapes: parseShapes(o.shape), inputs: parseInputs(o.input) });
+        const st = configuredSettings(model, o, cmd);
+        const d = await buildReport(model, { atol: st.atol, rtol: st.rtol, seed: st.seed, shapes: st.shapes, inputs: st.inputs });
         const text = o.format === 'json' ? renderJson(d) : o.format === 'html' ? renderHtml(d) : renderMarkdown(d);
         if (o.output) {
           writeFileAtomic(o.output, text.endsWith('\n') ? text : text + '\n');
@@ -231,13 +233,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--class-name <name>', "the root Cell's class name (default: the model's class where the export records it, else Net)")
     .addOption(new Option('--format <fmt>', 'weights file format').choices(['ckpt', 'safetensors']).default('ckpt'))
     .option('--force', 'replace a non-empty output folder')
+    .option('--config <file>', 'settings file (default: msport.config.json or package.json "msport", found upwards)')
     .option('--json', 'print one JSON object on stdout'))
     .addHelpText('after', EXIT_HELP)
-    .action(async (model: string, o: { out: string; className?: string; format: 'ckpt' | 'safetensors'; force?: boolean; json?: boolean; atol: number; rtol: number; seed: number; shape: string[]; input: string[] }) => {
+    .action(async (model: string, o: { out: string; className?: string; format: 'ckpt' | 'safetensors'; force?: boolean; json?: boolean; config?: string; atol: number; rtol: number; seed: number; shape: string[]; input: string[] }, cmd: Command) => {
       const g = program.opts<GlobalOpts>();
       try {
         if (o.className !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.className)) throw new UsageError(`--class-name must be a Python identifier, got '${o.className}'`);
-        const r = await convert(model, { out: o.out, className: o.className, format: o.format, force: o.force, atol: o.atol, rtol: o.rtol, seed: o.seed, shapes: parseShapes(o.shape), inputs: parseInputs(o.input) });
+        const st = configuredSettings(model, o, cmd);
+        const r = await convert(model, { out: o.out, className: o.className, format: o.format, force: o.force, atol: st.atol, rtol: st.rtol, seed: st.seed, shapes: st.shapes, inputs: st.inputs });
         if (o.json) process.stdout.write(JSON.stringify({ version: JSON_VERSION, ...r }) + '\n');
         else {
           process.stdout.write(`msport: wrote ${r.dir} — ${r.files.length} files: ${r.name}.py (${r.lines} lines, ${r.classes.length} classes, root ${r.className}), ` +
@@ -345,6 +349,15 @@ interface CheckFlags {
   atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean; layers?: boolean; repro?: string; samples: number;
   weights?: string; train?: boolean; csv?: string; nodeData?: string; saveResults?: string; baseline?: string; baselineFactor: number;
   config?: string; junit?: string; quiet?: boolean; port?: string; portArgs?: string; python: string; localize: boolean; acceptNoise?: boolean;
+}
+
+/**
+ * report and convert take the model's settings as check does: the config file (msport.config.json found upwards, or
+ * --config) under the flags given explicitly.
+ */
+function configuredSettings(model: string, o: { config?: string; shape: string[]; input: string[] }, cmd: Command): ModelSettings {
+  const loaded = o.config ? loadConfigFile(o.config) : loadConfig();
+  return settingsFor(loaded, model, { ...explicitFlags(cmd, ['atol', 'rtol', 'seed']), shapes: parseShapes(o.shape), inputs: parseInputs(o.input) });
 }
 
 /** --port FILE.py:CLASS with its --port-args (a JSON object) and --python. */

@@ -116,4 +116,20 @@ require('node:module').syncBuiltinESMExports();\n`);
     expect(r.code).toBe(4);
     expect(r.stderr.trim().split('\n')).toEqual(['msport: internal error: boom in a callback (rerun with --verbose for details)']);
   });
+
+  it('report and convert read the config file like check (shapes, tolerances), under explicit flags', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msport-cfg-'));
+    const cfg = join(dir, 'msport.config.json');
+    writeFileSync(cfg, JSON.stringify({ atol: 0.002, seed: 3, shapes: { input: [2, 1, 28, 28] } }));
+    // seed_mlp has a symbolic batch: without the config's shape, report refuses
+    expect((await runCli(['report', 'fixtures/models/seed_mlp.onnx', '--format', 'json'])).code).toBe(2);
+    const r = await runCli(['report', 'fixtures/models/seed_mlp.onnx', '--format', 'json', '--config', cfg]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ atol: 0.002, seed: 3 });
+    const flag = JSON.parse((await runCli(['report', 'fixtures/models/seed_mlp.onnx', '--format', 'json', '--config', cfg, '--atol', '1e-5'])).stdout);
+    expect(flag.atol).toBe(1e-5);
+    const c = await runCli(['convert', 'fixtures/models/seed_mlp.onnx', '-o', join(dir, 'port'), '--config', cfg, '--json']);
+    expect(c.code).toBe(0);
+    expect(readFileSync(join(dir, 'port', 'README.md'), 'utf8')).toMatch(/\(2, 1, 28, 28\)/);
+  });
 });
