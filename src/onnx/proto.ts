@@ -211,7 +211,52 @@ export class UnalignedTensor extends Tensor {
   override set data(d: TypedData) { this.assigned = true; this._data = d; }
 }
 
-function externalBytes(t: TensorProtoMsg, ctx: DecodeCtx): Uint8Array {
+/** Where an initializer's external data is: the file (real path, inside the model's folder) and the byte range. */
+interface ExternalRange { file: string; offset: number; length: number }
+
+function readRange({ file, offset, length }: ExternalRange, name: string): Uint8Array {
+  // a buffer of its own (not Node's pool), so typed views on it are aligned and free with it
+  const buf = Buffer.allocUnsafeSlow(length);
+  let fd: number;
+  try { fd = openSync(file, 'r'); } catch (e) { throw new ModelLoadError(`tensor ${name}: cannot read external data ${file}: ${(e as Error).message}`); }
+  try {
+    for (let off = 0; off < length;) {
+      const n = readSync(fd, buf, off, Math.min(length - off, 1 << 30), offset + off);
+      if (n === 0) throw new ModelLoadError(`tensor ${name}: external data ${file} ended at ${offset + off} of ${offset + length} bytes`);
+      off += n;
+    }
+  } finally { closeSync(fd); }
+  return new Uint8Array(buf.buffer, buf.byteOffset, length);
+}
+
+/**
+ * An initializer held in external data (a large model's weights): its range of the data file is read when its values
+ * are first used, and those values are held weakly — whoever keeps the array (a Parameter) keeps it, and a later read
+ * returns the same array while it lives. So a weight transposed at import (a torch 2.9+ export's [in, out] Linear
+ * weight) is in memory once, as the Parameter's copy, not also as the file's, and bytes nothing holds are read again
+ * from the file (the page cache) rather than kept.
+ */
+export class ExternalTensor extends Tensor {
+  private cache: WeakRef<TypedData> | null = null;
+  private assigned = false;
+  constructor(private readonly range: ExternalRange, private readonly decode: (bytes: Uint8Array) => TypedData, shape: number[], dtype: DType, readonly initializerName: string) {
+    super(LAZY, shape, dtype);
+  }
+  /** the data file and byte range (a streamed block reads only its own) */
+  get external(): Readonly<ExternalRange> { return this.range; }
+  override get data(): TypedData {
+    if (this.assigned) return this._data;
+    let d = this.cache?.deref();
+    if (!d) { d = this.decode(readRange(this.range, this.initializerName)); this.cache = new WeakRef(d); }
+    return d;
+  }
+  override set data(d: TypedData) { this.assigned = true; this._data = d; }
+}
+
+/** Below this many bytes an external initializer is read at load: small constants are read often during import. */
+const LAZY_EXTERNAL_MIN_BYTES = 1 << 20;
+
+function externalRange(t: TensorProtoMsg, ctx: DecodeCtx): ExternalRange {
   const kv = new Map((t.externalData ?? []).map(e => [e.key ?? '', e.value ?? '']));
   const location = kv.get('location');
   if (!location) throw new ModelLoadError(`tensor ${t.name}: external data has no location`);
@@ -226,10 +271,11 @@ function externalBytes(t: TensorProtoMsg, ctx: DecodeCtx): Uint8Array {
   const size = statSync(real).size;
   const length = kv.has('length') ? Number(kv.get('length')) : size - offset;
   if (!(offset >= 0 && length >= 0 && offset + length <= size)) throw new ModelLoadError(`tensor ${t.name}: external data range ${offset}+${length} exceeds ${location} (${size} bytes)`);
-  const buf = Buffer.allocUnsafe(length);
-  const fd = openSync(real, 'r');
-  try { readSync(fd, buf, 0, length, offset); } finally { closeSync(fd); }
-  return new Uint8Array(buf.buffer, buf.byteOffset, length);
+  return { file: real, offset, length };
+}
+
+function externalBytes(t: TensorProtoMsg, ctx: DecodeCtx): Uint8Array {
+  return readRange(externalRange(t, ctx), t.name ?? '');
 }
 
 export function decodeTensor(t: TensorProtoMsg, ctx: DecodeCtx): Tensor {
@@ -240,12 +286,17 @@ export function decodeTensor(t: TensorProtoMsg, ctx: DecodeCtx): Tensor {
   if (dims.some(d => !Number.isInteger(d) || d < 0)) throw new ModelLoadError(`tensor ${name}: invalid dims [${dims}]`);
   const n = shapeSize(dims);
   let raw: Uint8Array | null = null;
-  if (t.dataLocation === 1) raw = externalBytes(t, ctx);
-  else if (t.rawData && t.rawData.length > 0) raw = t.rawData;
   const elemBytes: Record<DType, number> = { float32: 4, float16: 2, float64: 8, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1 };
-  if (raw && raw.byteLength !== n * elemBytes[dtype]) {
-    throw new ModelLoadError(`tensor ${name}: shape [${dims}] needs ${n * elemBytes[dtype]} bytes of ${ONNX_DTYPE_NAMES[code]} but the data has ${raw.byteLength}`);
-  }
+  const sizeError = (bytes: number): ModelLoadError => new ModelLoadError(`tensor ${name}: shape [${dims}] needs ${n * elemBytes[dtype]} bytes of ${ONNX_DTYPE_NAMES[code]} but the data has ${bytes}`);
+  if (t.dataLocation === 1) {
+    const range = externalRange(t, ctx);
+    if (range.length !== n * elemBytes[dtype]) throw sizeError(range.length);
+    if (range.length >= LAZY_EXTERNAL_MIN_BYTES) {
+      return new ExternalTensor(range, bytes => decodeTensor({ name, dataType: code, dims: t.dims, rawData: bytes }, { ...ctx, tie: undefined }).data, dims, dtype, name);
+    }
+    raw = readRange(range, name);
+  } else if (t.rawData && t.rawData.length > 0) raw = t.rawData;
+  if (raw && raw.byteLength !== n * elemBytes[dtype]) throw sizeError(raw.byteLength);
   try {
     switch (dtype) {
       case 'float32':
