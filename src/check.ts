@@ -1,7 +1,7 @@
 /** `msport check` as a library call: load → names and modes → run both engines on N samples → compare → one result. */
 import { performance } from 'node:perf_hooks';
 import { modelFromFile, OnnxModel, ValueInfo } from './onnx/proto.js';
-import { referenceBytes, trainableDropouts } from './compare/reference-model.js';
+import { referenceSource, trainableDropouts } from './compare/reference-model.js';
 import { graphInputsFromFile } from './onnx/skim.js';
 import { importModel } from './onnx/import.js';
 import type { ExportNote } from './onnx/import.js';
@@ -157,7 +157,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   const { network } = imported;
   const t2 = performance.now();
   // the file's train-phase Dropouts drew random masks: the reference runs again with them off (reference-model.ts)
-  if (reference.outputs.length && trainableDropouts(model).length) reference = await OrtRunner.runAll(referenceBytes(model), feeds, { threads: opts.ortThreads });
+  if (reference.outputs.length && trainableDropouts(model).length) reference = await runReference(model, feeds, opts.ortThreads);
 
   let weights: CheckResult['weights'];
   let portRun: { run: PortRun; info: NonNullable<CheckResult['port']> } | undefined;
@@ -170,7 +170,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     // the ONNX initializers under the MindSpore names msport's own Cell tree gives them)
     if (opts.repro) throw new UsageError('--port with --repro is not supported yet');
     feeds = feeds.length ? feeds : feedsOf(model.graph.inputs);
-    if (!reference.outputs.length) reference = await OrtRunner.runAll(referenceBytes(model), feeds, { threads: opts.ortThreads });
+    if (!reference.outputs.length) reference = await runReference(model, feeds, opts.ortThreads);
     const given = opts.weights ? readWeights(opts.weights) : new Map(network.parametersAndNames().map(([n, p]) => [n, p as Tensor]));
     const samplesIn = feeds.map(f => model.graph.inputs.map(v => f.get(v.name)!));
     let run: PortRun;
@@ -213,7 +213,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
 
   if (together && !opts.port) {
     feeds = feedsOf(model.graph.inputs);
-    reference = await OrtRunner.runAll(referenceBytes(model), feeds, { threads: opts.ortThreads });
+    reference = await runReference(model, feeds, opts.ortThreads);
   }
   const refOuts = reference.outputs, referenceMs = reference.ms.reduce((a, b) => a + b, 0);
 
@@ -362,4 +362,10 @@ export function localizedFromPort(rep: PortLayerReport, ms: number): Localized {
     return { ...base, cause: 'accumulated', layer: null, message: `float32 noise accumulating${on}: each of ${compared.length} Cell calls of the port stays within ${NOISE_FACTOR}× its float32 noise floor (worst ${worst === null ? '-' : fmt(worst)}×)` };
   }
   return { ...base, cause: 'unlocalized', layer: null, message: `no Cell of the port fails${on}: the difference is outside the Cells the port's names match` };
+}
+
+/** onnxruntime on the reference model (from the file itself when its weights are external data: no copy here). */
+async function runReference(model: OnnxModel, feeds: Map<string, Tensor>[], threads?: number): Promise<{ outputs: Map<string, Tensor>[]; ms: number[] }> {
+  const src = referenceSource(model);
+  try { return await OrtRunner.runAll(src.source, feeds, { threads }); } finally { src.dispose(); }
 }

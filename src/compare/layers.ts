@@ -1,4 +1,4 @@
-import { referenceBytes } from './reference-model.js';
+import { referenceSource, type ReferenceSource } from './reference-model.js';
 /**
  * Per-layer parity: every step of the imported Cell tree is compared with the value onnxruntime computes for the same
  * tensor, twice — chained (msport's own upstream values, what the user's port computes) and local (inputs taken from
@@ -70,19 +70,16 @@ const mergeHist = (hs: ErrorHistogram[]): ErrorHistogram => ({
 });
 
 /** The model with every step output declared as a graph output, so onnxruntime can return it. */
-export function exposeIntermediates(model: OnnxModel, names: string[]): Uint8Array {
-  const bytes = referenceBytes(model);
-  const m = onnxProto.onnx.ModelProto.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  const have = new Set((m.graph!.output ?? []).map(o => o.name));
-  for (const n of names) if (!have.has(n)) { m.graph!.output!.push(onnxProto.onnx.ValueInfoProto.create({ name: n })); have.add(n); }
-  return onnxProto.onnx.ModelProto.encode(m).finish();
+export function exposeIntermediates(model: OnnxModel, names: string[]): ReferenceSource {
+  return referenceSource(model, names);
 }
 
 /** onnxruntime's values of some intermediate tensors on one input set (a session of its own, released after). */
 export async function referenceValues(model: OnnxModel, names: string[], feeds: Map<string, Tensor>, threads?: number): Promise<Map<string, Tensor>> {
   const ref = new Map<string, Tensor>();
   if (!names.length) return ref;
-  const session = await createSession(exposeIntermediates(model, names), threads);
+  const src = exposeIntermediates(model, names);
+  const session = await createSession(src, threads);
   try {
     const f: Record<string, ort.Tensor> = {};
     for (const [k, v] of feeds) f[k] = toOrt(v);
@@ -91,6 +88,7 @@ export async function referenceValues(model: OnnxModel, names: string[], feeds: 
     throw new ModelLoadError(`onnxruntime failed to compute intermediate values: ${(e as Error).message.split('\n')[0]}`);
   } finally {
     await session.release();
+    src.dispose();
   }
   return ref;
 }
@@ -108,7 +106,8 @@ export async function compareLayers(model: OnnxModel, network: OnnxNetwork, feed
   const graphInputs = new Set(network.inputNames);
   // values onnxruntime can return (a Range output it cannot: see unexposableOutputs), whose reference is compared
   const produced = new Set(steps.filter(s => !unexposableOutputs[s.node.opType]).flatMap(s => s.outputs.filter(Boolean)));
-  const session = await createSession(exposeIntermediates(model, [...produced]), opts.ortThreads);
+  const src = exposeIntermediates(model, [...produced]);
+  const session = await createSession(src, opts.ortThreads).finally(() => src.dispose());
 
   // the last step that needs each reference value: its producer (to compare) or a consumer (to run locally)
   const lastNeed = new Map<string, number>();
@@ -267,9 +266,9 @@ function withScopes(steps: Step[], entries: LayerComparison[], perTensor: Map<st
   return out;
 }
 
-async function createSession(bytes: Uint8Array, threads?: number): Promise<ort.InferenceSession> {
+async function createSession(src: ReferenceSource, threads?: number): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(ortBytes(bytes), { intraOpNumThreads: threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
+    return await ort.InferenceSession.create(typeof src.source === 'string' ? src.source as never : ortBytes(src.source), { intraOpNumThreads: threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
   } catch (e) {
     throw new ModelLoadError(`onnxruntime cannot load the model with intermediate outputs: ${(e as Error).message.split('\n')[0]}`);
   }

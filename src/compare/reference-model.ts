@@ -8,6 +8,10 @@
  * or not (measured with onnxruntime-node 1.x: with optimizations off each run draws a new mask); the rewrite makes
  * the reference say so itself instead of depending on that.
  */
+import { linkSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ModelLoadError } from '../errors.js';
 import onnxProto from 'onnx-proto';
 import { selfContainedBytes, OnnxModel } from '../onnx/proto.js';
 import { trainableDropouts } from '../onnx/quirks.js';
@@ -21,6 +25,19 @@ const OFF = 'msport::dropout_training_mode_off';
 
 const cache = new WeakMap<OnnxModel, Uint8Array>();
 
+/** Every train-mode Dropout of `m` (and its subgraphs) in predict phase, in place. */
+function dropoutsOff(g: onnxProto.onnx.IGraphProto): void {
+  let used = false;
+  for (const n of g.node ?? []) {
+    if (n.opType === 'Dropout' && !n.domain && (n.input?.length ?? 0) >= 3 && n.input![2]) { n.input![2] = OFF; used = true; }
+    for (const a of n.attribute ?? []) { if (a.g) dropoutsOff(a.g); for (const s of a.graphs ?? []) dropoutsOff(s); }
+  }
+  // each graph that uses the name holds it (a subgraph may read outer names, but its own initializer is simplest)
+  if (used && !(g.initializer ?? []).some(t => t.name === OFF)) {
+    g.initializer = [...(g.initializer ?? []), { name: OFF, dataType: onnx.TensorProto.DataType.BOOL, dims: [], rawData: new Uint8Array([0]) }];
+  }
+}
+
 /** The model's self-contained bytes, with every Dropout in predict phase (the same bytes when it has none). */
 export function referenceBytes(model: OnnxModel): Uint8Array {
   const hit = cache.get(model);
@@ -28,19 +45,66 @@ export function referenceBytes(model: OnnxModel): Uint8Array {
   const bytes = selfContainedBytes(model);
   if (!trainableDropouts(model).length) { cache.set(model, bytes); return bytes; }
   const m = onnx.ModelProto.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  const off = (g: onnxProto.onnx.IGraphProto): void => {
-    let used = false;
-    for (const n of g.node ?? []) {
-      if (n.opType === 'Dropout' && !n.domain && (n.input?.length ?? 0) >= 3 && n.input![2]) { n.input![2] = OFF; used = true; }
-      for (const a of n.attribute ?? []) { if (a.g) off(a.g); for (const s of a.graphs ?? []) off(s); }
-    }
-    // each graph that uses the name holds it (a subgraph may read outer names, but its own initializer is simplest)
-    if (used && !(g.initializer ?? []).some(t => t.name === OFF)) {
-      g.initializer = [...(g.initializer ?? []), { name: OFF, dataType: onnx.TensorProto.DataType.BOOL, dims: [], rawData: new Uint8Array([0]) }];
-    }
-  };
-  off(m.graph!);
+  dropoutsOff(m.graph!);
   const out = onnx.ModelProto.encode(m).finish();
   cache.set(model, out);
   return out;
+}
+
+/** What onnxruntime loads as the reference: bytes, or a model file; `dispose` removes what was written for it. */
+export interface ReferenceSource { source: string | Uint8Array; dispose(): void }
+
+/** The external data files the model's initializers name (relative locations), in every graph. */
+function externalLocations(m: onnxProto.onnx.IModelProto): string[] {
+  const out = new Set<string>();
+  const visit = (g: onnxProto.onnx.IGraphProto): void => {
+    for (const t of g.initializer ?? []) if (t.dataLocation === 1) for (const e of t.externalData ?? []) if (e.key === 'location' && e.value) out.add(e.value);
+    for (const n of g.node ?? []) for (const a of n.attribute ?? []) { if (a.g) visit(a.g); for (const s of a.graphs ?? []) visit(s); }
+  };
+  visit(m.graph ?? {});
+  return [...out];
+}
+
+/**
+ * The reference model with `outputs` also declared as graph outputs (intermediate values for --layers) and Dropouts
+ * off. A model whose weights are in external data is given to onnxruntime as a file — the file itself when nothing
+ * changes, else the graph (small) written out with the weights reached through hard links to the model's data files —
+ * so onnxruntime reads the weights from disk: no copy of them is made in this process, and a model over protobuf's
+ * 2 GB limit loads at all. (onnxruntime refuses data reached through a symbolic link outside the model's folder; where
+ * a hard link cannot be made — another filesystem — the graph is written beside the model for the moment the session
+ * loads, as a hidden file removed right after.)
+ */
+export function referenceSource(model: OnnxModel, outputs: readonly string[] = []): ReferenceSource {
+  const graphOnly = onnx.ModelProto.decode(Buffer.from(model.bytes.buffer, model.bytes.byteOffset, model.bytes.byteLength));
+  const locations = model.path ? externalLocations(graphOnly) : [];
+  const dropouts = trainableDropouts(model).length > 0;
+  if (locations.length && !outputs.length && !dropouts) return { source: model.path!, dispose: () => {} };
+  const m = locations.length ? graphOnly : onnx.ModelProto.decode(Buffer.from(referenceBytes(model)));
+  if (locations.length) dropoutsOff(m.graph!);
+  const have = new Set((m.graph!.output ?? []).map(o => o.name));
+  for (const n of outputs) if (!have.has(n)) { m.graph!.output!.push(onnxProto.onnx.ValueInfoProto.create({ name: n })); have.add(n); }
+  if (!locations.length) return { source: outputs.length ? onnx.ModelProto.encode(m).finish() : referenceBytes(model), dispose: () => {} };
+  const bytes = onnx.ModelProto.encode(m).finish();
+  const base = dirname(resolve(model.path!));
+  const dir = mkdtempSync(join(tmpdir(), 'msport-ref-'));
+  try {
+    for (const loc of locations) {
+      // the decoder checked that each location stays inside the model's folder
+      const link = join(dir, loc);
+      mkdirSync(dirname(link), { recursive: true });
+      linkSync(realpathSync(resolve(base, loc)), link);
+    }
+    const file = join(dir, 'reference.onnx');
+    writeFileSync(file, bytes);
+    return { source: file, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const beside = join(base, `.msport-ref-${process.pid}-${Date.now()}.onnx`);
+  try {
+    writeFileSync(beside, bytes, { flag: 'wx' });
+  } catch (e) {
+    throw new ModelLoadError(`onnxruntime must read ${basename(model.path!)}'s external data from its folder, and msport can neither link it into ${tmpdir()} nor write a temporary graph beside it: ${(e as Error).message}`);
+  }
+  return { source: beside, dispose: () => rmSync(beside, { force: true }) };
 }

@@ -42,7 +42,8 @@ export async function writeRepro(dir: string, layer: string, model: OnnxModel, n
   const external = [...new Set(nodes.flatMap(n => n.input ?? []))].filter(n => n && !producedHere.has(n));
   const runtimeInputs = external.filter(n => !network.constants.has(n) && !model.graph.initializers.has(n));
   const needRef = [...runtimeInputs.filter(n => !graphInputs.has(n)), ...step.node.outputs.filter(Boolean)];
-  const session = await ort.InferenceSession.create(ortBytes(exposeIntermediates(model, needRef)), { logSeverityLevel: 4 });
+  const src = exposeIntermediates(model, needRef);
+  const session = await ort.InferenceSession.create(typeof src.source === 'string' ? src.source as never : ortBytes(src.source), { logSeverityLevel: 4 }).finally(() => src.dispose());
   const f: Record<string, ort.Tensor> = {};
   for (const [k, v] of feeds) f[k] = toOrt(v);
   const out = await session.run(f, needRef);

@@ -4,7 +4,7 @@
  * measured consequence of each mapping rule the model triggers.
  */
 import { modelFromFile } from '../onnx/proto.js';
-import { referenceBytes } from '../compare/reference-model.js';
+import { referenceSource } from '../compare/reference-model.js';
 import { importModel } from '../onnx/import.js';
 import { loadInputs } from '../compare/inputs.js';
 import { OrtRunner } from '../compare/runners.js';
@@ -84,7 +84,8 @@ export async function buildReport(modelPath: string, opts: ReportOptions): Promi
   const { network, boundParams, exportNotes } = importModel(model);
   const inputs = loadInputs(model.graph.inputs, { shapes: opts.shapes ?? new Map(), files: opts.inputs ?? new Map(), seed: opts.seed });
   const feeds = new Map<string, Tensor>(model.graph.inputs.map((v, i) => [v.name, inputs[i]!]));
-  const refOut = await (await OrtRunner.create(referenceBytes(model))).infer(feeds);
+  const src = referenceSource(model);
+  const refOut = await OrtRunner.runAll(src.source, [feeds]).then(r => r.outputs[0]!).finally(() => src.dispose());
   const reference = network.outputNames.map(n => refOut.get(n)!);
   const base = baseline(network, inputs, reference);
   const ours = base.trace.outputs ?? noGrad(() => network.execute(inputs));
