@@ -1,4 +1,5 @@
 /** `msport check` as a library call: load → names and modes → run both engines on N samples → compare → one result. */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { modelFromFile, OnnxModel, ValueInfo } from './onnx/proto.js';
 import { referenceSource, trainableDropouts } from './compare/reference-model.js';
@@ -10,7 +11,7 @@ import { OrtRunner, MsportRunner } from './compare/runners.js';
 import { referenceInChildProcess } from './compare/ort-process.js';
 import { ModelLoadError } from './errors.js';
 import { compareOutput, errorHistogram, ErrorHistogram, OutputComparison, Tolerance } from './compare/comparator.js';
-import { compareLayers, LayerReport } from './compare/layers.js';
+import { compareLayers, layerValueNames, LayerReport } from './compare/layers.js';
 import { NOISE_FACTOR } from './compare/noise.js';
 import { writeRepro, ReproResult } from './compare/repro.js';
 import { aggregate, cosineSimilarity, isClassScores, minPassingAtol, OutputStats, topAgreement } from './compare/stats.js';
@@ -96,6 +97,11 @@ export interface CheckResult {
   /** differences that grew beyond the allowed factor over a --baseline run */
   regressions?: Regression[];
   timings: { loadMs: number; importMs: number; referenceMs: number; runtimeMs: number; layersMs?: number };
+  /**
+   * Peak resident memory (MiB): of msport's process (VmHWM), and of onnxruntime's own processes (the reference run,
+   * and the per-layer values of an external-data model) where they ran in one; null where onnxruntime ran in msport's.
+   */
+  memory?: { msportPeakMiB: number; onnxruntimePeakMiB: number | null };
   kept?: KeptRun;
   /** what was compared with onnxruntime when it was the user's port */
   port?: { file: string; className: string; mindspore: string; parameters: number; loaded: number };
@@ -134,20 +140,17 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   });
 
   // onnxruntime runs first, on the file, in a process of its own that has exited before msport reads the weights:
-  // its load holds two copies of them at its peak, and this way neither engine's copies overlap the other's. --layers
-  // needs both engines at once, so there the reference runs in this process on msport's copy of the bytes.
-  const together = !!(opts.layers || opts.repro);
-  let feeds: Map<string, Tensor>[] = [];
-  let reference: { outputs: Map<string, Tensor>[]; ms: number[] } = { outputs: [], ms: [] };
-  if (!together) {
-    feeds = feedsOf(graphInputsFromFile(modelPath));
-    try {
-      reference = (await referenceInChildProcess(modelPath, feeds, opts.ortThreads)) ?? await OrtRunner.runAll(modelPath, feeds, { threads: opts.ortThreads });
-    } catch (e) {
-      // msport's own reading of the model says more (an unsupported op, a broken tensor) than onnxruntime's refusal
-      if (e instanceof ModelLoadError) importModel(modelFromFile(modelPath));
-      throw e;
-    }
+  // its load holds two copies of them at its peak, and this way neither engine's copies overlap the other's. The
+  // per-layer values (--layers, localising a failure) are computed the same way for a model whose weights are external
+  // data (layerReference); a small self-contained model's are fetched in this process, in chunks.
+  const feeds = feedsOf(graphInputsFromFile(modelPath));
+  let reference: { outputs: Map<string, Tensor>[]; ms: number[]; peakKiB?: number };
+  try {
+    reference = (await referenceInChildProcess(modelPath, feeds, opts.ortThreads)) ?? await OrtRunner.runAll(modelPath, feeds, { threads: opts.ortThreads });
+  } catch (e) {
+    // msport's own reading of the model says more (an unsupported op, a broken tensor) than onnxruntime's refusal
+    if (e instanceof ModelLoadError) importModel(modelFromFile(modelPath));
+    throw e;
   }
 
   const t0 = performance.now();
@@ -157,7 +160,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   const { network } = imported;
   const t2 = performance.now();
   // the file's train-phase Dropouts drew random masks: the reference runs again with them off (reference-model.ts)
-  if (reference.outputs.length && trainableDropouts(model).length) reference = await runReference(model, feeds, opts.ortThreads);
+  if (trainableDropouts(model).length) reference = await runReference(model, feeds, opts.ortThreads);
 
   let weights: CheckResult['weights'];
   let portRun: { run: PortRun; info: NonNullable<CheckResult['port']> } | undefined;
@@ -169,8 +172,6 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     // --port: the user's Cell in real MindSpore; its names are checked against the weights it is given (a file, or
     // the ONNX initializers under the MindSpore names msport's own Cell tree gives them)
     if (opts.repro) throw new UsageError('--port with --repro is not supported yet');
-    feeds = feeds.length ? feeds : feedsOf(model.graph.inputs);
-    if (!reference.outputs.length) reference = await runReference(model, feeds, opts.ortThreads);
     const given = opts.weights ? readWeights(opts.weights) : new Map(network.parametersAndNames().map(([n, p]) => [n, p as Tensor]));
     const samplesIn = feeds.map(f => model.graph.inputs.map(v => f.get(v.name)!));
     let run: PortRun;
@@ -211,11 +212,8 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   }
   if (!opts.port) problems.push(...preflight(model, imported, { allowTrain: opts.allowTrain, weightsLoaded: loadedNames }).filter(p => !opts.weights || p.kind !== 'unloaded-parameter'));
 
-  if (together && !opts.port) {
-    feeds = feedsOf(model.graph.inputs);
-    reference = await runReference(model, feeds, opts.ortThreads);
-  }
   const refOuts = reference.outputs, referenceMs = reference.ms.reduce((a, b) => a + b, 0);
+  let ortPeakKiB = reference.peakKiB ?? null;
 
   const msRunner = new MsportRunner(network);
   const perOutput = model.graph.outputs.map(() => ({ cmp: [] as OutputComparison[], extra: [] as { cosine: number; minAtol: number; topk?: { rows: number; top1: number; top5: number } }[], hist: null as ErrorHistogram | null, tol: DEFAULT_TOLERANCE }));
@@ -259,7 +257,9 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   const layerSample = failingSample ?? 0;
   if ((opts.layers || opts.repro || localize) && !opts.port) {
     const t6 = performance.now();
-    layers = await compareLayers(model, network, feeds[layerSample]!, opts, { ortThreads: opts.ortThreads, layerTolerances: opts.layerTolerances });
+    const lr = await layerReference(model, network, feeds[layerSample]!, opts.ortThreads);
+    if (lr) ortPeakKiB = Math.max(ortPeakKiB ?? 0, lr.peakKiB);
+    layers = await compareLayers(model, network, feeds[layerSample]!, opts, { ortThreads: opts.ortThreads, layerTolerances: opts.layerTolerances, ...(lr ? { reference: lr.values } : {}) });
     layersMs = performance.now() - t6;
     if (opts.repro) repro = layers.firstDivergence ? await writeRepro(opts.repro, layers.firstDivergence, model, network, feeds[layerSample]!, opts) : null;
   }
@@ -287,6 +287,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     ...(layers && (opts.layers || opts.repro) ? { layers, ...(layerSample ? { layersSample: layerSample } : {}) } : {}),
     ...(repro !== undefined ? { repro } : {}),
     timings: { loadMs: t1 - t0, importMs: t2 - t1, referenceMs, runtimeMs, ...(layersMs !== undefined ? { layersMs } : {}) },
+    memory: { msportPeakMiB: ownPeakMiB(), onnxruntimePeakMiB: ortPeakKiB === null ? null : Math.round(ortPeakKiB / 1024) },
     ...(portRun ? { port: portRun.info } : {}),
     ...(portLayers && opts.layers ? { portLayers } : {}),
     ...(opts.keep ? { kept: { network, inputs: firstFeeds, expected: refOuts[0]!, inputOrder: model.graph.inputs.map(v => v.name), outputOrder: model.graph.outputs.map(v => v.name) } } : {}),
@@ -368,4 +369,29 @@ export function localizedFromPort(rep: PortLayerReport, ms: number): Localized {
 async function runReference(model: OnnxModel, feeds: Map<string, Tensor>[], threads?: number): Promise<{ outputs: Map<string, Tensor>[]; ms: number[] }> {
   const src = referenceSource(model);
   try { return await OrtRunner.runAll(src.source, feeds, { threads }); } finally { src.dispose(); }
+}
+
+/**
+ * onnxruntime's per-layer values for a model whose weights are external data, from a child process (which exits
+ * before msport compares): onnxruntime's copy of the weights and msport's are never held at once. null for a
+ * self-contained model (compareLayers fetches those in this process).
+ */
+async function layerReference(model: OnnxModel, network: OnnxNetwork, feeds: Map<string, Tensor>, threads?: number): Promise<{ values: Map<string, Tensor>; peakKiB: number } | null> {
+  const src = referenceSource(model, layerValueNames(network));
+  try {
+    if (typeof src.source !== 'string') return null;
+    const r = await referenceInChildProcess(src.source, [feeds], threads);
+    return r ? { values: r.outputs[0]!, peakKiB: r.peakKiB } : null;
+  } finally {
+    src.dispose();
+  }
+}
+
+/** This process's peak resident memory so far (VmHWM, MiB); maxRSS where there is no /proc. */
+function ownPeakMiB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Math.round(Number(m[1]) / 1024);
+  } catch { /* not Linux */ }
+  return Math.round(process.resourceUsage().maxRSS / 1024);
 }

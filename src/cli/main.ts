@@ -312,6 +312,7 @@ export function toJson(r: Awaited<ReturnType<typeof check>>) {
     ...(r.vacuous ? { vacuous: r.vacuous } : {}),
     ...(r.localized ? { localized: { ...r.localized, worstNoiseRatio: r.localized.worstNoiseRatio === null ? null : jsonNum(r.localized.worstNoiseRatio) } } : {}),
     ...(r.noiseAccepted ? { noiseAccepted: true } : {}),
+    ...(r.memory ? { memory: r.memory } : {}),
     ...(r.layersSample ? { layersSample: r.layersSample } : {}),
     ...(r.port ? { port: r.port } : {}),
     ...(r.portLayers ? { portLayers: { ...r.portLayers, layers: r.portLayers.layers.map(l => ({ ...l, maxAbsDiff: l.maxAbsDiff === null ? null : jsonNum(l.maxAbsDiff), noiseRatio: l.noiseRatio === null ? null : jsonNum(l.noiseRatio) })) } } : {}),

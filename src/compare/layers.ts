@@ -100,14 +100,38 @@ export function layerName(step: Step): string {
   return step.scope ? `${step.scope}/${leaf}` : leaf;
 }
 
+/** The values --layers compares: every step output onnxruntime can return (a Range output it cannot: unexposableOutputs). */
+export function layerValueNames(network: OnnxNetwork): string[] {
+  return [...new Set(network.steps.filter(s => !unexposableOutputs[s.node.opType]).flatMap(s => s.outputs.filter(Boolean)))];
+}
+
 export async function compareLayers(model: OnnxModel, network: OnnxNetwork, feeds: Map<string, Tensor>, runTol: Tolerance,
-  opts: { chunk?: number; ortThreads?: number; layerTolerances?: ReadonlyMap<string, Tolerance> } = {}): Promise<LayerReport> {
+  opts: {
+    chunk?: number; ortThreads?: number; layerTolerances?: ReadonlyMap<string, Tolerance>;
+    /**
+     * onnxruntime's values of layerValueNames(network), computed elsewhere (a child process, for a model too large to
+     * hold twice): taken from this map, each deleted after its last use. Without it a session runs here, in chunks.
+     */
+    reference?: Map<string, Tensor>;
+  } = {}): Promise<LayerReport> {
   const steps = network.steps;
   const graphInputs = new Set(network.inputNames);
-  // values onnxruntime can return (a Range output it cannot: see unexposableOutputs), whose reference is compared
-  const produced = new Set(steps.filter(s => !unexposableOutputs[s.node.opType]).flatMap(s => s.outputs.filter(Boolean)));
-  const src = exposeIntermediates(model, [...produced]);
-  const session = await createSession(src, opts.ortThreads).finally(() => src.dispose());
+  const produced = new Set(layerValueNames(network));
+  const given = opts.reference;
+  let session: ort.InferenceSession | null = null;
+  if (!given) {
+    const src = exposeIntermediates(model, [...produced]);
+    session = await createSession(src, opts.ortThreads).finally(() => src.dispose());
+  }
+  try {
+    return await compareWith(steps, graphInputs, produced, given, session, network, feeds, runTol, opts);
+  } finally {
+    await session?.release();
+  }
+}
+
+async function compareWith(steps: Step[], graphInputs: Set<string>, produced: Set<string>, given: Map<string, Tensor> | undefined, session: ort.InferenceSession | null,
+  network: OnnxNetwork, feeds: Map<string, Tensor>, runTol: Tolerance, opts: { chunk?: number; layerTolerances?: ReadonlyMap<string, Tolerance> }): Promise<LayerReport> {
 
   // the last step that needs each reference value: its producer (to compare) or a consumer (to run locally)
   const lastNeed = new Map<string, number>();
@@ -125,6 +149,11 @@ export async function compareLayers(model: OnnxModel, network: OnnxNetwork, feed
   const fetch = async (names: string[]): Promise<void> => {
     const missing = names.filter(n => !ref.has(n));
     if (!missing.length) return;
+    if (given) {
+      runs = 1;
+      for (const n of missing) { const t = given.get(n); if (t) { ref.set(n, t); given.delete(n); } }
+      return;
+    }
     const want = new Set(missing);
     while (cursor < needOrder.length && want.size < chunk) {
       const n = needOrder[cursor++]!;
@@ -134,7 +163,7 @@ export async function compareLayers(model: OnnxModel, network: OnnxNetwork, feed
     try {
       const f: Record<string, ort.Tensor> = {};
       for (const [k, v] of feeds) f[k] = toOrt(v);
-      out = await session.run(f, [...want]);
+      out = await session!.run(f, [...want]);
     } catch (e) {
       throw new ModelLoadError(`onnxruntime failed to compute intermediate values: ${(e as Error).message.split('\n')[0]}`);
     }

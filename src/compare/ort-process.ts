@@ -38,7 +38,7 @@ function rssKiB(): number {
  * there (then the caller runs onnxruntime in process). Errors are ModelLoadErrors with onnxruntime's first line.
  */
 export async function referenceInChildProcess(model: string, samples: Map<string, Tensor>[], threads?: number):
-  Promise<{ outputs: Map<string, Tensor>[]; ms: number[] } | null> {
+  Promise<{ outputs: Map<string, Tensor>[]; ms: number[]; peakKiB: number } | null> {
   const script = childScript();
   if (!script) return null;
   const child = fork(script, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
@@ -66,5 +66,6 @@ export async function referenceInChildProcess(model: string, samples: Map<string
   return {
     outputs: reply.outputs.map(o => new Map(o.map(([k, w]) => [k, new Tensor(w.data, w.shape, w.dtype as DType)]))),
     ms: reply.ms,
+    peakKiB: reply.peakKiB,
   };
 }

@@ -111,7 +111,10 @@ export abstract class Cell {
       for (const p of this._params.values()) {
         if (!isFloat(p.dtype)) continue;
         saved.push([p, p.data]);
-        p.data = Float32Array.from(p.data as Float32Array, roundToFloat16);
+        // a loop, not Float32Array.from(…, fn), which boxes every element first (a gigabyte for a large weight)
+        const src = p.data as Float32Array, out = new Float32Array(src.length);
+        for (let i = 0; i < src.length; i++) out[i] = roundToFloat16(src[i]!);
+        p.data = out;
       }
     }
     this.computeDtype = null;

@@ -61,6 +61,9 @@ describe('localising a failed check', () => {
   it('runs no per-layer pass when every output passes, or with --no-localize', async () => {
     const pass = JSON.parse((await runCli(['check', 'fixtures/models/seed_cnn.bn.onnx', '--samples', '1', '--json'])).stdout);
     expect([pass.passed, pass.localized, pass.timings.layersMs]).toEqual([true, undefined, undefined]);
+    // peak memory of both engines: onnxruntime ran in a process of its own
+    expect(pass.memory.msportPeakMiB).toBeGreaterThan(20);
+    expect(pass.memory.onnxruntimePeakMiB).toBeGreaterThan(20);
     const off = await runCli([...noisy, '--no-localize', '--accept-noise', '--json']);
     expect(off.code).toBe(1); // nothing says it is noise: --accept-noise cannot pass it
     expect(JSON.parse(off.stdout).localized).toBeUndefined();

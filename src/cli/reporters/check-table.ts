@@ -59,6 +59,11 @@ export function renderCheckTable(r: CheckResult): string {
   const little = r.vacuous?.length ? ` · proves little (${r.vacuous.length} warning${r.vacuous.length > 1 ? 's' : ''} above)` : '';
   lines.push(`${verdict} ${r.outputs.length - failed}/${r.outputs.length} outputs within atol=${r.atol} rtol=${r.rtol}${samples}${named}${little} · max abs diff ${fmtNum(worst)}${where} · ` +
     `onnxruntime ${fmtMs(r.timings.referenceMs)} · ${r.port ? `${r.port.className} in MindSpore ${r.port.mindspore}` : 'msport'} ${fmtMs(r.timings.runtimeMs)}`);
+  // memory is worth a line once it is large: a check of a billion-parameter model
+  const m = r.memory;
+  if (m && Math.max(m.msportPeakMiB, m.onnxruntimePeakMiB ?? 0) >= 1024) {
+    lines.push(chalk.dim(`  peak memory: msport ${(m.msportPeakMiB / 1024).toFixed(2)} GiB${m.onnxruntimePeakMiB !== null ? `, onnxruntime (its own process) ${(m.onnxruntimePeakMiB / 1024).toFixed(2)} GiB` : ''}`));
+  }
   return lines.join('\n');
 }
 
