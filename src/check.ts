@@ -1,5 +1,6 @@
 /** `msport check` as a library call: load → names and modes → run both engines on N samples → compare → one result. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { freemem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { modelFromFile, OnnxModel, ValueInfo } from './onnx/proto.js';
 import { referenceSource, trainableDropouts } from './compare/reference-model.js';
@@ -22,6 +23,7 @@ import { explainRunFailure } from './port/failure.js';
 import { comparePortLayers, PortLayerReport } from './port/layers.js';
 import { comparePortStates } from './port/states.js';
 import { comparePortDropouts } from './port/dropout.js';
+import { runStreamed } from './stream/run.js';
 import { UsageError } from './errors.js';
 import { isFloat } from './runtime/dtype.js';
 import type { Regression } from './compare/baseline.js';
@@ -56,6 +58,8 @@ export interface CheckOptions extends Tolerance {
   localize?: boolean;
   /** a failure that the per-layer pass finds to be float32 noise accumulating (every layer within its floor) passes */
   acceptNoise?: boolean;
+  /** run the model block by block (module boundaries), each block's weights read only while it runs (src/stream) */
+  stream?: boolean;
 }
 
 /**
@@ -105,6 +109,8 @@ export interface CheckResult {
   kept?: KeptRun;
   /** what was compared with onnxruntime when it was the user's port */
   port?: { file: string; className: string; mindspore: string; parameters: number; loaded: number };
+  /** with --stream: the blocks the model ran as, in order (module path, node count, wall time) */
+  stream?: { why: string; blocks: { name: string; nodes: number; ms: number }[] };
   /** which sample the layers were compared on when it is not the first (the first whose outputs fail) */
   layersSample?: number;
   /** with --port --layers: each Cell of the port against onnxruntime's value of the module it ports */
@@ -144,6 +150,18 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   // per-layer values (--layers, localising a failure) are computed the same way for a model whose weights are external
   // data (layerReference); a small self-contained model's are fetched in this process, in chunks.
   const feeds = feedsOf(graphInputsFromFile(modelPath));
+  if (opts.stream) return checkStreamed(modelPath, feeds, samples, inputNotes, opts, '--stream');
+  // a model whose weights will not fit twice over in the memory there is streams by itself (a streamed run's peak is
+  // its largest block's)
+  if (opts.stream === undefined && !opts.port && !opts.weights && !opts.repro) {
+    // a large file holds its weights (parsing it twice would cost a read); a small one may name external data
+    const size = statSync(modelPath).size;
+    const need = WHOLE_RUN_FACTOR * (size > 64 * 2 ** 20 ? size : modelWeightBytes(modelFromFile(modelPath))), have = availableMemory();
+    if (need > have) {
+      return checkStreamed(modelPath, feeds, samples, inputNotes, opts,
+        `automatic: a whole-model run needs about ${gib(need)} (${WHOLE_RUN_FACTOR}× the weights), ${gib(have)} is available`);
+    }
+  }
   let reference: { outputs: Map<string, Tensor>[]; ms: number[]; peakKiB?: number };
   try {
     reference = (await referenceInChildProcess(modelPath, feeds, opts.ortThreads)) ?? await OrtRunner.runAll(modelPath, feeds, { threads: opts.ortThreads });
@@ -216,42 +234,20 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   let ortPeakKiB = reference.peakKiB ?? null;
 
   const msRunner = new MsportRunner(network);
-  const perOutput = model.graph.outputs.map(() => ({ cmp: [] as OutputComparison[], extra: [] as { cosine: number; minAtol: number; topk?: { rows: number; top1: number; top5: number } }[], hist: null as ErrorHistogram | null, tol: DEFAULT_TOLERANCE }));
   let runtimeMs = 0;
   const firstFeeds = feeds[0]!;
   const firstInputs = model.graph.inputs.map(v => firstFeeds.get(v.name)!);
+  const msOuts: Map<string, Tensor>[] = [];
   for (let s = 0; s < samples; s++) {
-    const refOut = refOuts[s]!;
     const tb = performance.now();
-    const msOut = portRun ? new Map(model.graph.outputs.map((o, k) => [o.name, portRun!.run.outputs[s]![k]!] as const).filter(([, t]) => t)) : await msRunner.infer(feeds[s]!);
+    msOuts.push(portRun ? new Map(model.graph.outputs.map((o, k) => [o.name, portRun!.run.outputs[s]![k]!] as const).filter(([, t]) => t)) : await msRunner.infer(feeds[s]!));
     runtimeMs += portRun ? portRun.run.ms[s]! : performance.now() - tb;
-    model.graph.outputs.forEach((o, k) => {
-      const r = refOut.get(o.name)!, a = msOut.get(o.name);
-      if (!a) return; // a port returning fewer outputs: reported as a problem
-      const tol = toleranceFor(r.dtype, opts);
-      const acc = perOutput[k]!;
-      acc.tol = tol;
-      acc.cmp.push(compareOutput(o.name, r, a, tol));
-      const sameShape = r.shape.join() === a.shape.join();
-      acc.extra.push({
-        cosine: sameShape ? cosineSimilarity(r, a) : NaN,
-        minAtol: sameShape ? minPassingAtol(r, a, tol.rtol) : Infinity,
-        ...(sameShape && isClassScores(r) && isFloat(r.dtype) ? { topk: topAgreement(r, a) } : {}),
-      });
-      const h = errorHistogram(r, a);
-      acc.hist = acc.hist ? { ...h, counts: h.counts.map((c, i) => c + acc.hist!.counts[i]!), nonFinite: h.nonFinite + acc.hist.nonFinite } : h;
-    });
   }
-  // (an output a port did not return has no comparison: its absence is a problem above)
-  const outputs: OutputResult[] = model.graph.outputs.flatMap((o, k) => (perOutput[k]!.cmp.length ? [{
-    ...aggregate(o.name, perOutput[k]!.cmp, perOutput[k]!.extra), histogram: perOutput[k]!.hist!, atol: perOutput[k]!.tol.atol, rtol: perOutput[k]!.tol.rtol,
-  }] : []));
+  const { outputs, failingSample } = compareSamples(model.graph.outputs.map(o => o.name), refOuts, msOuts, opts);
 
   let layers: LayerReport | undefined;
   let layersMs: number | undefined;
   let repro: ReproResult | null | undefined;
-  // the first sample on which an output fails: the layers are compared there (on the first one when all pass)
-  const failingSample = Array.from({ length: samples }, (_, s) => s).find(s => perOutput.some(o => o.cmp[s] && !o.cmp[s]!.passed));
   const gateFailed = failingSample !== undefined;
   const localize = gateFailed && opts.localize !== false;
   const layerSample = failingSample ?? 0;
@@ -394,4 +390,114 @@ function ownPeakMiB(): number {
     if (m) return Math.round(Number(m[1]) / 1024);
   } catch { /* not Linux */ }
   return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/**
+ * Every output compared on every sample (msport's or a port's outputs against onnxruntime's), aggregated per output;
+ * and the first sample on which an output fails (the per-layer pass runs there). An output missing from `actual` (a
+ * port returning fewer) has no comparison: its absence is a problem reported elsewhere.
+ */
+export function compareSamples(names: string[], refOuts: Map<string, Tensor>[], actual: Map<string, Tensor>[], tolerance: Tolerance): { outputs: OutputResult[]; failingSample: number | undefined } {
+  const perOutput = names.map(() => ({ cmp: [] as OutputComparison[], extra: [] as { cosine: number; minAtol: number; topk?: { rows: number; top1: number; top5: number } }[], hist: null as ErrorHistogram | null, tol: DEFAULT_TOLERANCE }));
+  refOuts.forEach((refOut, s) => {
+    const msOut = actual[s]!;
+    names.forEach((name, k) => {
+      const r = refOut.get(name)!, a = msOut.get(name);
+      if (!a) return;
+      const tol = toleranceFor(r.dtype, tolerance);
+      const acc = perOutput[k]!;
+      acc.tol = tol;
+      acc.cmp.push(compareOutput(name, r, a, tol));
+      const sameShape = r.shape.join() === a.shape.join();
+      acc.extra.push({
+        cosine: sameShape ? cosineSimilarity(r, a) : NaN,
+        minAtol: sameShape ? minPassingAtol(r, a, tol.rtol) : Infinity,
+        ...(sameShape && isClassScores(r) && isFloat(r.dtype) ? { topk: topAgreement(r, a) } : {}),
+      });
+      const h = errorHistogram(r, a);
+      acc.hist = acc.hist ? { ...h, counts: h.counts.map((c, i) => c + acc.hist!.counts[i]!), nonFinite: h.nonFinite + acc.hist.nonFinite } : h;
+    });
+  });
+  const outputs: OutputResult[] = names.flatMap((name, k) => (perOutput[k]!.cmp.length ? [{
+    ...aggregate(name, perOutput[k]!.cmp, perOutput[k]!.extra), histogram: perOutput[k]!.hist!, atol: perOutput[k]!.tol.atol, rtol: perOutput[k]!.tol.rtol,
+  }] : []));
+  const failingSample = refOuts.map((_, s) => s).find(s => perOutput.some(o => o.cmp[s] && !o.cmp[s]!.passed));
+  return { outputs, failingSample };
+}
+
+/**
+ * check --stream: the same verdict from a block-by-block run (src/stream/run.ts). The per-layer pass (--layers, or
+ * localising a failure) runs in the same pass for --layers, else in a second streamed pass on the failing sample.
+ */
+/** A whole-model check's peak, as a multiple of the model's weights (measured: 2.03× for the 1.1B Llama, README). */
+const WHOLE_RUN_FACTOR = 2.2;
+const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+
+/** Bytes of the model's initializers (external data included: their sizes, not read). */
+export function modelWeightBytes(model: OnnxModel): number {
+  const width: Record<string, number> = { float32: 4, float16: 2, float64: 8, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1 };
+  let n = 0;
+  for (const t of model.graph.initializers.values()) n += t.size * (width[t.dtype] ?? 4);
+  return n;
+}
+
+/**
+ * Memory msport may use: what the system can give without swapping (MemAvailable, else what is free), within the
+ * container's limit (cgroup v2 memory.max less memory.current) and within MSPORT_MEMORY_LIMIT (bytes) when set.
+ */
+export function availableMemory(): number {
+  let have = freemem();
+  const read = (f: string): string | null => { try { return readFileSync(f, 'utf8').trim(); } catch { return null; } };
+  const m = /^MemAvailable:\s+(\d+)\s+kB/m.exec(read('/proc/meminfo') ?? '');
+  if (m) have = Number(m[1]) * 1024;
+  const max = read('/sys/fs/cgroup/memory.max'), cur = read('/sys/fs/cgroup/memory.current');
+  if (max && max !== 'max' && cur) have = Math.min(have, Number(max) - Number(cur));
+  const limit = Number(process.env.MSPORT_MEMORY_LIMIT);
+  if (process.env.MSPORT_MEMORY_LIMIT && Number.isFinite(limit) && limit > 0) have = Math.min(have, limit);
+  return have;
+}
+
+async function checkStreamed(modelPath: string, feeds: Map<string, Tensor>[], samples: number, inputNotes: Map<string, string>, opts: CheckOptions, why: string): Promise<CheckResult> {
+  for (const [flag, on] of [['--port', opts.port], ['--weights', opts.weights], ['--repro', opts.repro]] as const) {
+    if (on) throw new UsageError(`${flag} with --stream is not supported yet`);
+  }
+  const t0 = performance.now();
+  const model = modelFromFile(modelPath);
+  const t1 = performance.now();
+  const sopts = { atol: opts.atol, rtol: opts.rtol, allowTrain: opts.allowTrain, threads: opts.ortThreads, layerTolerances: opts.layerTolerances };
+  const run = await runStreamed(model, feeds, { ...sopts, ...(opts.layers ? { layersOn: 0 } : {}) });
+  const { outputs, failingSample } = compareSamples(model.graph.outputs.map(o => o.name), run.refOuts, run.msOuts, opts);
+  let layers = run.layers, layersMs = run.layersMs, layerSample = 0;
+  const localize = failingSample !== undefined && opts.localize !== false;
+  if (localize && (!layers || failingSample !== 0)) {
+    const again = await runStreamed(model, [feeds[failingSample]!], { ...sopts, layersOn: 0 });
+    layers = again.layers; layersMs += again.layersMs; layerSample = failingSample;
+  }
+  const localized = localize && layers ? localizedFromLayers(layers, layerSample, layersMs) : undefined;
+  const noiseAccepted = !!opts.acceptNoise && localized?.cause === 'accumulated' && outputs.every(o => !o.error);
+  const problems = run.problems;
+  const blocking = problems.filter(p => p.kind !== 'unused-initializer');
+  const vacuous = vacuity(model.graph.inputs.map(v => v.name), model.graph.outputs.map(o => o.name), feeds, run.refOuts);
+  const first = feeds[0]!;
+  const result: CheckResult = {
+    ...(vacuous.length ? { vacuous } : {}),
+    model: modelPath,
+    passed: (outputs.every(o => o.passed) || noiseAccepted) && blocking.length === 0,
+    ...(localized ? { localized } : {}),
+    ...(noiseAccepted ? { noiseAccepted } : {}),
+    atol: opts.atol, rtol: opts.rtol, seed: opts.seed, samples,
+    inputs: model.graph.inputs.map(v => ({
+      name: v.name, shape: [...first.get(v.name)!.shape], dtype: first.get(v.name)!.dtype,
+      source: literalSource(opts.inputs?.get(v.name), inputNotes.get(v.name)) ?? (samples > 1 ? `random(seeds=${opts.seed}..${opts.seed + samples - 1})` : `random(seed=${opts.seed})`),
+    })),
+    problems,
+    ...(run.exportNotes.length ? { exportNotes: run.exportNotes } : {}),
+    outputs,
+    ...(layers && opts.layers ? { layers, ...(layerSample ? { layersSample: layerSample } : {}) } : {}),
+    timings: { loadMs: t1 - t0, importMs: 0, referenceMs: run.referenceMs, runtimeMs: run.runtimeMs, ...(layers ? { layersMs } : {}) },
+    // onnxruntime ran in this process, one block at a time
+    memory: { msportPeakMiB: ownPeakMiB(), onnxruntimePeakMiB: null },
+    stream: { why, blocks: run.blocks },
+  };
+  return result;
 }

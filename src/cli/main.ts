@@ -145,6 +145,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--train', 'allow Cells in train phase (otherwise reported as a problem)')
     .option('--layers', 'compare every layer too, and name the first one that introduces error')
     .option('--no-localize', 'when an output fails, do not run the per-layer pass that says where (noise or a layer)')
+    .option('--stream', 'run the model block by block (its repeated modules), each block\'s weights read only while it runs (automatic when the model will not fit in memory)')
     .option('--accept-noise', 'pass a failure that the per-layer pass finds to be float32 noise only (every layer within its noise floor)')
     .option('--csv <file>', 'with --layers: write one CSV row per layer (columns in the README)')
     .option('--node-data <file>', 'with --layers: write per-layer error as Model Explorer node data (keyed by ONNX node name)')
@@ -313,6 +314,7 @@ export function toJson(r: Awaited<ReturnType<typeof check>>) {
     ...(r.localized ? { localized: { ...r.localized, worstNoiseRatio: r.localized.worstNoiseRatio === null ? null : jsonNum(r.localized.worstNoiseRatio) } } : {}),
     ...(r.noiseAccepted ? { noiseAccepted: true } : {}),
     ...(r.memory ? { memory: r.memory } : {}),
+    ...(r.stream ? { stream: r.stream } : {}),
     ...(r.layersSample ? { layersSample: r.layersSample } : {}),
     ...(r.port ? { port: r.port } : {}),
     ...(r.portLayers ? { portLayers: { ...r.portLayers, layers: r.portLayers.layers.map(l => ({ ...l, maxAbsDiff: l.maxAbsDiff === null ? null : jsonNum(l.maxAbsDiff), noiseRatio: l.noiseRatio === null ? null : jsonNum(l.noiseRatio) })) } } : {}),
@@ -349,7 +351,7 @@ let epipeHandled = false;
 interface CheckFlags {
   atol: number; rtol: number; seed: number; shape: string[]; input: string[]; json?: boolean; layers?: boolean; repro?: string; samples: number;
   weights?: string; train?: boolean; csv?: string; nodeData?: string; saveResults?: string; baseline?: string; baselineFactor: number;
-  config?: string; junit?: string; quiet?: boolean; port?: string; portArgs?: string; python: string; localize: boolean; acceptNoise?: boolean;
+  config?: string; junit?: string; quiet?: boolean; port?: string; portArgs?: string; python: string; localize: boolean; acceptNoise?: boolean; stream?: boolean;
 }
 
 /**
@@ -380,7 +382,7 @@ async function checkOne(model: string, st: ModelSettings, o: CheckFlags): Promis
   const base = o.baseline ? readSavedRun(o.baseline) : null;
   const r = await check(model, { atol: st.atol, rtol: st.rtol, seed: st.seed, samples: st.samples ?? o.samples, shapes: st.shapes, inputs: st.inputs,
     layers: o.layers, repro: o.repro, weights: o.weights, allowTrain: o.train, layerTolerances: st.layerTolerances, port: portSpec(o),
-    localize: o.localize, acceptNoise: o.acceptNoise ?? st.acceptNoise });
+    localize: o.localize, acceptNoise: o.acceptNoise ?? st.acceptNoise, stream: o.stream });
   const saved = toSavedRun(r);
   if (o.saveResults) writeFileAtomic(o.saveResults, JSON.stringify(saved, null, 1) + '\n');
   if (o.csv && r.layers) writeFileAtomic(o.csv, layersCsv(r.layers));

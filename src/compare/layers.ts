@@ -113,6 +113,11 @@ export async function compareLayers(model: OnnxModel, network: OnnxNetwork, feed
      * hold twice): taken from this map, each deleted after its last use. Without it a session runs here, in chunks.
      */
     reference?: Map<string, Tensor>;
+    /**
+     * The graph inputs' values for the chained run when they differ from the reference's (`feeds`): a streamed block,
+     * whose inputs msport computed itself upstream. Without it both runs start from `feeds`.
+     */
+    chainedFeeds?: Map<string, Tensor>;
   } = {}): Promise<LayerReport> {
   const steps = network.steps;
   const graphInputs = new Set(network.inputNames);
@@ -131,7 +136,7 @@ export async function compareLayers(model: OnnxModel, network: OnnxNetwork, feed
 }
 
 async function compareWith(steps: Step[], graphInputs: Set<string>, produced: Set<string>, given: Map<string, Tensor> | undefined, session: ort.InferenceSession | null,
-  network: OnnxNetwork, feeds: Map<string, Tensor>, runTol: Tolerance, opts: { chunk?: number; layerTolerances?: ReadonlyMap<string, Tolerance> }): Promise<LayerReport> {
+  network: OnnxNetwork, feeds: Map<string, Tensor>, runTol: Tolerance, opts: { chunk?: number; layerTolerances?: ReadonlyMap<string, Tolerance>; chainedFeeds?: Map<string, Tensor> }): Promise<LayerReport> {
 
   // the last step that needs each reference value: its producer (to compare) or a consumer (to run locally)
   const lastNeed = new Map<string, number>();
@@ -171,7 +176,7 @@ async function compareWith(steps: Step[], graphInputs: Set<string>, produced: Se
     for (const [k, v] of Object.entries(out)) ref.set(k, fromOrt(v as ort.Tensor));
   };
 
-  const env = new Map<string, Tensor>(feeds);
+  const env = new Map<string, Tensor>(opts.chainedFeeds ?? feeds);
   const lastUse = new Map<string, number>();
   steps.forEach((s, i) => s.inputs.forEach(n => n && lastUse.set(n, i)));
   const keep = new Set(network.outputNames);
@@ -197,7 +202,7 @@ async function compareWith(steps: Step[], graphInputs: Set<string>, produced: Se
     const ms = performance.now() - t0;
     const chained: DiffStats[] = [], local: DiffStats[] = [], hists: ErrorHistogram[] = [];
     let localOuts: Tensor[] | null = null;
-    const refInputs = step.inputs.map(n => (n && produced.has(n) ? ref.get(n) : value(n, env)));
+    const refInputs = step.inputs.map(n => (n && produced.has(n) ? ref.get(n) : n && graphInputs.has(n) ? feeds.get(n) : value(n, env)));
     if (step.inputs.every((n, k) => !n || refInputs[k])) {
       try { localOuts = noGrad(() => step.run(refInputs)); } catch { localOuts = null; }
     }

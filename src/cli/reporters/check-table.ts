@@ -10,6 +10,7 @@ export function renderCheckTable(r: CheckResult): string {
   const lines: string[] = [];
   lines.push(chalk.bold(`msport check ${r.model}`));
   for (const i of r.inputs) lines.push(chalk.dim(`  input ${i.name}: ${i.dtype} ${fmtShape(i.shape)} from ${i.source}`));
+  if (r.stream) lines.push(chalk.dim(`  streamed (${r.stream.why}): ${r.stream.blocks.length} blocks, ${r.stream.blocks[1]?.name ?? r.stream.blocks[0]!.name}${r.stream.blocks.length > 2 ? ', …' : ''}; each block's weights read only while it runs`));
   if (r.weights) lines.push(chalk.dim(`  weights: ${r.weights.loaded} Parameters from ${r.weights.file}`));
   if (r.port) lines.push(chalk.dim(`  port: ${r.port.className} from ${r.port.file} in MindSpore ${r.port.mindspore}, ${r.port.loaded}/${r.port.parameters} Parameters loaded`));
   // names and modes come before numbers: a wrong name explains a numeric mismatch better than the mismatch does

@@ -1,0 +1,67 @@
+/**
+ * check --stream: the model cut at module boundaries and run block by block must give what the whole-model run
+ * gives — the verdict, every output's difference, the per-layer table and where a failure comes from.
+ */
+import { describe, expect, it } from 'vitest';
+import { modelFromFile } from '../../src/onnx/proto.js';
+import { partitionBlocks } from '../../src/stream/partition.js';
+import { check, CheckResult } from '../../src/check.js';
+import { runCli } from '../helpers/cli.js';
+
+const tol = { atol: 1e-4, rtol: 1e-3, seed: 0 };
+// onnxruntime fuses across what are block boundaries when it runs the whole graph (a Conv with the BatchNorm after
+// it), so the reference's last bits may differ between the two runs: differences are compared as float32 noise
+// (below), everything the verdict is made of exactly
+const brief = (r: CheckResult) => ({
+  passed: r.passed, outputs: r.outputs.map(o => [o.name, o.passed]),
+  layers: r.layers?.layers.map(l => [l.name, l.kind, l.passed, l.introducesError, l.withinNoise]), firstDivergence: r.layers?.firstDivergence,
+  localized: r.localized && { cause: r.localized.cause, layer: r.localized.layer, compared: r.localized.compared },
+});
+
+describe('check --stream', () => {
+  it("cuts a decoder at its layers: what runs before them, one block per layer, what runs after", () => {
+    const model = modelFromFile('fixtures/models/dynamo/llama_tiny.onnx');
+    const blocks = partitionBlocks(model);
+    expect(blocks.map(b => b.name)).toEqual(['(before model.layers)', 'model.layers.0', 'model.layers.1', '(after model.layers)']);
+    // every node once, in the graph's order
+    expect(blocks.flatMap(b => b.nodes)).toEqual(model.graph.nodes);
+  });
+
+  it('gives the whole-model verdict, outputs and per-layer table on a decoder (external data) and a CNN (weights inline)', async () => {
+    for (const file of ['fixtures/models/dynamo/llama_tiny.onnx', 'fixtures/models/seed_cnn.bn.onnx']) {
+      const whole = await check(file, { ...tol, samples: 2, layers: true });
+      const streamed = await check(file, { ...tol, samples: 2, layers: true, stream: true });
+      expect(streamed.stream!.blocks.length, file).toBeGreaterThan(2);
+      expect(brief(streamed), file).toEqual(brief(whole));
+      streamed.outputs.forEach((o, k) => expect(Math.abs(o.maxAbsDiff - whole.outputs[k]!.maxAbsDiff), file).toBeLessThan(1e-6));
+    }
+  }, 60_000);
+
+  it('localises a failure the same way (float32 noise through a ResNet at a tolerance below it)', async () => {
+    const opts = { atol: 1e-9, rtol: 0, seed: 0, samples: 1 };
+    const whole = await check('fixtures/models/dynamo/resnet_blocks.onnx', opts);
+    const streamed = await check('fixtures/models/dynamo/resnet_blocks.onnx', { ...opts, stream: true });
+    expect(whole.passed).toBe(false);
+    expect(whole.localized!.cause).toBe('accumulated');
+    expect(brief(streamed)).toEqual(brief(whole));
+  }, 60_000);
+
+  it('refuses what it cannot stream yet in one line (exit 2)', async () => {
+    for (const extra of [['--port', 'conformance/ports/seed_cnn.py:SeedCNN'], ['--repro', 'r']]) {
+      const r = await runCli(['check', 'fixtures/models/seed_cnn.bn.onnx', '--stream', ...extra]);
+      expect(r.code, extra.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/with --stream is not supported yet/);
+    }
+  });
+
+  it('streams by itself when the weights will not fit in the memory there is (MSPORT_MEMORY_LIMIT caps it)', async () => {
+    const r = await runCli(['check', 'fixtures/models/dynamo/llama_tiny.onnx', '--samples', '1', '--json'], { MSPORT_MEMORY_LIMIT: '10000' });
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.stream.why).toMatch(/^automatic: a whole-model run needs about \S+ GiB \(2\.2× the weights\), \S+ GiB is available$/);
+    expect(j.stream.blocks).toHaveLength(4);
+    const plain = JSON.parse((await runCli(['check', 'fixtures/models/dynamo/llama_tiny.onnx', '--samples', '1', '--json'])).stdout);
+    expect(plain.stream).toBeUndefined();
+  });
+});
