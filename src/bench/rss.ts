@@ -13,6 +13,8 @@ export interface CheckProcessResult {
   /** wall time of the process from its preload to exit, ms */
   wallMs: number;
   exitCode: number;
+  /** what the check printed on stdout (its JSON with --json) */
+  stdout?: string;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,16 +27,17 @@ export function checkProcess(modelPath: string, extraArgs: string[] = []): Promi
   const probe = pathToFileURL(join(here, 'rss-probe.js')).href;
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, ['--import', probe, MSPORT_BIN, 'check', modelPath, '--samples', '1', ...extraArgs], {
-      env: { ...process.env, MSPORT_RSS_FILE: file }, stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, MSPORT_RSS_FILE: file }, stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let err = '';
+    let err = '', out = '';
     child.stderr.on('data', d => { err += String(d); });
+    child.stdout.on('data', d => { out += String(d); });
     child.on('error', rej);
     child.on('close', code => {
       try {
         const r = JSON.parse(readFileSync(file, 'utf8')) as CheckProcessResult;
         if (code !== 0) rej(new Error(`msport check exited with ${code}: ${err.trim().split('\n').pop() ?? ''}`));
-        else res(r);
+        else res({ ...r, stdout: out });
       } catch {
         rej(new Error(`msport check exited with ${code} without reporting: ${err.trim().split('\n').pop() ?? ''}`));
       } finally {

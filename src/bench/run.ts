@@ -5,17 +5,19 @@
  *
  * Options: --runs N (timed runs, median reported; default 5), --warmup N (default 2), --json (machine-readable output
  * only), --no-rss (skip the check child process), --no-web, --profile (per-op time of the msport 1-thread runs),
- * --zoo DIR (default fixtures/zoo). Models are zoo names (resnet18) or .onnx paths.
+ * --zoo DIR (default fixtures/zoo). Models are zoo names (resnet18) or .onnx paths. --scale instead checks the large
+ * decoder models of fixtures/make_big.py whole and streamed (src/bench/scale.ts).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { benchModel, BenchResult, DEFAULT_MODELS } from './measure.js';
 import { checkProcess } from './rss.js';
+import { scaleBench, scaleTable } from './scale.js';
 
-interface Args { models: string[]; runs: number; warmup: number; json: boolean; rss: boolean; web: boolean; profile: boolean; zoo: string }
+interface Args { models: string[]; runs: number; warmup: number; json: boolean; rss: boolean; web: boolean; profile: boolean; zoo: string; scale: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { models: [], runs: 5, warmup: 2, json: false, rss: true, web: true, profile: false, zoo: 'fixtures/zoo' };
+  const a: Args = { models: [], runs: 5, warmup: 2, json: false, rss: true, web: true, profile: false, zoo: 'fixtures/zoo', scale: false };
   for (let i = 0; i < argv.length; i++) {
     const s = argv[i]!;
     const num = (): number => {
@@ -30,6 +32,7 @@ function parseArgs(argv: string[]): Args {
     else if (s === '--no-web') a.web = false;
     else if (s === '--profile') a.profile = true;
     else if (s === '--zoo') a.zoo = argv[++i]!;
+    else if (s === '--scale') a.scale = true;
     else if (s.startsWith('--')) throw new Error(`unknown option ${s}`);
     else a.models.push(s);
   }
@@ -54,6 +57,12 @@ function table(results: BenchResult[]): string {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const log = (s: string): void => { (args.json ? process.stderr : process.stdout).write(s + '\n'); };
+  if (args.scale) {
+    const rows = await scaleBench(log);
+    if (args.json) process.stdout.write(JSON.stringify({ node: process.version, scale: rows }, null, 2) + '\n');
+    else log('\n' + scaleTable(rows));
+    return;
+  }
   const results: BenchResult[] = [];
   for (const m of args.models) {
     const path = m.endsWith('.onnx') ? m : `${args.zoo}/${m}.onnx`;
