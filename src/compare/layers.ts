@@ -7,7 +7,6 @@ import { referenceSource, type ReferenceSource } from './reference-model.js';
  * their last use, so the intermediates of both engines are never all alive at once.
  */
 import { performance } from 'node:perf_hooks';
-import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { Tensor } from '../runtime/tensor.js';
 import { noGrad } from '../runtime/autograd.js';

@@ -62,7 +62,12 @@ export function partitionBlocks(model: OnnxModel): Block[] {
   });
   // what follows the last child and is not in it (the final norm, the head): a block of its own
   const lastChild = blocks[blocks.length - 1]!;
-  const tailStart = lastChild.nodes.findIndex((n, k) => k > 0 && lastChild.nodes.slice(k).every(m => keyOf(paths[g.nodes.indexOf(m)]!) === null));
+  const index = new Map(g.nodes.map((n, i) => [n, i]));
+  const outside = lastChild.nodes.map(m => keyOf(paths[index.get(m)!]!) === null);
+  // the first node from which every node of the last block lies outside the container
+  let tailStart = outside.length;
+  while (tailStart > 1 && outside[tailStart - 1]) tailStart--;
+  if (tailStart === outside.length) tailStart = -1;
   if (tailStart > 0) blocks.push({ name: `(after ${prefix})`, nodes: lastChild.nodes.splice(tailStart) });
   return blocks;
 }
