@@ -9,6 +9,8 @@
  *   differ by up to twice that, so floor = 2·√K·u·Σ|aᵢbᵢ| + 8u·|y|.
  * - averaging reductions over n elements (AvgPool, ReduceMean): floor = 2·√n·u·mean|x| + 8u·|y|.
  * - elementwise and transcendental ops: a few ulps of the result, floor = 8u·|y| (libm exp/erf/tanh differ by ≲ 4 ulp).
+ * - a float16 result (a half-precision model): the 8u·|y| term uses float16's u = 2⁻¹¹ — both engines accumulate in
+ *   float32 and round the result, and results a float32 ulp apart can round to neighbouring float16 values.
  * - BatchNorm (y = x·s + t, with s = γ/√(v+ε) and t = β − μ·s folded per channel, as onnxruntime and msport do):
  *   floor = 8u·(|y| + |x·s| + |μ·s| + |β|). The shift t is rounded once at magnitude |β| + |μ·s|, which is not small
  *   where y is (an input of zeros after a ReLU gives y = t, often a near-cancellation of β and μ·s).
@@ -21,6 +23,8 @@ import { Parameter } from '../runtime/parameter.js';
 import type { Step } from '../onnx/network.js';
 
 export const U = 2 ** -24;
+/** float16's unit roundoff */
+export const U16 = 2 ** -11;
 export const NOISE_FACTOR = 4;
 
 type Model =
@@ -106,7 +110,10 @@ export function noiseFloor(step: Step, inputs: (Tensor | undefined)[], refOut: T
   const n = refOut.size, y = refOut.data;
   const floor = new Float64Array(n);
   if (model.kind === 'exact') return floor;
-  for (let i = 0; i < n; i++) floor[i] = 8 * U * Math.abs(y[i]!);
+  // the result is rounded to its dtype: a float16 output (a half-precision model) carries float16's roundoff, while
+  // products and sums are accumulated in float32 by onnxruntime's and msport's kernels alike (the terms below)
+  const Uout = refOut.dtype === 'float16' ? U16 : U;
+  for (let i = 0; i < n; i++) floor[i] = 8 * Uout * Math.abs(y[i]!);
   const present = inputs.filter((t): t is Tensor => !!t);
   if (model.kind === 'dot' || model.kind === 'mean') {
     const m = magnitudeRun(step, inputs);

@@ -1,7 +1,7 @@
 /** The two engines behind one interface (Polygraphy's runners): onnxruntime is the reference, the Cell runtime is checked. */
 import * as ort from 'onnxruntime-node';
 import { Tensor } from '../runtime/tensor.js';
-import { DType } from '../runtime/dtype.js';
+import { DType, float16BitsToNumber, numberToFloat16Bits } from '../runtime/dtype.js';
 import { noGrad } from '../runtime/autograd.js';
 import type { OnnxNetwork } from '../onnx/network.js';
 import { ModelLoadError } from '../errors.js';
@@ -11,11 +11,13 @@ export interface Runner {
   infer(inputs: Map<string, Tensor>): Promise<Map<string, Tensor>>;
 }
 
-const ORT_TYPES: Partial<Record<DType, ort.Tensor.Type>> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', int8: 'int8', uint8: 'uint8', bool: 'bool' };
+const ORT_TYPES: Partial<Record<DType, ort.Tensor.Type>> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', int8: 'int8', uint8: 'uint8', bool: 'bool', float16: 'float16' };
 
 export function toOrt(t: Tensor): ort.Tensor {
   const type = ORT_TYPES[t.dtype];
   if (!type) throw new Error(`onnxruntime input of dtype ${t.dtype} is not supported`);
+  // msport holds float16 values in a Float32Array; onnxruntime takes their binary16 bits
+  if (t.dtype === 'float16') return new ort.Tensor('float16', Uint16Array.from(t.data as Float32Array, numberToFloat16Bits), [...t.shape]);
   return new ort.Tensor(type, t.data as never, [...t.shape]);
 }
 
@@ -29,6 +31,13 @@ export function fromOrt(t: ort.Tensor): Tensor {
     case 'int8': return new Tensor(t.data as Int8Array, dims, 'int8');
     case 'uint8': return new Tensor(t.data as Uint8Array, dims, 'uint8');
     case 'bool': return new Tensor(Uint8Array.from(t.data as Uint8Array), dims, 'bool');
+    case 'float16': {
+      // binary16 bits (Uint16Array; Float16Array where Node has it) as the float32 values msport holds them in
+      const d = t.data as unknown as ArrayLike<number>, out = new Float32Array(d.length);
+      const bits = t.data instanceof Uint16Array;
+      for (let i = 0; i < d.length; i++) out[i] = bits ? float16BitsToNumber(d[i]!) : d[i]!;
+      return new Tensor(out, dims, 'float16');
+    }
     default: throw new Error(`onnxruntime output of type ${t.type} is not supported`);
   }
 }

@@ -1,3 +1,4 @@
+import { roundToFloat16 } from './dtype.js';
 import { Tensor } from './tensor.js';
 import { getOp, Attrs } from './ops/registry.js';
 import { LazyTensor } from './initializer.js';
@@ -29,11 +30,25 @@ const materialised = (inputs: Tensor[]): Tensor[] =>
   inputs.map(t => (t instanceof LazyTensor && t.isLazy ? Tensor.zeros(t.shape, t.dtype) : t));
 
 /** Run a registered op by name; record a graph node when any input requires grad. */
+/**
+ * A float16 result rounded to binary16. msport holds float16 values in float32 storage and an op computes in float32
+ * (as MindSpore's and onnxruntime's CPU kernels accumulate); its float16 output is then rounded as theirs is, so a
+ * half-precision network rounds after every op, not only where a Cast or a to_float Cell boundary says so.
+ * Idempotent: a value already binary16 is unchanged (an op that returns its input's data rounds nothing new).
+ */
+function roundedToDtype(t: Tensor): Tensor {
+  if (t.dtype !== 'float16' || !(t.data instanceof Float32Array)) return t;
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) d[i] = roundToFloat16(d[i]!);
+  return t;
+}
+
 export function apply(name: string, inputs0: Tensor[], attrs: Attrs = {}): Tensor {
   const op = getOp(name);
   const inputs = materialised(inputs0);
-  const out = op.forward(inputs, attrs);
-  if (Array.isArray(out)) throw new Error(`op ${name} returns several outputs; call applyMulti`);
+  const raw = op.forward(inputs, attrs);
+  if (Array.isArray(raw)) throw new Error(`op ${name} returns several outputs; call applyMulti`);
+  const out = roundedToDtype(raw);
   record(name, inputs, [out], ([dy]) => {
     if (!op.backward) throw new Error(`Cannot compute gradient: op ${name} has no gradient (${op.noGrad})`);
     return op.backward(dy!, inputs, out, attrs);
@@ -44,7 +59,7 @@ export function apply(name: string, inputs0: Tensor[], attrs: Attrs = {}): Tenso
 /** Run a multi-output op; such ops are not differentiable (compose single-output ops when a gradient is needed). */
 export function applyMulti(name: string, inputs: Tensor[], attrs: Attrs = {}): Tensor[] {
   const out = getOp(name).forward(materialised(inputs), attrs);
-  return Array.isArray(out) ? out : [out];
+  return (Array.isArray(out) ? out : [out]).map(roundedToDtype);
 }
 
 /**

@@ -1,0 +1,34 @@
+/**
+ * float16 tensors (held in float32 storage): every op's float16 result is rounded to binary16, as a half-precision
+ * network's every op is in MindSpore and onnxruntime; and float16 values cross to onnxruntime as binary16 bits.
+ */
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { Tensor } from '../../src/runtime/tensor.js';
+import * as F from '../../src/runtime/functional.js';
+import { fromOrt, toOrt } from '../../src/compare/runners.js';
+
+const f16 = (xs: number[]): Tensor => new Tensor(Float32Array.from(xs), [xs.length], 'float16');
+
+describe('float16', () => {
+  it('rounds each op result to binary16 (ties to even)', () => {
+    // 1 + 2⁻¹² is halfway between 1 and 1 + 2⁻¹⁰ (float16's next value): ties to even gives 1; 1 + 3·2⁻¹² rounds up
+    const y = F.add(f16([1, 1]), f16([2 ** -12, 3 * 2 ** -12]));
+    expect(y.dtype).toBe('float16');
+    expect(Array.from(y.data as Float32Array)).toEqual([1, 1 + 2 ** -10]);
+    // a product of two float16 values is exact in float32 and rounded once: 1.5 · (1 + 2⁻¹⁰) = 1.5 + 1.5·2⁻¹⁰ → 1.5 + 2⁻⁹
+    expect(Array.from(F.mul(f16([1.5]), f16([1 + 2 ** -10])).data as Float32Array)).toEqual([1.5 + 2 ** -9]);
+    // beyond float16's range: infinity
+    expect(Array.from(F.mul(f16([300]), f16([300])).data as Float32Array)).toEqual([Infinity]);
+  });
+
+  it('crosses to and from onnxruntime as binary16 bits', () => {
+    const t = f16([1, -2.5, 65504, 2 ** -24]);
+    const o = toOrt(t);
+    expect(o.type).toBe('float16');
+    expect(Array.from(o.data as Uint16Array)).toEqual([0x3c00, 0xc100, 0x7bff, 0x0001]);
+    const back = fromOrt(new ort.Tensor('float16', new Uint16Array([0x3c00, 0xc100, 0x7bff, 0x0001]), [4]));
+    expect(back.dtype).toBe('float16');
+    expect(Array.from(back.data as Float32Array)).toEqual([1, -2.5, 65504, 2 ** -24]);
+  });
+});
