@@ -9,8 +9,8 @@
  *   differ by up to twice that, so floor = 2·√K·u·Σ|aᵢbᵢ| + 8u·|y|.
  * - averaging reductions over n elements (AvgPool, ReduceMean): floor = 2·√n·u·mean|x| + 8u·|y|.
  * - elementwise and transcendental ops: a few ulps of the result, floor = 8u·|y| (libm exp/erf/tanh differ by ≲ 4 ulp).
- * - a float16 result (a half-precision model): the 8u·|y| term uses float16's u = 2⁻¹¹ — both engines accumulate in
- *   float32 and round the result, and results a float32 ulp apart can round to neighbouring float16 values.
+ * - a float16 result (a half-precision model): u is float16's, 2⁻¹¹, in every term — the result is rounded to float16,
+ *   and an engine may accumulate a float16 product in float16 blocks (onnxruntime's CPU MatMul does).
  * - BatchNorm (y = x·s + t, with s = γ/√(v+ε) and t = β − μ·s folded per channel, as onnxruntime and msport do):
  *   floor = 8u·(|y| + |x·s| + |μ·s| + |β|). The shift t is rounded once at magnitude |β| + |μ·s|, which is not small
  *   where y is (an input of zeros after a ReLU gives y = t, often a near-cancellation of β and μ·s).
@@ -110,8 +110,7 @@ export function noiseFloor(step: Step, inputs: (Tensor | undefined)[], refOut: T
   const n = refOut.size, y = refOut.data;
   const floor = new Float64Array(n);
   if (model.kind === 'exact') return floor;
-  // the result is rounded to its dtype: a float16 output (a half-precision model) carries float16's roundoff, while
-  // products and sums are accumulated in float32 by onnxruntime's and msport's kernels alike (the terms below)
+  // the result is rounded to its dtype: a float16 output (a half-precision model) carries float16's roundoff
   const Uout = refOut.dtype === 'float16' ? U16 : U;
   for (let i = 0; i < n; i++) floor[i] = 8 * Uout * Math.abs(y[i]!);
   const present = inputs.filter((t): t is Tensor => !!t);
@@ -119,7 +118,9 @@ export function noiseFloor(step: Step, inputs: (Tensor | undefined)[], refOut: T
     const m = magnitudeRun(step, inputs);
     if (!m || m.size !== n) return floor;
     const k = model.kind === 'dot' ? model.reduction(step, present) : model.reduction(step, present, refOut);
-    const M = m.data as Float32Array, c = 2 * Math.sqrt(Math.max(1, k)) * U;
+    // a float16 product may be accumulated in float16 blocks (onnxruntime's CPU MatMul is: up to 4 float16 ulps from a
+    // float32-accumulated result on 16×2048×2048, measured), so a float16 result's sums carry float16's roundoff
+    const M = m.data as Float32Array, c = 2 * Math.sqrt(Math.max(1, k)) * Uout;
     for (let i = 0; i < n; i++) floor[i] += c * M[i]!;
   } else if (model.kind === 'batchnorm') {
     // |x·s| with s = γ/√(var+ε): run with |γ| and zero β, mean so only the scaled input remains
