@@ -20,6 +20,7 @@
 import { Tensor } from '../runtime/tensor.js';
 import { noGrad } from '../runtime/autograd.js';
 import { Parameter } from '../runtime/parameter.js';
+import * as F from '../runtime/functional.js';
 import type { Step } from '../onnx/network.js';
 
 export const U = 2 ** -24;
@@ -122,6 +123,13 @@ export function noiseFloor(step: Step, inputs: (Tensor | undefined)[], refOut: T
     // float32-accumulated result on 16×2048×2048, measured), so a float16 result's sums carry float16's roundoff
     const M = m.data as Float32Array, c = 2 * Math.sqrt(Math.max(1, k)) * Uout;
     for (let i = 0; i < n; i++) floor[i] += c * M[i]!;
+  } else if (refOut.dtype === 'float16' && (step.msApi === 'mindspore.ops.add' || step.msApi === 'mindspore.ops.sub') && present.length === 2) {
+    // onnxruntime's CPU computes a float16 graph's elementwise chains in float32 (casts inserted around them), so a
+    // sum's inputs may be the unrounded values of the float16 ones compared: each off by up to half a float16 ulp,
+    // which a cancelling sum does not scale down — the floor counts |a| + |b|
+    let m: Tensor | null = null;
+    try { m = noGrad(() => F.add(absT(present[0]!), absT(present[1]!))); } catch { m = null; }
+    if (m && m.size === n) { const M = m.data as Float32Array; for (let i = 0; i < n; i++) floor[i] += 8 * U16 * M[i]!; }
   } else if (model.kind === 'batchnorm') {
     // |x·s| with s = γ/√(var+ε): run with |γ| and zero β, mean so only the scaled input remains
     const m = magnitudeRun(step, inputs, name => (name === 'beta' || name === 'moving_mean' ? new Float32Array((step.cell as unknown as Record<string, Parameter>)[name]!.size) : null));
