@@ -236,7 +236,6 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   const msRunner = new MsportRunner(network);
   let runtimeMs = 0;
   const firstFeeds = feeds[0]!;
-  const firstInputs = model.graph.inputs.map(v => firstFeeds.get(v.name)!);
   const msOuts: Map<string, Tensor>[] = [];
   for (let s = 0; s < samples; s++) {
     const tb = performance.now();
@@ -260,21 +259,8 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     if (opts.repro) repro = layers.firstDivergence ? await writeRepro(opts.repro, layers.firstDivergence, model, network, feeds[layerSample]!, opts) : null;
   }
   const localized = localize ? (layers ? localizedFromLayers(layers, layerSample, layersMs!) : portLayers ? localizedFromPort(portLayers, portLayersMs) : undefined) : undefined;
-  // --accept-noise: only a tolerance failure (no shape error, no problem) that the layers call accumulated noise
-  const noiseAccepted = !!opts.acceptNoise && localized?.cause === 'accumulated' && outputs.every(o => !o.error);
-  const blocking = problems.filter(p => p.kind !== 'unused-initializer');
-  const vacuous = vacuity(model.graph.inputs.map(v => v.name), model.graph.outputs.map(o => o.name), feeds, refOuts);
   return {
-    ...(vacuous.length ? { vacuous } : {}),
-    model: modelPath,
-    passed: (outputs.every(o => o.passed) || noiseAccepted) && blocking.length === 0,
-    ...(localized ? { localized } : {}),
-    ...(noiseAccepted ? { noiseAccepted } : {}),
-    atol: opts.atol, rtol: opts.rtol, seed: opts.seed, samples,
-    inputs: model.graph.inputs.map((v, i) => ({
-      name: v.name, shape: [...firstInputs[i]!.shape], dtype: firstInputs[i]!.dtype,
-      source: literalSource(opts.inputs?.get(v.name), inputNotes.get(v.name)) ?? (samples > 1 ? `random(seeds=${opts.seed}..${opts.seed + samples - 1})` : `random(seed=${opts.seed})`),
-    })),
+    ...verdict(modelPath, model, feeds, refOuts, outputs, problems, localized, samples, inputNotes, opts),
     problems,
     ...(imported.exportNotes.length ? { exportNotes: imported.exportNotes } : {}),
     ...(weights ? { weights } : {}),
@@ -287,6 +273,31 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     ...(portRun ? { port: portRun.info } : {}),
     ...(portLayers && opts.layers ? { portLayers } : {}),
     ...(opts.keep ? { kept: { network, inputs: firstFeeds, expected: refOuts[0]!, inputOrder: model.graph.inputs.map(v => v.name), outputOrder: model.graph.outputs.map(v => v.name) } } : {}),
+  };
+}
+
+/**
+ * The verdict both ways of running share: passed (every output, or --accept-noise on accumulated noise, and no
+ * blocking problem), where a failure comes from, what makes the check prove little, and the inputs it ran on.
+ */
+function verdict(modelPath: string, model: OnnxModel, feeds: Map<string, Tensor>[], refOuts: Map<string, Tensor>[], outputs: OutputResult[], problems: Problem[],
+  localized: Localized | undefined, samples: number, inputNotes: Map<string, string>, opts: CheckOptions) {
+  // --accept-noise: only a tolerance failure (no shape error, no problem) that the layers call accumulated noise
+  const noiseAccepted = !!opts.acceptNoise && localized?.cause === 'accumulated' && outputs.every(o => !o.error);
+  const blocking = problems.filter(p => p.kind !== 'unused-initializer');
+  const vacuous = vacuity(model.graph.inputs.map(v => v.name), model.graph.outputs.map(o => o.name), feeds, refOuts);
+  const first = feeds[0]!;
+  return {
+    ...(vacuous.length ? { vacuous } : {}),
+    model: modelPath,
+    passed: (outputs.every(o => o.passed) || noiseAccepted) && blocking.length === 0,
+    ...(localized ? { localized } : {}),
+    ...(noiseAccepted ? { noiseAccepted } : {}),
+    atol: opts.atol, rtol: opts.rtol, seed: opts.seed, samples,
+    inputs: model.graph.inputs.map(v => ({
+      name: v.name, shape: [...first.get(v.name)!.shape], dtype: first.get(v.name)!.dtype,
+      source: literalSource(opts.inputs?.get(v.name), inputNotes.get(v.name)) ?? (samples > 1 ? `random(seeds=${opts.seed}..${opts.seed + samples - 1})` : `random(seed=${opts.seed})`),
+    })),
   };
 }
 
@@ -474,22 +485,9 @@ async function checkStreamed(modelPath: string, feeds: Map<string, Tensor>[], sa
     layers = again.layers; layersMs += again.layersMs; layerSample = failingSample;
   }
   const localized = localize && layers ? localizedFromLayers(layers, layerSample, layersMs) : undefined;
-  const noiseAccepted = !!opts.acceptNoise && localized?.cause === 'accumulated' && outputs.every(o => !o.error);
   const problems = run.problems;
-  const blocking = problems.filter(p => p.kind !== 'unused-initializer');
-  const vacuous = vacuity(model.graph.inputs.map(v => v.name), model.graph.outputs.map(o => o.name), feeds, run.refOuts);
-  const first = feeds[0]!;
   const result: CheckResult = {
-    ...(vacuous.length ? { vacuous } : {}),
-    model: modelPath,
-    passed: (outputs.every(o => o.passed) || noiseAccepted) && blocking.length === 0,
-    ...(localized ? { localized } : {}),
-    ...(noiseAccepted ? { noiseAccepted } : {}),
-    atol: opts.atol, rtol: opts.rtol, seed: opts.seed, samples,
-    inputs: model.graph.inputs.map(v => ({
-      name: v.name, shape: [...first.get(v.name)!.shape], dtype: first.get(v.name)!.dtype,
-      source: literalSource(opts.inputs?.get(v.name), inputNotes.get(v.name)) ?? (samples > 1 ? `random(seeds=${opts.seed}..${opts.seed + samples - 1})` : `random(seed=${opts.seed})`),
-    })),
+    ...verdict(modelPath, model, feeds, run.refOuts, outputs, problems, localized, samples, inputNotes, opts),
     problems,
     ...(run.exportNotes.length ? { exportNotes: run.exportNotes } : {}),
     outputs,

@@ -54,8 +54,20 @@ export function referenceBytes(model: OnnxModel): Uint8Array {
 /** What onnxruntime loads as the reference: bytes, or a model file; `dispose` removes what was written for it. */
 export interface ReferenceSource { source: string | Uint8Array; dispose(): void }
 
+/**
+ * Hard links in `dir` to the data files at `locations` (relative to the model's folder `base`, which the decoder checked
+ * they stay inside): a graph written in `dir` then reaches the weights as onnxruntime requires, without a copy.
+ */
+export function linkDataFiles(base: string, locations: Iterable<string>, dir: string): void {
+  for (const loc of locations) {
+    const link = join(dir, loc);
+    mkdirSync(dirname(link), { recursive: true });
+    linkSync(realpathSync(resolve(base, loc)), link);
+  }
+}
+
 /** The external data files the model's initializers name (relative locations), in every graph. */
-function externalLocations(m: onnxProto.onnx.IModelProto): string[] {
+export function externalLocations(m: onnxProto.onnx.IModelProto): string[] {
   const out = new Set<string>();
   const visit = (g: onnxProto.onnx.IGraphProto): void => {
     for (const t of g.initializer ?? []) if (t.dataLocation === 1) for (const e of t.externalData ?? []) if (e.key === 'location' && e.value) out.add(e.value);
@@ -88,12 +100,7 @@ export function referenceSource(model: OnnxModel, outputs: readonly string[] = [
   const base = dirname(resolve(model.path!));
   const dir = mkdtempSync(join(tmpdir(), 'msport-ref-'));
   try {
-    for (const loc of locations) {
-      // the decoder checked that each location stays inside the model's folder
-      const link = join(dir, loc);
-      mkdirSync(dirname(link), { recursive: true });
-      linkSync(realpathSync(resolve(base, loc)), link);
-    }
+    linkDataFiles(base, locations, dir);
     const file = join(dir, 'reference.onnx');
     writeFileSync(file, bytes);
     return { source: file, dispose: () => rmSync(dir, { recursive: true, force: true }) };

@@ -4,7 +4,8 @@
  * every value it computes), and the initializers its nodes read — still pointing into the model's external data, so
  * onnxruntime and msport each read only this block's weights, and only while it runs.
  */
-import { linkSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { externalLocations, linkDataFiles } from '../compare/reference-model.js';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
@@ -25,15 +26,8 @@ export class BlockFolder {
     this.proto = onnx.ModelProto.decode(Buffer.from(model.bytes.buffer, model.bytes.byteOffset, model.bytes.byteLength));
     this.index = new Map(model.graph.nodes.map((n, i) => [n, i]));
     this.dir = mkdtempSync(join(tmpdir(), 'msport-stream-'));
-    const base = dirname(resolve(model.path));
-    const locations = new Set<string>();
-    for (const t of this.proto.graph?.initializer ?? []) if (t.dataLocation === 1) for (const e of t.externalData ?? []) if (e.key === 'location' && e.value) locations.add(e.value);
     try {
-      for (const loc of locations) {
-        const link = join(this.dir, loc);
-        mkdirSync(dirname(link), { recursive: true });
-        linkSync(realpathSync(resolve(base, loc)), link);
-      }
+      linkDataFiles(dirname(resolve(model.path)), externalLocations(this.proto), this.dir);
     } catch (e) {
       this.dispose();
       throw new UsageError(`--stream links the model's external data into ${tmpdir()} and could not: ${(e as Error).message} (set TMPDIR to a folder on the model's filesystem)`);
