@@ -245,15 +245,6 @@ export function toKernelMemory(data: Float32Array): Float32Array {
   return view;
 }
 
-/**
- * A float32 [R, C] matrix at `offset` of the open file `fd`, read straight into kernel memory and transposed into a
- * resident block ([C, R]) without passing through JavaScript memory; null when there is no such memory or no room
- * (the caller reads and transposes it the usual way).
- */
-export function transposeFromFile(fd: number, offset: number, R: number, C: number): Float32Array | null {
-  return wasm && R * C >= 4096 ? wasm.transposeFromFile(fd, offset, R, C) : null;
-}
-
 /** Kernel threads for large kernels (fixed split, same results for any count); returns the count in effect. */
 export function setKernelThreads(n: number): number { return wasm ? wasm.setThreads(n) : 1; }
 

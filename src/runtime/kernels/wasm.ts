@@ -13,7 +13,7 @@
  * count, and every output element is computed the same way whichever thread computes it, so results do not depend
  * on the number of threads or on timing.
  */
-import { existsSync, readFileSync, readSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -531,33 +531,6 @@ export class WasmBackend {
     }
     this.run('transpose2d', parts);
     return this.result(o, n);
-  }
-
-  /**
-   * A float32 [R, C] matrix read from the file `fd` at `offset` straight into the call's region and transposed into a
-   * new resident block as [C, R]: the bytes never pass through JavaScript memory, and nothing is copied out (a large
-   * model's [in, out] Linear weights, at import). Copies into and out of this shared memory cost more than the
-   * transpose itself (relaxed-atomic copies). null when an arena is open or there is no room.
-   */
-  transposeFromFile(fd: number, offset: number, R: number, C: number): Float32Array | null {
-    const n = R * C;
-    const block = this.resident(n * 4);
-    if (!block) return null;
-    const out = block.bytes.byteOffset;
-    if (!this.fits(n)) { this.freeResident(out); return null; }
-    this.begin();
-    const x = this.alloc(n);
-    const buf = Buffer.from(this.buffer as unknown as ArrayBuffer, x, n * 4);
-    for (let off = 0; off < n * 4;) {
-      const got = readSync(fd, buf, off, Math.min(n * 4 - off, 1 << 30), offset + off);
-      if (got === 0) { this.freeResident(out); throw new Error(`the file ended at ${offset + off} of ${offset + n * 4} bytes`); }
-      off += got;
-    }
-    // one matrix: asm transpose2d splits over the batch only, so this runs as one part (as transpose2d does for B = 1)
-    this.run('transpose2d', [[x, out, R, C, 0, 1]]);
-    const view = new Float32Array(this.buffer, out, n);
-    block.tie(view);
-    return view;
   }
 
   /** out[r·len + i] = X[r·len + i]·scale[r mod C] + shift[r mod C] in float64 (see asm affineRows), into a new array. */
