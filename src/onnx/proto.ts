@@ -10,7 +10,7 @@ import { DType, float16BitsToNumber, isInt } from '../runtime/dtype.js';
 import { LAZY, Tensor, shapeSize } from '../runtime/tensor.js';
 import type { TypedData } from '../runtime/dtype.js';
 import { ModelLoadError } from '../errors.js';
-import { kernels } from '../runtime/kernels/index.js';
+import { kernels, transposeFromFile } from '../runtime/kernels/index.js';
 import { pyStrings } from './scope.js';
 
 const { onnx } = onnxProto;
@@ -244,6 +244,22 @@ export class ExternalTensor extends Tensor {
   }
   /** the data file and byte range (a streamed block reads only its own) */
   get external(): Readonly<ExternalRange> { return this.range; }
+  /**
+   * A float32 matrix's transpose made in kernel memory straight from the file (kernels/index.ts transposeFromFile):
+   * the form an [in, out] Linear weight takes at import. null when the kernels cannot (the caller transposes `data`).
+   */
+  transposedInKernelMemory(): Tensor | null {
+    if (this.assigned || this.dtype !== 'float32' || this.shape.length !== 2) return null;
+    const [R, C] = this.shape as [number, number];
+    let fd: number;
+    try { fd = openSync(this.range.file, 'r'); } catch (e) { throw new ModelLoadError(`tensor ${this.initializerName}: cannot read external data ${this.range.file}: ${(e as Error).message}`); }
+    try {
+      const view = transposeFromFile(fd, this.range.offset, R, C);
+      return view ? new Tensor(view, [C, R], 'float32') : null;
+    } catch (e) {
+      throw new ModelLoadError(`tensor ${this.initializerName}: ${(e as Error).message}`);
+    } finally { closeSync(fd); }
+  }
   override get data(): TypedData {
     if (this.assigned) return this._data;
     let d = this.cache?.deref();

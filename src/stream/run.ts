@@ -16,7 +16,8 @@ import type { Tolerance } from '../compare/comparator.js';
 import { fromOrt, toOrt } from '../compare/runners.js';
 import { ModelLoadError } from '../errors.js';
 import { noGrad } from '../runtime/autograd.js';
-import type { Tensor } from '../runtime/tensor.js';
+import { Tensor } from '../runtime/tensor.js';
+import { kernels } from '../runtime/kernels/index.js';
 import { partitionBlocks, type Block } from './partition.js';
 import { BlockFolder } from './submodel.js';
 
@@ -82,46 +83,54 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
         return { name, dtype: t.dtype, dtypeName: t.dtype, dims: [...t.shape] } as ValueInfo;
       });
       const bm = blockModel(model, block, inputs, handOn);
-      const imported = importModel(bm);
-      const { network } = imported;
-      problems.push(...preflight(bm, imported, { allowTrain: opts.allowTrain }));
-      exportNotes.push(...imported.exportNotes);
-      const expose = opts.layersOn !== undefined ? layerValueNames(network).filter(n => !handOn.includes(n)) : [];
-      // onnxruntime: the block alone, on the reference's values
-      const file = folder.write(k, block, refEnv[0]!, [...handOn, ...expose]);
-      let session: ort.InferenceSession;
+      // the block's weights in kernel memory go when the block is done (endResidentScope below), so peak memory is
+      // the largest block's whether or not the garbage collector has run
+      kernels.beginResidentScope();
       try {
-        session = await ort.InferenceSession.create(file, { intraOpNumThreads: opts.threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
-      } catch (e) {
-        throw new ModelLoadError(`onnxruntime cannot load block ${block.name}: ${(e as Error).message.split('\n')[0]}`);
-      }
-      let layerRef: Map<string, Tensor> | null = null;
-      try {
-        for (const [s, env] of refEnv.entries()) {
-          const tr = performance.now();
-          const f: Record<string, ort.Tensor> = {};
-          for (const n of inputNames) f[n] = toOrt(env.get(n)!);
-          const out = await session.run(f);
-          referenceMs += performance.now() - tr;
-          for (const n of handOn) env.set(n, fromOrt(out[n] as ort.Tensor));
-          if (s === opts.layersOn) layerRef = new Map(expose.concat(handOn).map(n => [n, fromOrt(out[n] as ort.Tensor)]));
+        const imported = importModel(bm);
+        const { network } = imported;
+        problems.push(...preflight(bm, imported, { allowTrain: opts.allowTrain }));
+        exportNotes.push(...imported.exportNotes);
+        const expose = opts.layersOn !== undefined ? layerValueNames(network).filter(n => !handOn.includes(n)) : [];
+        // onnxruntime: the block alone, on the reference's values
+        const file = folder.write(k, block, refEnv[0]!, [...handOn, ...expose]);
+        let session: ort.InferenceSession;
+        try {
+          session = await ort.InferenceSession.create(file, { intraOpNumThreads: opts.threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
+        } catch (e) {
+          throw new ModelLoadError(`onnxruntime cannot load block ${block.name}: ${(e as Error).message.split('\n')[0]}`);
+        }
+        let layerRef: Map<string, Tensor> | null = null;
+        try {
+          for (const [s, env] of refEnv.entries()) {
+            const tr = performance.now();
+            const f: Record<string, ort.Tensor> = {};
+            for (const n of inputNames) f[n] = toOrt(env.get(n)!);
+            const out = await session.run(f);
+            referenceMs += performance.now() - tr;
+            for (const n of handOn) env.set(n, fromOrt(out[n] as ort.Tensor));
+            if (s === opts.layersOn) layerRef = new Map(expose.concat(handOn).map(n => [n, fromOrt(out[n] as ort.Tensor)]));
+          }
+        } finally {
+          await session.release();
+        }
+        // msport: chained, on its own upstream values
+        for (const [s, env] of msEnv.entries()) {
+          const tm = performance.now();
+          const outs = noGrad(() => network.execute(network.inputNames.map(n => env.get(n)!)));
+          runtimeMs += performance.now() - tm;
+          // a value handed on never stays a view on this block's kernel memory (freed at the block's end)
+          network.outputNames.forEach((n, j) => env.set(n, detached(outs[j]!)));
+          if (s === opts.layersOn && layerRef) {
+            const tl = performance.now();
+            const refFeeds = new Map(inputNames.map(n => [n, refEnv[s]!.get(n)!]));
+            const chained = new Map(inputNames.map(n => [n, env.get(n)!]));
+            layerParts.push(await compareLayers(bm, network, refFeeds, opts, { reference: layerRef, chainedFeeds: chained, layerTolerances: opts.layerTolerances }));
+            layersMs += performance.now() - tl;
+          }
         }
       } finally {
-        await session.release();
-      }
-      // msport: chained, on its own upstream values
-      for (const [s, env] of msEnv.entries()) {
-        const tm = performance.now();
-        const outs = noGrad(() => network.execute(network.inputNames.map(n => env.get(n)!)));
-        runtimeMs += performance.now() - tm;
-        network.outputNames.forEach((n, j) => env.set(n, outs[j]!));
-        if (s === opts.layersOn && layerRef) {
-          const tl = performance.now();
-          const refFeeds = new Map(inputNames.map(n => [n, refEnv[s]!.get(n)!]));
-          const chained = new Map(inputNames.map(n => [n, env.get(n)!]));
-          layerParts.push(await compareLayers(bm, network, refFeeds, opts, { reference: layerRef, chainedFeeds: chained, layerTolerances: opts.layerTolerances }));
-          layersMs += performance.now() - tl;
-        }
+        kernels.endResidentScope();
       }
       // values no later block reads are dropped (the model's outputs stay)
       for (const env of [...refEnv, ...msEnv]) for (const n of [...env.keys()]) if (!readLater[k]!.has(n) && !graphOutputs.has(n)) env.delete(n);
@@ -137,6 +146,8 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
     problems, exportNotes, blocks: info, referenceMs, runtimeMs, layersMs,
   };
 }
+
+const detached = (t: Tensor): Tensor => (t.data instanceof Float32Array && kernels.owns(t.data) ? new Tensor(t.data.slice(), t.shape, t.dtype) : t);
 
 /** The blocks' per-layer reports as one, in model order: the first divergence is the first block's that has one. */
 function joinLayers(parts: LayerReport[]): LayerReport {

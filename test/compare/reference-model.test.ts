@@ -50,4 +50,24 @@ describe('referenceSource', () => {
     expect(t.data).toBe(d); // the same array while it is held
     expect(Array.from(d as Float32Array).every((v, i) => v === values[i])).toBe(true);
   });
+
+  it("transposes a large external [in, out] weight in kernel memory straight from the file", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msport-ext-'));
+    const R = 512, C = 1024; // 2 MiB of float32
+    const values = Float32Array.from({ length: R * C }, (_, i) => Math.cos(i * 0.01));
+    writeFileSync(join(dir, 'w.bin'), Buffer.concat([Buffer.alloc(12), Buffer.from(values.buffer)]));
+    const init = { name: 'w', dataType: 1, dims: [R, C], dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }, { key: 'offset', value: '12' }, { key: 'length', value: String(4 * R * C) }] };
+    const bytes = onnxProto.onnx.ModelProto.encode(onnxProto.onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 13 }], graph: {
+      name: 'g', initializer: [init], node: [{ opType: 'MatMul', input: ['x', 'w'], output: ['y'] }],
+      input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }, { dimValue: R }] } } } }],
+      output: [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }, { dimValue: C }] } } } }] } })).finish();
+    writeFileSync(join(dir, 'm.onnx'), bytes);
+    const t = modelFromFile(join(dir, 'm.onnx')).graph.initializers.get('w') as ExternalTensor;
+    const tt = t.transposedInKernelMemory()!;
+    expect(tt.shape).toEqual([C, R]);
+    const d = tt.data as Float32Array;
+    let same = true;
+    for (let r = 0; r < R; r += 7) for (let c = 0; c < C; c += 13) if (d[c * R + r] !== values[r * C + c]) same = false;
+    expect(same).toBe(true);
+  });
 });

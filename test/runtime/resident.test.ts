@@ -10,4 +10,12 @@ describe('resident model bytes', () => {
     expect(out.code, out.text).toBe(0);
     expect(out.text).toMatch(/resident: kept while reachable, reused after|SKIP/);
   });
+
+  it('a block freed by hand or at the end of its resident scope is not freed again by its finalizer', async () => {
+    const out = await new Promise<{ code: number; text: string }>(resolve =>
+      execFile(process.execPath, ['--expose-gc', 'test/scripts/resident-free.mjs'], { timeout: 60_000 }, (e, stdout, stderr) =>
+        resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, text: stdout + stderr })));
+    expect(out.code, out.text).toBe(0);
+    expect(out.text).toMatch(/resident: freed once, by hand or at the scope end|SKIP/);
+  });
 });

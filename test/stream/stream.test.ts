@@ -7,6 +7,46 @@ import { modelFromFile } from '../../src/onnx/proto.js';
 import { partitionBlocks } from '../../src/stream/partition.js';
 import { check, CheckResult } from '../../src/check.js';
 import { runCli } from '../helpers/cli.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
+
+/**
+ * Three Linear layers in `layers` and a head, as a TorchScript export names them, their [in, out] weights (transB=0,
+ * as torch 2.9+ writes nn.Linear) 1 MiB each in external data: weights msport reads from the file straight into
+ * kernel memory, where a streamed block's are freed at the block's end.
+ */
+function externalMlp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'msport-stream-mlp-'));
+  const F = 512, H = 64, chunks: Buffer[] = [];
+  let offset = 0, seed = 1;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  const init = (name: string, dims: number[], scale: number) => {
+    const v = Float32Array.from({ length: dims.reduce((a, b) => a * b) }, () => rand() * scale);
+    chunks.push(Buffer.from(v.buffer));
+    const t = { name, dataType: 1, dims, dataLocation: 1, externalData: [{ key: 'location', value: 'mlp.onnx.data' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(v.byteLength) }] };
+    offset += v.byteLength;
+    return t;
+  };
+  const initializer = [], node = [];
+  let h = 'x';
+  for (let i = 0; i < 3; i++) {
+    initializer.push(init(`layers.${i}.fc.weight`, [F, F], 2 / Math.sqrt(F)), init(`layers.${i}.fc.bias`, [F], 0.1));
+    node.push({ name: `/layers.${i}/fc/Gemm`, opType: 'Gemm', input: [h, `layers.${i}.fc.weight`, `layers.${i}.fc.bias`], output: [`/layers.${i}/fc/Gemm_output_0`], attribute: [{ name: 'transB', type: 2, i: 0 }] });
+    node.push({ name: `/layers.${i}/act/Relu`, opType: 'Relu', input: [`/layers.${i}/fc/Gemm_output_0`], output: [(h = `/layers.${i}/act/Relu_output_0`)] });
+  }
+  initializer.push(init('head.weight', [F, H], 1 / Math.sqrt(F)));
+  node.push({ name: '/head/Gemm', opType: 'Gemm', input: [h, 'head.weight'], output: ['y'], attribute: [{ name: 'transB', type: 2, i: 0 }] });
+  const io = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: dims.map(d => ({ dimValue: d })) } } } });
+  const bytes = onnxProto.onnx.ModelProto.encode(onnxProto.onnx.ModelProto.create({
+    irVersion: 8, opsetImport: [{ domain: '', version: 13 }],
+    graph: { name: 'mlp', initializer, node, input: [io('x', [4, F])], output: [io('y', [4, H])] },
+  })).finish();
+  writeFileSync(join(dir, 'mlp.onnx.data'), Buffer.concat(chunks));
+  writeFileSync(join(dir, 'mlp.onnx'), bytes);
+  return join(dir, 'mlp.onnx');
+}
 
 const tol = { atol: 1e-4, rtol: 1e-3, seed: 0 };
 // onnxruntime fuses across what are block boundaries when it runs the whole graph (a Conv with the BatchNorm after
@@ -34,6 +74,19 @@ describe('check --stream', () => {
       expect(streamed.stream!.blocks.length, file).toBeGreaterThan(2);
       expect(brief(streamed), file).toEqual(brief(whole));
       streamed.outputs.forEach((o, k) => expect(Math.abs(o.maxAbsDiff - whole.outputs[k]!.maxAbsDiff), file).toBeLessThan(1e-6));
+    }
+  }, 60_000);
+
+  it('gives the whole-model verdict on weights read from the file straight into kernel memory (1 MiB [in, out] Linears)', async () => {
+    const file = externalMlp();
+    const whole = await check(file, { ...tol, samples: 2, layers: true });
+    // twice: the second run's blocks take the kernel memory the first run's freed
+    for (let run = 0; run < 2; run++) {
+      const streamed = await check(file, { ...tol, samples: 2, layers: true, stream: true });
+      expect(streamed.stream!.blocks.map(b => b.name)).toEqual(['layers.0', 'layers.1', 'layers.2', '(after layers)']);
+      expect(brief(streamed)).toEqual(brief(whole));
+      expect(streamed.passed).toBe(true);
+      streamed.outputs.forEach((o, k) => expect(Math.abs(o.maxAbsDiff - whole.outputs[k]!.maxAbsDiff)).toBeLessThan(1e-6));
     }
   }, 60_000);
 

@@ -1,4 +1,5 @@
 /** ONNX ops that become MindSpore nn Cells when their weights are constants. */
+import { ExternalTensor } from '../proto.js';
 import * as nn from '../../runtime/nn/index.js';
 import * as ops from '../../runtime/functional.js';
 import { Tensor } from '../../runtime/tensor.js';
@@ -71,7 +72,8 @@ function gemm(ctx: BuildCtx): Built {
   if (w && w.ndim === 2 && transA === 0 && alpha === 1 && (beta === 1 || !ctx.hasInput(2)) && biasOk) {
     // transB=0 stores the weight as [in, out]; MindSpore Dense keeps [out, in], so transpose once at import, into
     // kernel memory beside the file's other weights (else every product would copy it in again)
-    const weight = transB ? w : inKernelMemory(ops.transpose(w, [1, 0]));
+    // (an external-data weight is read straight into kernel memory and transposed there: no copy through JS memory)
+    const weight = transB ? w : (w instanceof ExternalTensor ? w.transposedInKernelMemory() : null) ?? inKernelMemory(ops.transpose(w, [1, 0]));
     const [outF, inF] = weight.shape as [number, number];
     const cell = new nn.Dense(inF, outF, { hasBias: !!c });
     const weights: [number, string, Tensor?][] = [[1, 'weight', weight]];

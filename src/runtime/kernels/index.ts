@@ -13,7 +13,7 @@ import { gemmJs, gemmNTJs } from './gemm-js.js';
 import { conv2dJs } from './conv-js.js';
 import { erfFast } from './erf-js.js';
 import { maxPool2dJs, type Pool2DGeometry } from './pool-js.js';
-import { WasmBackend, type Conv2DGeometry } from './wasm.js';
+import { WasmBackend, type Conv2DGeometry, type ResidentBlock } from './wasm.js';
 
 export type { Conv2DGeometry } from './wasm.js';
 export type { Pool2DGeometry } from './pool-js.js';
@@ -67,10 +67,16 @@ export interface KernelSet {
   affineRows(X: Float32Array, scale: Float64Array, shift: Float64Array, rows: number, len: number): Float32Array | null;
   /**
    * `n` bytes of the backend's memory for data that outlives calls (a model file's bytes), so kernels read views on
-   * them in place; the block lives while the returned view or any object passed to `tie` is reachable. null when the
-   * backend has no such memory or no room.
+   * them in place; the block lives while the returned view or any object passed to `tie` is reachable, or until its
+   * `free` (or the end of the resident scope it was taken in). null when the backend has no such memory or no room.
    */
-  residentBytes(n: number): { bytes: Uint8Array; tie: (view: object) => void } | null;
+  residentBytes(n: number): ResidentBlock | null;
+  /**
+   * Resident blocks taken between these two calls are freed at the second, whoever holds views on them: a streamed
+   * block's weights go when the block is done, not when the garbage collector gets to them.
+   */
+  beginResidentScope(): void;
+  endResidentScope(): void;
   /**
    * Open a forward arena if the backend has one (true then): until `endArena`, kernel results may be views on the
    * backend's memory, valid until `release` or `endArena`, so the caller must copy out what it keeps.
@@ -125,7 +131,7 @@ export const jsKernels: KernelSet = {
   gemm: gemmJs, gemmNT: gemmNTJs, conv2d: conv2dJs, sigmoid: sigmoidJs, relu: reluJs, clip: clipJs, erf: erfJs, gelu: geluJs, silu: siluJs,
   maxPool2d: maxPool2dJs, softmaxRows: () => null,
   binary: () => null, affineRows: () => null, gemmOut: () => null, transpose2d: () => null, residentBytes: () => null,
-  beginArena: () => false, endArena: () => undefined, owns: () => false, release: () => undefined,
+  beginResidentScope: () => undefined, endResidentScope: () => undefined, beginArena: () => false, endArena: () => undefined, owns: () => false, release: () => undefined,
 };
 
 const wasm = WasmBackend.load();
@@ -206,6 +212,8 @@ function wasmKernels(b: WasmBackend): KernelSet {
       return b.affineRows(X, scale, shift, rows, len);
     },
     residentBytes: n => b.resident(n),
+    beginResidentScope: () => b.beginResidentScope(),
+    endResidentScope: () => b.endResidentScope(),
     beginArena() { b.beginArena(); return true; },
     endArena() { b.endArena(); },
     owns: a => b.owns(a),
@@ -243,6 +251,15 @@ export function toKernelMemory(data: Float32Array): Float32Array {
   block.tie(view);
   view.set(data);
   return view;
+}
+
+/**
+ * A float32 [R, C] matrix at `offset` of the open file `fd`, read straight into kernel memory and transposed into a
+ * resident block ([C, R]) without passing through JavaScript memory; null when there is no such memory or no room
+ * (the caller reads and transposes it the usual way).
+ */
+export function transposeFromFile(fd: number, offset: number, R: number, C: number): Float32Array | null {
+  return wasm && R * C >= 4096 ? wasm.transposeFromFile(fd, offset, R, C) : null;
 }
 
 /** Kernel threads for large kernels (fixed split, same results for any count); returns the count in effect. */

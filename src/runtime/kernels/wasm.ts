@@ -13,7 +13,7 @@
  * count, and every output element is computed the same way whichever thread computes it, so results do not depend
  * on the number of threads or on timing.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,6 +172,8 @@ export class WasmBackend {
   private readonly residentRegistry = new FinalizationRegistry<number>(off => this.freeResident(off));
   /** views that keep a resident block's token, and so the block, alive */
   private readonly ties = new WeakMap<object, object>();
+  /** blocks taken in the open resident scope (offset → token, held so no finalizer frees them first) */
+  private scope: Map<number, object> | null = null;
   /** forward arena (above the resident blocks): open depth and its blocks */
   private arenaDepth = 0;
   private readonly arena: Blocks;
@@ -254,17 +256,51 @@ export class WasmBackend {
    * block lives while the returned view, or any object passed to `tie`, is reachable; kernels then read views on it
    * in place.
    */
-  resident(bytes: number): { bytes: Uint8Array; tie: (view: object) => void } | null {
+  resident(bytes: number): ResidentBlock | null {
     const size = align(Math.max(bytes, 1));
     if (this.arenaDepth > 0 || this.residents.top + size + 4096 >= MAX_PAGES * PAGE) return null;
     const off = this.residents.take(size);
     this.reserve(this.residents.top);
     this.arena.reset(this.residents.top);
     const token = {};
-    this.residentRegistry.register(token, off);
+    // the token doubles as the unregister key: a block freed by hand must never be freed again by its finalizer (the
+    // offset may belong to another block by then)
+    this.residentRegistry.register(token, off, token);
+    this.scope?.set(off, token);
     const view = new Uint8Array(this.buffer, off, bytes);
     this.ties.set(view, token);
-    return { bytes: view, tie: v => { this.ties.set(v, token); } };
+    let freed = false;
+    return {
+      bytes: view,
+      tie: v => { this.ties.set(v, token); },
+      free: () => {
+        if (freed) return;
+        freed = true;
+        this.residentRegistry.unregister(token);
+        this.scope?.delete(off);
+        this.freeResident(off);
+      },
+    };
+  }
+
+  /**
+   * Open a resident scope: every resident block taken until `endResidentScope` is freed there, whoever still holds a
+   * view on it (a streamed block's weights, released when the block is done instead of whenever the garbage collector
+   * gets to them: a run that makes little JS garbage never collects, and its blocks would fill the memory).
+   */
+  beginResidentScope(): void {
+    if (this.scope) throw new Error('a resident scope is open already');
+    this.scope = new Map();
+  }
+
+  /** Free every block taken since `beginResidentScope`; no view on one may be used after this. */
+  endResidentScope(): void {
+    const scope = this.scope;
+    this.scope = null;
+    for (const [off, token] of scope ?? []) {
+      this.residentRegistry.unregister(token);
+      this.freeResident(off);
+    }
   }
 
   // a finalizer runs between tasks, never inside a (synchronous) forward pass, so the arena is closed here
@@ -533,6 +569,34 @@ export class WasmBackend {
     return this.result(o, n);
   }
 
+  /**
+   * A float32 [R, C] matrix read from the file `fd` at `offset` straight into the call's region and transposed into a
+   * new resident block as [C, R]: the bytes never pass through JavaScript memory, and nothing is copied out (a large
+   * model's [in, out] Linear weights, at import). Copies into and out of this shared memory cost more than the
+   * transpose itself (relaxed-atomic copies). null when an arena is open or there is no room (the block taken for it
+   * is given back at once, its finalizer unregistered).
+   */
+  transposeFromFile(fd: number, offset: number, R: number, C: number): Float32Array | null {
+    const n = R * C;
+    const block = this.resident(n * 4);
+    if (!block) return null;
+    const out = block.bytes.byteOffset;
+    if (!this.fits(n)) { block.free(); return null; }
+    this.begin();
+    const x = this.alloc(n);
+    const buf = Buffer.from(this.buffer as unknown as ArrayBuffer, x, n * 4);
+    for (let off = 0; off < n * 4;) {
+      const got = readSync(fd, buf, off, Math.min(n * 4 - off, 1 << 30), offset + off);
+      if (got === 0) { block.free(); throw new Error(`the file ended at ${offset + off} of ${offset + n * 4} bytes`); }
+      off += got;
+    }
+    // one matrix: asm transpose2d splits over the batch only, so this runs as one part (as transpose2d does for B = 1)
+    this.run('transpose2d', [[x, out, R, C, 0, 1]]);
+    const view = new Float32Array(this.buffer, out, n);
+    block.tie(view);
+    return view;
+  }
+
   /** out[r·len + i] = X[r·len + i]·scale[r mod C] + shift[r mod C] in float64 (see asm affineRows), into a new array. */
   affineRows(X: Float32Array, scale: Float64Array, shift: Float64Array, rows: number, len: number): Float32Array {
     const n = rows * len, C = scale.length;
@@ -656,6 +720,9 @@ function tiles(len: number, unit: number, count: number): [number, number][] {
  * Blocks of a region that starts at `base`: first fit among the free runs (kept sorted and merged with their
  * neighbours), else at the top; a free run that reaches the top lowers it. The caller reserves memory up to `top`.
  */
+/** A resident block: its bytes, `tie` (keep it while another view lives), `free` (give it back now, once). */
+export interface ResidentBlock { bytes: Uint8Array; tie: (view: object) => void; free: () => void }
+
 class Blocks {
   top: number;
   private free: { off: number; size: number }[] = [];
