@@ -258,7 +258,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
     layersMs = performance.now() - t6;
     if (opts.repro) repro = layers.firstDivergence ? await writeRepro(opts.repro, layers.firstDivergence, model, network, feeds[layerSample]!, opts) : null;
   }
-  const localized = localize ? (layers ? localizedFromLayers(layers, layerSample, layersMs!) : portLayers ? localizedFromPort(portLayers, portLayersMs) : undefined) : undefined;
+  const localized = localize ? (layers ? localizedFromLayers(layers, layerSample, layersMs!, precisionOf(model)) : portLayers ? localizedFromPort(portLayers, portLayersMs, precisionOf(model)) : undefined) : undefined;
   return {
     ...verdict(modelPath, model, feeds, refOuts, outputs, problems, localized, samples, inputNotes, opts),
     problems,
@@ -336,28 +336,32 @@ function sameValues(a: Tensor | undefined, b: Tensor | undefined): boolean {
 
 const fmt = (x: number): string => (x === 0 ? '0' : Math.abs(x) >= 0.01 && Math.abs(x) < 1000 ? String(+x.toPrecision(3)) : x.toExponential(2).replace(/\.?0+e/, 'e'));
 
+/** The precision a model's noise is counted in: float16 when an output is (a half-precision export), else float32. */
+export type Precision = 'float32' | 'float16';
+const precisionOf = (model: OnnxModel): Precision => (model.graph.outputs.some(o => o.dtype === 'float16') ? 'float16' : 'float32');
+
 /** The verdict's `localized` from msport's per-layer pass. */
-export function localizedFromLayers(rep: LayerReport, sample: number, ms: number): Localized {
+export function localizedFromLayers(rep: LayerReport, sample: number, ms: number, precision: Precision = 'float32'): Localized {
   const leaves = rep.layers.filter(l => l.kind !== 'scope');
   const ratios = leaves.map(l => l.noiseRatio).filter((r): r is number => r !== null && Number.isFinite(r));
   const worst = ratios.length ? Math.max(...ratios) : null;
   const on = sample ? ` (sample ${sample})` : '';
   if (rep.firstDivergence) {
     const l = leaves.find(x => x.name === rep.firstDivergence);
-    const how = l?.noiseRatio !== null && l?.noiseRatio !== undefined && Number.isFinite(l.noiseRatio) ? `${fmt(l.noiseRatio)}× its float32 noise floor` : 'beyond its tolerance';
+    const how = l?.noiseRatio !== null && l?.noiseRatio !== undefined && Number.isFinite(l.noiseRatio) ? `${fmt(l.noiseRatio)}× its ${precision} noise floor` : 'beyond its tolerance';
     return { sample, cause: 'introduced', layer: rep.firstDivergence, compared: leaves.length, worstNoiseRatio: worst, noiseFactor: rep.noiseFactor, ms,
       message: `diverges at ${rep.firstDivergence}${l ? ` (${l.api.replace(/^mindspore\./, '')})` : ''}${on}: on the reference's inputs it differs by ${how}` };
   }
   if (rep.firstDivergenceCause === 'accumulated') {
     return { sample, cause: 'accumulated', layer: null, compared: leaves.length, worstNoiseRatio: worst, noiseFactor: rep.noiseFactor, ms,
-      message: `float32 noise accumulating${on}: each of ${leaves.length} layers stays within ${rep.noiseFactor}× its float32 noise floor on the reference's inputs (worst ${worst === null ? '-' : fmt(worst)}×)` };
+      message: `${precision} noise accumulating${on}: each of ${leaves.length} layers stays within ${rep.noiseFactor}× its ${precision} noise floor on the reference's inputs (worst ${worst === null ? '-' : fmt(worst)}×)` };
   }
   return { sample, cause: 'unlocalized', layer: null, compared: leaves.length, worstNoiseRatio: worst, noiseFactor: rep.noiseFactor, ms,
     message: `no layer fails${on}: the difference is not in a value msport compares per layer` };
 }
 
 /** The verdict's `localized` from the port's Cells (check --port). */
-export function localizedFromPort(rep: PortLayerReport, ms: number): Localized {
+export function localizedFromPort(rep: PortLayerReport, ms: number, precision: Precision = 'float32'): Localized {
   const compared = rep.layers.filter(l => l.passed !== null);
   const ratios = compared.map(l => l.noiseRatio).filter((r): r is number => r !== null && Number.isFinite(r));
   const worst = ratios.length ? Math.max(...ratios) : null;
@@ -367,7 +371,7 @@ export function localizedFromPort(rep: PortLayerReport, ms: number): Localized {
     return { ...base, cause: 'introduced', layer: rep.firstDivergence, message: `diverges at the port's Cell ${rep.firstDivergence}${on}${rep.explanation ? `: ${rep.explanation.message}` : ''}` };
   }
   if (compared.some(l => !l.passed)) {
-    return { ...base, cause: 'accumulated', layer: null, message: `float32 noise accumulating${on}: each of ${compared.length} Cell calls of the port stays within ${NOISE_FACTOR}× its float32 noise floor (worst ${worst === null ? '-' : fmt(worst)}×)` };
+    return { ...base, cause: 'accumulated', layer: null, message: `${precision} noise accumulating${on}: each of ${compared.length} Cell calls of the port stays within ${NOISE_FACTOR}× its ${precision} noise floor (worst ${worst === null ? '-' : fmt(worst)}×)` };
   }
   return { ...base, cause: 'unlocalized', layer: null, message: `no Cell of the port fails${on}: the difference is outside the Cells the port's names match` };
 }
@@ -484,7 +488,7 @@ async function checkStreamed(modelPath: string, feeds: Map<string, Tensor>[], sa
     const again = await runStreamed(model, [feeds[failingSample]!], { ...sopts, layersOn: 0 });
     layers = again.layers; layersMs += again.layersMs; layerSample = failingSample;
   }
-  const localized = localize && layers ? localizedFromLayers(layers, layerSample, layersMs) : undefined;
+  const localized = localize && layers ? localizedFromLayers(layers, layerSample, layersMs, precisionOf(model)) : undefined;
   const problems = run.problems;
   const result: CheckResult = {
     ...verdict(modelPath, model, feeds, run.refOuts, outputs, problems, localized, samples, inputNotes, opts),

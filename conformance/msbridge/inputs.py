@@ -9,7 +9,7 @@ EDGE = np.array([np.nan, np.inf, -np.inf, 3.4e38, -3.4e38, 1e-40, -1e-40, 0.0, -
 
 def generate(spec, rng):
     """{"randn": shape} | {"uniform": [lo, hi, shape]} | {"randint": [lo, hi, shape]} | {"bool": shape}
-    | {"edge": shape} | {"const": nested} — with an optional "dtype" (float32 unless said)."""
+    | {"edge": shape} | {"float16_all": true} | {"const": nested} — with an optional "dtype" (float32 unless said)."""
     dtype = np.dtype(spec.get('dtype', 'float32'))
     if 'randn' in spec:
         a = rng.standard_normal(spec['randn']) * spec.get('scale', 1.0)
@@ -30,6 +30,9 @@ def generate(spec, rng):
     elif 'arange' in spec:  # large tensors without drawing: i·scale
         a = np.arange(spec['arange'], dtype=dtype) * dtype.type(spec.get('scale', 1.0))
         return a.reshape(spec.get('shape', [spec['arange']]))
+    elif 'float16_all' in spec:  # every finite float16 value, in bit order (63,488 values)
+        bits = np.arange(0, 1 << 16, dtype=np.uint16).view(np.float16)
+        return np.ascontiguousarray(bits[np.isfinite(bits)])
     elif 'const' in spec:
         a = np.array(spec['const'])
     else:

@@ -9,8 +9,10 @@
  *   differ by up to twice that, so floor = 2·√K·u·Σ|aᵢbᵢ| + 8u·|y|.
  * - averaging reductions over n elements (AvgPool, ReduceMean): floor = 2·√n·u·mean|x| + 8u·|y|.
  * - elementwise and transcendental ops: a few ulps of the result, floor = 8u·|y| (libm exp/erf/tanh differ by ≲ 4 ulp).
- * - a float16 result (a half-precision model): u is float16's, 2⁻¹¹, in every term — the result is rounded to float16,
- *   and an engine may accumulate a float16 product in float16 blocks (onnxruntime's CPU MatMul does).
+ * - a float16 result (a half-precision model): u is float16's, 2⁻¹¹, in every term, and |y| is at least 2⁻¹⁴ (float16's
+ *   subnormals are 2⁻²⁴ apart) — the result is rounded to float16, an engine may accumulate a float16 product in
+ *   float16 blocks (onnxruntime's CPU MatMul does), and onnxruntime computes elementwise chains in float32 where
+ *   MindSpore rounds after every op (a sum's and a product's inputs then differ too: |a| + |b| terms).
  * - BatchNorm (y = x·s + t, with s = γ/√(v+ε) and t = β − μ·s folded per channel, as onnxruntime and msport do):
  *   floor = 8u·(|y| + |x·s| + |μ·s| + |β|). The shift t is rounded once at magnitude |β| + |μ·s|, which is not small
  *   where y is (an input of zeros after a ReLU gives y = t, often a near-cancellation of β and μ·s).
@@ -27,6 +29,10 @@ export const U = 2 ** -24;
 /** float16's unit roundoff */
 export const U16 = 2 ** -11;
 export const NOISE_FACTOR = 4;
+/** float16's smallest normal value: below it float16 values are 2⁻²⁴ apart */
+export const F16_MIN_NORMAL = 2 ** -14;
+/** per float16 binary op, the scale of its |a| + |b| term (see noiseFloor) */
+const FLOAT16_CHAIN_TERM: Record<string, number> = { 'mindspore.ops.add': 1, 'mindspore.ops.sub': 1, 'mindspore.ops.mul': F16_MIN_NORMAL };
 
 type Model =
   | { kind: 'exact' }
@@ -112,8 +118,10 @@ export function noiseFloor(step: Step, inputs: (Tensor | undefined)[], refOut: T
   const floor = new Float64Array(n);
   if (model.kind === 'exact') return floor;
   // the result is rounded to its dtype: a float16 output (a half-precision model) carries float16's roundoff
-  const Uout = refOut.dtype === 'float16' ? U16 : U;
-  for (let i = 0; i < n; i++) floor[i] = 8 * Uout * Math.abs(y[i]!);
+  // (below float16's smallest normal, 2⁻¹⁴, its values are spaced 2⁻²⁴ apart: the roundoff is U16·2⁻¹⁴ however small y)
+  const half = refOut.dtype === 'float16';
+  const Uout = half ? U16 : U, tiny = half ? F16_MIN_NORMAL : 0;
+  for (let i = 0; i < n; i++) floor[i] = 8 * Uout * Math.max(Math.abs(y[i]!), tiny);
   const present = inputs.filter((t): t is Tensor => !!t);
   if (model.kind === 'dot' || model.kind === 'mean') {
     const m = magnitudeRun(step, inputs);
@@ -123,13 +131,15 @@ export function noiseFloor(step: Step, inputs: (Tensor | undefined)[], refOut: T
     // float32-accumulated result on 16×2048×2048, measured), so a float16 result's sums carry float16's roundoff
     const M = m.data as Float32Array, c = 2 * Math.sqrt(Math.max(1, k)) * Uout;
     for (let i = 0; i < n; i++) floor[i] += c * M[i]!;
-  } else if (refOut.dtype === 'float16' && (step.msApi === 'mindspore.ops.add' || step.msApi === 'mindspore.ops.sub') && present.length === 2) {
-    // onnxruntime's CPU computes a float16 graph's elementwise chains in float32 (casts inserted around them), so a
-    // sum's inputs may be the unrounded values of the float16 ones compared: each off by up to half a float16 ulp,
-    // which a cancelling sum does not scale down — the floor counts |a| + |b|
+  } else if (half && FLOAT16_CHAIN_TERM[step.msApi] !== undefined && present.length === 2) {
+    // onnxruntime's CPU computes a float16 graph's elementwise chains in float32 (casts inserted around them), so an
+    // op's inputs may be the unrounded values of the float16 ones compared, each off by up to U16·max(|x|, 2⁻¹⁴):
+    // a cancelling sum does not scale that down (the floor counts |a| + |b|), and a product of a subnormal float16
+    // input carries its absolute roundoff times the other factor (|a| + |b| times 2⁻¹⁴)
     let m: Tensor | null = null;
     try { m = noGrad(() => F.add(absT(present[0]!), absT(present[1]!))); } catch { m = null; }
-    if (m && m.size === n) { const M = m.data as Float32Array; for (let i = 0; i < n; i++) floor[i] += 8 * U16 * M[i]!; }
+    const c = 8 * U16 * FLOAT16_CHAIN_TERM[step.msApi]!;
+    if (m && m.size === n) { const M = m.data as Float32Array; for (let i = 0; i < n; i++) floor[i] += c * M[i]!; }
   } else if (model.kind === 'batchnorm') {
     // |x·s| with s = γ/√(var+ε): run with |γ| and zero β, mean so only the scaled input remains
     const m = magnitudeRun(step, inputs, name => (name === 'beta' || name === 'moving_mean' ? new Float32Array((step.cell as unknown as Record<string, Parameter>)[name]!.size) : null));

@@ -11,6 +11,9 @@ const SAME_ODD = "pad_mode='same' puts an odd leftover pad at the end (bottom/ri
 const BN_NAMES = 'Inside a network the checkpoint keys are the attribute paths (bn.gamma, bn.beta, bn.moving_mean, bn.moving_variance); a standalone BatchNorm prints its Parameters as gamma, beta, mean, variance.';
 
 /** torch.nn layers → mindspore.nn Cells, sorted by torch name. */
+// measured against MindSpore 2.10 on every finite float16 value (conformance: float16 kernels; runtime/ops/float16.ts)
+const F16NOTE = "In float16 (a half-precision network), MindSpore 2.10's CPU kernel computes in float16 steps, exp(−x) overflowing for x < −11.09";
+
 export const nnRules = [
   { torch: 'torch.nn.AdaptiveAvgPool2d', ms: 'mindspore.nn.AdaptiveAvgPool2d', kind: 'cell', versions: V, onnx: ['GlobalAveragePool', 'AveragePool'],
     doc: `${NN}/mindspore.nn.AdaptiveAvgPool2d.html`,
@@ -233,12 +236,15 @@ export const nnRules = [
     consequence: 'None known: same construction; only the class name changes.' },
   { torch: 'torch.nn.SiLU', ms: 'mindspore.nn.SiLU', kind: 'cell', versions: V, onnx: ['Sigmoid', 'Mul'], doc: `${NN}/mindspore.nn.SiLU.html`,
     notSupported: ['inplace'],
+    notes: [`${F16NOTE}: SiLU is −0 there, where PyTorch gives x·σ(x) down to −1.7e−4; elsewhere within 2.4 float16 roundoffs.`],
     consequence: 'None: drop inplace.' },
   { torch: 'torch.nn.Sigmoid', ms: 'mindspore.nn.Sigmoid', kind: 'cell', versions: V, onnx: ['Sigmoid'], doc: `${DIFF}/Sigmoid.html`,
+    notes: [`${F16NOTE}: Sigmoid is 0 there, where PyTorch gives down to 1.5e−5; elsewhere within 2.4 float16 roundoffs.`],
     consequence: 'None: only the forward input is named input_x.' },
   { torch: 'torch.nn.Softmax', ms: 'mindspore.nn.Softmax', kind: 'cell', versions: V, onnx: ['Softmax'], doc: `${DIFF}/nn_Softmax.html`,
     args: [{ torch: 'dim', ms: 'axis' }],
     defaults: [{ arg: 'axis', torch: null, ms: -1, effect: 'forward', note: 'pass axis explicitly; PyTorch dim=None picks dim 0 for 0-, 1- and 3-D input, else 1' }],
+    notes: ["In float16, MindSpore 2.10's CPU kernel rounds x − max, each exp and the sum to float16 before dividing: up to 10 float16 ulps from PyTorch's float32-then-round result."],
     consequence: 'A PyTorch Softmax() without dim normalises axis 1 of a 2-D or 4-D input; MindSpore\'s default normalises the last axis.' },
   { torch: 'torch.nn.Tanh', ms: 'mindspore.nn.Tanh', kind: 'cell', versions: V, onnx: ['Tanh'], doc: `${DIFF}/Tanh.html`,
     consequence: 'None: only the forward input is named x.' },

@@ -30,7 +30,8 @@ export function roundToFloat16(v: number): number {
   if (!Number.isFinite(v)) return v;
   const a = Math.abs(v);
   if (a >= 65520) return v > 0 ? Infinity : -Infinity;
-  if (a < 2 ** -24 * 0.5) return v < 0 ? -0 : 0;
+  // a zero keeps its sign, −0 included (v·0: a float16 product or sum that underflows is a signed zero in MindSpore)
+  if (a < 2 ** -24 * 0.5) return v * 0;
   // spacing of binary16 values around a: 2^(e-10) for normals, 2^-24 for subnormals
   const e = Math.max(Math.floor(Math.log2(a)), -14);
   const ulp = 2 ** (e - 10);

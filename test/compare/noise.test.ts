@@ -12,6 +12,8 @@ import * as nn from '../../src/runtime/nn/index.js';
 import { buildModel } from '../helpers/onnx-builder.js';
 import { randn } from '../helpers/parity.js';
 import { jsKernels, useKernels } from '../../src/runtime/kernels/index.js';
+import { roundToFloat16 } from '../../src/runtime/dtype.js';
+import * as F from '../../src/runtime/functional.js';
 
 /**
  * The floor describes what a float32 engine may compute, so it is checked on a float32 computation — every product
@@ -133,5 +135,31 @@ describe('--layers with the noise floor', () => {
     expect(rep.firstDivergenceCause).toBe('introduced');
     const l = rep.layers.find(e => e.name === 'fc13')!;
     expect(l.noiseRatio!).toBeGreaterThan(10);
+  });
+});
+
+describe('noise floor of a float16 network (onnxruntime computes elementwise chains in float32, MindSpore rounds each op)', () => {
+  const r16 = roundToFloat16;
+  const f16 = (xs: ArrayLike<number>): Tensor => new Tensor(Float32Array.from(xs), [xs.length], 'float16');
+  const binaryStep = (msApi: string, f: (a: Tensor, b: Tensor) => Tensor) => ({ ...stepFor(new nn.Identity(), msApi), cell: null, inputs: ['a', 'b'], run: (xs: (Tensor | undefined)[]) => [f(xs[0]!, xs[1]!)] }) as unknown as Parameters<typeof noiseFloor>[0];
+
+  it("covers a product whose input onnxruntime kept unrounded (SiLU · up, the SiLU's tail subnormal in float16)", () => {
+    // s = SiLU(g) in float32 for g in [−17, −9] (|s| from 1e−6 down to 7e−7·…): float16 holds it as a subnormal, so its
+    // roundoff is absolute, 2⁻²⁵, not relative; up in ±16 scales it past 8·U16·max(|y|, 2⁻¹⁴) alone
+    const n = 4096, g = Array.from({ length: n }, (_, i) => -17 + (8 * i) / n), up = Array.from({ length: n }, (_, i) => 16 * Math.sin(i * 1.7));
+    const s32 = g.map(v => Math.fround(v / (1 + Math.exp(-v))));
+    const ref = s32.map((s, i) => r16(Math.fround(s * up[i]!))); // onnxruntime: the chain in float32, rounded once
+    const step = binaryStep('mindspore.ops.mul', (a, b) => F.mul(a, b));
+    const inputs = [f16(s32.map(r16)), f16(up.map(r16))]; // the float16 values the reference exposes
+    const ms = step.run(inputs)[0]!.data as Float32Array; // MindSpore: a float16 op on float16 values
+    const floor = noiseFloor(step, inputs, f16(ref))!;
+    let worst = 0, beyondRelative = 0;
+    for (let i = 0; i < n; i++) {
+      const d = Math.abs(ms[i]! - ref[i]!);
+      worst = Math.max(worst, d / floor[i]!);
+      if (d > 8 * 2 ** -11 * Math.max(Math.abs(ref[i]!), 2 ** -14)) beyondRelative++;
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(beyondRelative).toBeGreaterThan(0); // the term is needed: these elements would read as a divergence without it
   });
 });

@@ -22,6 +22,24 @@ describe('float16', () => {
     expect(Array.from(F.mul(f16([300]), f16([300])).data as Float32Array)).toEqual([Infinity]);
   });
 
+  it("computes Sigmoid, SiLU and Softmax in MindSpore's float16 steps (values MindSpore 2.10 gave; conformance sweeps all)", () => {
+    // exp(11.09) overflows float16: MindSpore's float16 Sigmoid is 0 and SiLU −0 there (float32-then-round: 1.5e-5, −1.7e-4)
+    const s = F.sigmoid(f16([-11.09375, 0.000733375549316, 0]));
+    expect(Array.from(s.data as Float32Array)).toEqual([0, 0.50048828125, 0.5]);
+    const si = F.silu(f16([-11.09375, 1.927734375]));
+    expect(Object.is((si.data as Float32Array)[0], -0)).toBe(true);
+    expect((si.data as Float32Array)[1]).toBe(1.6826171875); // 1.683 from MindSpore (float32-then-round: 1.682)
+    // a row's softmax: every step rounded, so the row need not sum to 1 exactly; it does to within float16's roundoff
+    const p = F.softmax(new Tensor(Float32Array.from([1, 2, 3, 4]), [1, 4], 'float16'), -1).data as Float32Array;
+    expect(Array.from(p).every(v => v === Math.fround(v))).toBe(true);
+    expect(Math.abs(p.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(4 * 2 ** -11);
+  });
+
+  it('keeps the sign of a float16 zero (−0 · x and an underflowing negative product are −0)', () => {
+    const y = F.mul(f16([-0, 6e-8, 2]), f16([6.145, -0.4412, 3])).data as Float32Array;
+    expect([Object.is(y[0], -0), Object.is(y[1], -0), y[2]]).toEqual([true, true, 6]);
+  });
+
   it('crosses to and from onnxruntime as binary16 bits', () => {
     const t = f16([1, -2.5, 65504, 2 ** -24]);
     const o = toOrt(t);

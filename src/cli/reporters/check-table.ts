@@ -52,7 +52,7 @@ export function renderCheckTable(r: CheckResult): string {
   const where = r.portLayers ? (r.portLayers.firstDivergence ? ` · first diverging Cell: ${r.portLayers.firstDivergence}` : ` · no Cell of the port diverges`) : r.layers ? (r.layers.firstDivergence
     ? ` · first divergence: ${r.layers.firstDivergence}`
     : r.layers.firstDivergenceCause === 'accumulated'
-      ? ` · within float noise: every layer stays within ${r.layers.noiseFactor}× its float32 noise floor, the difference accumulates`
+      ? ` · within float noise: every layer stays within ${r.layers.noiseFactor}× its noise floor, the difference accumulates`
       : ' · no layer diverges') : '';
   const blocking = r.problems.filter(p => p.kind !== 'unused-initializer').length;
   const named = blocking ? ` · ${blocking} name/mode problem${blocking > 1 ? 's' : ''}` : '';

@@ -40,7 +40,7 @@ export function renderSummary(results: ModelRun[], opts: { totalMs?: number } = 
     else if (v.skipped.length) label += ` · ${v.skipped.length} skipped`;
     // where a failure comes from (the per-layer pass the check ran by itself), or that noise was accepted
     if (run.result?.noiseAccepted) label += ' (noise accepted)';
-    else if (run.result?.localized && v.verdict !== 'pass') label += run.result.localized.cause === 'accumulated' ? ' · float32 noise only' : run.result.localized.layer ? ` · at ${run.result.localized.layer}` : '';
+    else if (run.result?.localized && v.verdict !== 'pass') label += run.result.localized.cause === 'accumulated' ? ' · float noise only' : run.result.localized.layer ? ` · at ${run.result.localized.layer}` : '';
     t.push([run.model, outs, worst === null ? '-' : fmtNum(worst), VERDICT_TEXT[v.verdict](label), fmtMs(run.ms)]);
   }
   const total = opts.totalMs ?? results.reduce((s, r) => s + r.ms, 0);

@@ -3,6 +3,7 @@ import { Tensor } from '../tensor.js';
 import { apply } from '../autograd.js';
 import { kernels } from '../kernels/index.js';
 import { erfFast } from '../kernels/erf-js.js';
+import { sigmoid16, silu16 } from './float16.js';
 
 export { erfFast };
 import { binaryMap, BinaryKernelOp, BinaryRun, broadcastShapes, expandTo, sumToShape, unaryMap, UnaryLoop } from './broadcast.js';
@@ -132,7 +133,8 @@ export const Relu = defineOp({
 });
 export const Sigmoid = defineOp({
   name: 'Sigmoid',
-  forward: ([x]) => (isF32(x!)
+  // float16: MindSpore's float16 kernel, in float16 steps (float16.ts)
+  forward: ([x]) => (x!.dtype === 'float16' ? unaryMap(x!, sigmoid16) : isF32(x!)
     ? new Tensor(kernels.sigmoid(x!.data as Float32Array), x!.shape, x!.dtype)
     : unaryMap(x!, v => 1 / (1 + Math.exp(-v)))),
   backward: (dy, [x], y) => [mul(dy, binaryMap(x!, y, (_x, v) => v * (1 - v), 'Sigmoid'))],
@@ -160,7 +162,8 @@ export const GeLU = defineOp({
 /** MindSpore's SiLU primitive: x·sigmoid(x) in one pass; d/dx = s·(1 + x·(1 − s)), s = sigmoid(x). */
 export const SiLU = defineOp({
   name: 'SiLU',
-  forward: ([x]) => (isF32(x!) ? new Tensor(kernels.silu(x!.data as Float32Array), x!.shape, x!.dtype) : unaryMap(x!, v => v / (1 + Math.exp(-v)))),
+  forward: ([x]) => (x!.dtype === 'float16' ? unaryMap(x!, silu16) : isF32(x!) ? new Tensor(kernels.silu(x!.data as Float32Array), x!.shape, x!.dtype)
+    : unaryMap(x!, v => v / (1 + Math.exp(-v)))),
   backward: (dy, [x]) => [mul(dy, unaryMap(x!, v => { const sg = 1 / (1 + Math.exp(-v)); return sg * (1 + v * (1 - sg)); }))],
 });
 /** MindSpore's Mish primitive: x·tanh(softplus(x)), in float64 and rounded once; d/dx = t + x·(1 − t²)·sigmoid(x), t = tanh(softplus(x)). */

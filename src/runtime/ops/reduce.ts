@@ -1,6 +1,7 @@
 import { Tensor, shapeSize } from '../tensor.js';
 import { apply } from '../autograd.js';
 import { binaryMap, expandTo } from './broadcast.js';
+import { softmax16 } from './float16.js';
 import { defineOp } from './registry.js';
 import type { OpDef } from './registry.js';
 import { kernels } from '../kernels/index.js';
@@ -107,10 +108,15 @@ export const ReduceMax = defineOp<ReduceAttrs>({
   },
 });
 
-/** Softmax along one axis, max-subtracted, accumulated in float64. */
+/** Softmax along one axis, max-subtracted, accumulated in float64 (float16: MindSpore's float16 steps, float16.ts). */
 function softmaxLike(x: Tensor, axis: number, log: boolean): Tensor {
   const ax = axis < 0 ? axis + x.ndim : axis;
   const L = x.shape[ax]!, inner = shapeSize(x.shape.slice(ax + 1)), outer = x.size / (L * inner);
+  if (!log && x.dtype === 'float16' && x.data instanceof Float32Array) {
+    const out = new Float32Array(x.size);
+    for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) softmax16(x.data, out, o * L * inner + i, L, inner);
+    return new Tensor(out, x.shape, x.dtype);
+  }
   if (!log && inner === 1 && x.data instanceof Float32Array && x.size > 0) {
     const fast = kernels.softmaxRows(x.data, outer, L);
     if (fast) return new Tensor(fast, x.shape, x.dtype);
