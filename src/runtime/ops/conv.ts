@@ -1,3 +1,4 @@
+import { roundToFloat16 } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import { jsKernels, kernels } from '../kernels/index.js';
 import { im2col } from '../kernels/conv-js.js';
@@ -28,7 +29,14 @@ export const Conv2D = defineOp<Conv2DAttrs>({
     const X = x!.data as Float32Array, Wt = w!.data as Float32Array, B = bias ? bias.data as Float32Array : null;
     const geom = { N, C, H, W, O, KH, KW, sh, sw, pt, pl, dh, dw, OH, OW, group };
     const f32 = X instanceof Float32Array && Wt instanceof Float32Array && (!B || B instanceof Float32Array);
-    const out = f32 ? kernels.conv2d(geom, X, Wt, B) : jsKernels.conv2d(geom, X, Wt, B);
+    // float16: the product is rounded to float16 before the bias is added (MindSpore 2.10's Conv2D then BiasAdd; the
+    // sum is rounded again by apply) — measured, conformance `conv2d(float16, bias)`
+    const half = x!.dtype === 'float16' && B;
+    const out = f32 ? kernels.conv2d(geom, X, Wt, half ? null : B) : jsKernels.conv2d(geom, X, Wt, half ? null : B);
+    if (half) {
+      const P = OH * OW;
+      for (let i = 0; i < out.length; i++) out[i] = roundToFloat16(out[i]!) + B[Math.floor(i / P) % O]!;
+    }
     return new Tensor(out, [N, O, OH, OW], x!.dtype);
   },
   // dW[g] = dY[g] · colᵀ, dX = col2im(W[g]ᵀ · dY[g]), db = Σ dY over batch and space

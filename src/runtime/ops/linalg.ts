@@ -1,3 +1,4 @@
+import { roundToFloat16 } from '../dtype.js';
 import { Tensor, shapeSize } from '../tensor.js';
 import { apply } from '../autograd.js';
 import { kernels } from '../kernels/index.js';
@@ -78,8 +79,10 @@ export const Dense = defineOp({
     let out = kernels.gemmOut(M, N, K, X, 0, K, W, 0, K, true);
     if (!out) { out = new Float32Array(M * N); kernels.gemmNT(M, N, K, X, 0, W, 0, out, 0); }
     if (b) {
-      // the bias after the product, rounded once more, as y = x·Wᵀ then + b
+      // the bias after the product, rounded once more, as y = x·Wᵀ then + b (float16: the product rounded to float16
+      // first, as MindSpore 2.10's MatMul then BiasAdd — measured, conformance `dense(float16)`)
       const bd = f32(b, 'Dense');
+      if (x!.dtype === 'float16') for (let i = 0; i < out.length; i++) out[i] = roundToFloat16(out[i]!);
       const withBias = x!.dtype === 'float32' && b.dtype === 'float32' ? kernels.binary('add', out, bd, M, N, -1, false) : null;
       if (withBias) { kernels.release(out); out = withBias; } else for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) out[i * N + j] += bd[j]!;
     }
