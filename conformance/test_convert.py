@@ -48,6 +48,10 @@ SHAPES.update({os.path.join(ROOT, 'fixtures', 'models', f): {'input': [1, 1, 28,
 UNWRITABLE = {
     'fixtures/models/seed_cnn.train.onnx': {'BatchNormalization'},  # a train-mode export: the running statistics it outputs
 }
+# half-precision exports differ from onnxruntime by float16 noise (onnxruntime computes elementwise chains in float32,
+# MindSpore rounds each op): converted with --accept-noise, their test holds the port to msport's checked outputs,
+# which makes it a test of msport's float16 semantics against MindSpore's on a whole decoder
+EXTRA = {'fixtures/models/dynamo/llama_tiny.float16.onnx': ['--accept-noise']}
 # Cells and ops MindSpore 2.10 builds but cannot run on CPU (no kernel; GPU/Ascend only): the port is written, its
 # test cannot pass here
 NO_CPU_KERNEL = {'nn.InstanceNorm2d', 'ops.einsum'}
@@ -91,7 +95,7 @@ def _run_generated(out):
 @pytest.mark.parametrize('model', MODELS, ids=[os.path.relpath(m, ROOT) for m in MODELS])
 def test_convert_runs_in_mindspore(model):
     rel = os.path.relpath(model, ROOT)
-    p, out = _convert(model)
+    p, out = _convert(model, EXTRA.get(rel, ()))
     if rel in UNWRITABLE:
         listed = set()
         try:

@@ -16,11 +16,14 @@ export const SCALE_MODELS = [
   { name: 'TinyLlama-sized, 22 layers (1.1B)', file: 'fixtures/big/llama_l22.onnx', stream: false, make: `${MAKE} --layers 22` },
   { name: 'TinyLlama-sized, 22 layers (1.1B)', file: 'fixtures/big/llama_l22.onnx', stream: true, make: `${MAKE} --layers 22` },
   { name: 'Llama-2-7B-sized, 32 layers (6.7B)', file: 'fixtures/big/llama7b.onnx', stream: true, make: `${MAKE} --llama7b` },
-];
+  // a half-precision export: float16 noise accumulates past the default float32-sized tolerance, so the check localises
+  // and passes it as noise only when every layer stays within its float16 floor
+  { name: 'Llama, 4 layers of TinyLlama, float16 (0.31B)', file: 'fixtures/big/llama_l4_float16.onnx', stream: false, make: `${MAKE} --layers 4 --dtype float16`, args: ['--accept-noise'] },
+] as { name: string; file: string; stream: boolean; make: string; args?: string[] }[];
 
 export interface ScaleRow {
   name: string; mode: 'whole' | 'stream'; weightsBytes: number;
-  msport: { wallMs: number; peakKiB: number; passed: boolean; maxAbsDiff: number } | { error: string };
+  msport: { wallMs: number; peakKiB: number; passed: boolean; noiseAccepted: boolean; maxAbsDiff: number } | { error: string };
   onnxruntime: { wallMs: number; runMs: number; peakKiB: number } | { skipped: string };
 }
 
@@ -51,9 +54,9 @@ export async function scaleBench(log: (s: string) => void): Promise<ScaleRow[]> 
     log(`scale ${m.name} (${gb(weightsBytes)}), ${m.stream ? 'streamed' : 'whole'} …`);
     let msport: ScaleRow['msport'];
     try {
-      const r = await checkProcess(file, ['--json', '-q', ...(m.stream ? ['--stream'] : ['--no-localize'])]);
-      const j = JSON.parse(r.stdout ?? '{}') as { passed?: boolean; outputs?: { maxAbsDiff: number }[] };
-      msport = { wallMs: r.wallMs, peakKiB: r.maxRssKiB, passed: !!j.passed, maxAbsDiff: Math.max(...(j.outputs ?? []).map(o => o.maxAbsDiff)) };
+      const r = await checkProcess(file, ['--json', '-q', ...(m.stream ? ['--stream'] : m.args ?? ['--no-localize'])]);
+      const j = JSON.parse(r.stdout ?? '{}') as { passed?: boolean; noiseAccepted?: boolean; outputs?: { maxAbsDiff: number }[] };
+      msport = { wallMs: r.wallMs, peakKiB: r.maxRssKiB, passed: !!j.passed, noiseAccepted: !!j.noiseAccepted, maxAbsDiff: Math.max(...(j.outputs ?? []).map(o => o.maxAbsDiff)) };
     } catch (e) { msport = { error: (e as Error).message }; }
     // onnxruntime holds the whole model: only where it fits (with room to spare), once per file
     let onnxruntime = aloneDone.get(file);
@@ -80,7 +83,7 @@ export function scaleTable(rows: ScaleRow[]): string {
     'error' in r.msport ? `error: ${r.msport.error}` : s(r.msport.wallMs),
     'error' in r.msport ? '—' : gib(r.msport.peakKiB),
     'error' in r.msport ? '—' : `${((r.msport.peakKiB * 1024) / r.weightsBytes).toFixed(2)}×`,
-    'error' in r.msport ? '—' : `${r.msport.passed ? 'PASS' : 'FAIL'} (max abs diff ${r.msport.maxAbsDiff.toExponential(2)})`,
+    'error' in r.msport ? '—' : `${r.msport.passed ? (r.msport.noiseAccepted ? 'PASS (noise accepted)' : 'PASS') : 'FAIL'} (max abs diff ${r.msport.maxAbsDiff.toExponential(2)})`,
     'skipped' in r.onnxruntime ? `— (${r.onnxruntime.skipped})` : `${s(r.onnxruntime.wallMs)} (${s(r.onnxruntime.runMs)})`,
     'skipped' in r.onnxruntime ? '—' : gib(r.onnxruntime.peakKiB),
   ]);

@@ -35,7 +35,7 @@ export interface CommonSettings {
   shapes?: Record<string, number[]>;
   /** .npy file by input name */
   inputs?: Record<string, string>;
-  /** pass a failure the per-layer pass finds to be float32 noise only (`--accept-noise`) */
+  /** pass a failure the per-layer pass finds to be float noise only (`--accept-noise`; float16 noise for a float16 model) */
   acceptNoise?: boolean;
 }
 

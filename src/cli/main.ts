@@ -234,15 +234,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--class-name <name>', "the root Cell's class name (default: the model's class where the export records it, else Net)")
     .addOption(new Option('--format <fmt>', 'weights file format').choices(['ckpt', 'safetensors']).default('ckpt'))
     .option('--force', 'replace a non-empty output folder')
+    .option('--accept-noise', "write the port of a model whose difference from onnxruntime is float noise only (a float16 export): its test holds it to msport's checked outputs")
     .option('--config <file>', 'settings file (default: msport.config.json or package.json "msport", found upwards)')
     .option('--json', 'print one JSON object on stdout'))
     .addHelpText('after', EXIT_HELP)
-    .action(async (model: string, o: { out: string; className?: string; format: 'ckpt' | 'safetensors'; force?: boolean; json?: boolean; config?: string; atol: number; rtol: number; seed: number; shape: string[]; input: string[] }, cmd: Command) => {
+    .action(async (model: string, o: { out: string; className?: string; format: 'ckpt' | 'safetensors'; force?: boolean; json?: boolean; config?: string; acceptNoise?: boolean; atol: number; rtol: number; seed: number; shape: string[]; input: string[] }, cmd: Command) => {
       const g = program.opts<GlobalOpts>();
       try {
         if (o.className !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.className)) throw new UsageError(`--class-name must be a Python identifier, got '${o.className}'`);
         const st = configuredSettings(model, o, cmd);
-        const r = await convert(model, { out: o.out, className: o.className, format: o.format, force: o.force, atol: st.atol, rtol: st.rtol, seed: st.seed, shapes: st.shapes, inputs: st.inputs });
+        const r = await convert(model, { out: o.out, className: o.className, format: o.format, force: o.force, atol: st.atol, rtol: st.rtol, seed: st.seed, shapes: st.shapes, inputs: st.inputs,
+          acceptNoise: o.acceptNoise || st.acceptNoise });
         if (o.json) process.stdout.write(JSON.stringify({ version: JSON_VERSION, ...r }) + '\n');
         else {
           process.stdout.write(`msport: wrote ${r.dir} — ${r.files.length} files: ${r.name}.py (${r.lines} lines, ${r.classes.length} classes, root ${r.className}), ` +

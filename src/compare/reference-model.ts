@@ -15,6 +15,7 @@ import { ModelLoadError } from '../errors.js';
 import onnxProto from 'onnx-proto';
 import { selfContainedBytes, OnnxModel } from '../onnx/proto.js';
 import { trainableDropouts } from '../onnx/quirks.js';
+import { readExternal, UpcastData, upcastGraph } from '../onnx/bfloat16.js';
 
 export { trainableDropouts };
 
@@ -87,6 +88,7 @@ export function externalLocations(m: onnxProto.onnx.IModelProto): string[] {
  * loads, as a hidden file removed right after.)
  */
 export function referenceSource(model: OnnxModel, outputs: readonly string[] = []): ReferenceSource {
+  if (model.upcastFrom) return upcastReference(model, outputs);
   const graphOnly = onnx.ModelProto.decode(Buffer.from(model.bytes.buffer, model.bytes.byteOffset, model.bytes.byteLength));
   const locations = model.path ? externalLocations(graphOnly) : [];
   const dropouts = trainableDropouts(model).length > 0;
@@ -115,3 +117,41 @@ export function referenceSource(model: OnnxModel, outputs: readonly string[] = [
   }
   return { source: beside, dispose: () => rmSync(beside, { force: true }) };
 }
+
+/**
+ * A bfloat16 export as onnxruntime can run it: the same graph in float32 (bfloat16.ts), written to a folder of its own
+ * with its upcast external weights appended tensor by tensor to one data file there (twice the bfloat16 bytes, on
+ * disk, never all in memory) and hard links to any float32 data files.
+ */
+function upcastReference(model: OnnxModel, outputs: readonly string[]): ReferenceSource {
+  const m = onnx.ModelProto.decode(Buffer.from(model.bytes.buffer, model.bytes.byteOffset, model.bytes.byteLength));
+  const locations = model.path ? externalLocations(m) : [];
+  dropoutsOff(m.graph!);
+  const have = new Set((m.graph!.output ?? []).map(o => o.name));
+  for (const n of outputs) if (!have.has(n)) { m.graph!.output!.push(onnxProto.onnx.ValueInfoProto.create({ name: n })); have.add(n); }
+  const base = model.path ? dirname(resolve(model.path)) : '';
+  const read = (t: onnxProto.onnx.ITensorProto): Uint8Array => {
+    if (t.dataLocation !== 1) return t.rawData && t.rawData.length ? t.rawData : new Uint8Array(Uint16Array.from(t.int32Data ?? []).buffer);
+    const kv = new Map((t.externalData ?? []).map(e => [e.key ?? '', e.value ?? '']));
+    return readExternal(resolve(base, kv.get('location')!), Number(kv.get('offset') ?? 0), Number(kv.get('length')));
+  };
+  if (!locations.length) {
+    upcastGraph(m.graph!, read, () => null);
+    return { source: onnx.ModelProto.encode(m).finish(), dispose: () => {} };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'msport-ref-'));
+  try {
+    linkDataFiles(base, locations, dir);
+    const data = new UpcastData(join(dir, UPCAST_DATA), UPCAST_DATA);
+    try { upcastGraph(m.graph!, read, f => data.append(f)); } finally { data.close(); }
+    const file = join(dir, 'reference.onnx');
+    writeFileSync(file, onnx.ModelProto.encode(m).finish());
+    return { source: file, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new ModelLoadError(`the float32 reference of bfloat16 ${basename(model.path!)} could not be written in ${tmpdir()}: ${(e as Error).message.split('\n')[0]} (set TMPDIR to a folder on the model's filesystem with room for twice its weights)`);
+  }
+}
+
+/** the upcast reference's data file (a name no exporter writes) */
+const UPCAST_DATA = 'msport-upcast-float32.data';

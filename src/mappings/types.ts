@@ -57,4 +57,10 @@ export interface MappingRule {
   versions: string;
   /** ONNX op types this API exports to (torch 1.13 exporter) */
   onnx?: string[];
+  /**
+   * How the MindSpore Cell is built with float16 Parameters (a half-precision port: a checkpoint's float16 values
+   * loaded into float32 Parameters become float32): `dtype=ms.float16`, or an argument given a float16 zeros tensor of
+   * the Parameter's shape (nn.Embedding's `dtype` is not its table's) — checked in conformance/test_mapping.py
+   */
+  float16?: { arg: string; zerosOf?: string };
 }

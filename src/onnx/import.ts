@@ -1,4 +1,5 @@
 /** IR → Cell tree: each node through its handler, Cells placed at their module scopes, constants folded once. */
+import { UPCAST_NOTE } from './bfloat16.js';
 import { Cell } from '../runtime/cell.js';
 import { Parameter } from '../runtime/parameter.js';
 import { Tensor } from '../runtime/tensor.js';
@@ -40,7 +41,8 @@ export interface ImportResult {
 export type ExportNote =
   | { kind: 'folded-batchnorm'; module: string; into: string; message: string }
   | { kind: 'shared-initializer'; initializer: string; params: string[]; message: string }
-  | { kind: 'train-dropout'; module: string; p?: number; message: string };
+  | { kind: 'train-dropout'; module: string; p?: number; message: string }
+  | { kind: 'bfloat16-upcast'; message: string };
 
 /**
  * Kahn's sort, so graphs listed out of order still import; reports missing inputs and cycles by name. `outer` holds
@@ -110,7 +112,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): ImportR
   const unsupported = new Map<string, UnsupportedOp>();
   const consumed = new Set<string>();
   const pending: { node: OnnxNode; built: Built; path: string[]; leaf: string; body: Body }[] = [];
-  const exportNotes: ExportNote[] = [];
+  const exportNotes: ExportNote[] = model.upcastFrom ? [{ kind: 'bfloat16-upcast', message: UPCAST_NOTE }] : [];
   // the keepMsDefaults a handler acted on (a report may only call a default harmless if the importer applied it)
   const appliedDefaults = new Set<string>();
   // initializers of every graph (a branch reads the main graph's): the state_dict names that locate a module

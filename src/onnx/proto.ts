@@ -12,6 +12,7 @@ import type { TypedData } from '../runtime/dtype.js';
 import { ModelLoadError } from '../errors.js';
 import { kernels, transposeFromFile } from '../runtime/kernels/index.js';
 import { pyStrings } from './scope.js';
+import { BFLOAT16, bfloat16ToFloat32, hasBfloat16 } from './bfloat16.js';
 
 const { onnx } = onnxProto;
 
@@ -64,7 +65,8 @@ export const toNum = (v: number | Long | null | undefined): number => {
 const toBig = (v: number | Long): bigint => (typeof v === 'number' ? BigInt(v) : (BigInt(v.high) << 32n) | BigInt(v.low >>> 0));
 
 /** ONNX TensorProto.DataType → runtime dtype; null for types msport does not compute with. */
-const ONNX_DTYPES: Record<number, DType | undefined> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64' };
+// (bfloat16 is read as float32, exactly: bfloat16.ts says why)
+const ONNX_DTYPES: Record<number, DType | undefined> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64', [BFLOAT16]: 'float32' };
 export const ONNX_DTYPE_NAMES: Record<number, string> = {
   0: 'UNDEFINED', 1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64', 8: 'STRING', 9: 'BOOL',
   10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32', 13: 'UINT64', 14: 'COMPLEX64', 15: 'COMPLEX128', 16: 'BFLOAT16',
@@ -149,6 +151,8 @@ export interface OnnxModel {
   graph: OnnxGraph;
   /** The model's bytes, kept so the reference engine loads exactly what was checked. */
   bytes: Uint8Array;
+  /** a bfloat16 export, read (and run by the reference) as float32: bfloat16.ts */
+  upcastFrom?: 'bfloat16';
 }
 
 export function valueInfo(v: ValueInfoMsg): ValueInfo {
@@ -239,7 +243,9 @@ function readRange({ file, offset, length }: ExternalRange, name: string): Uint8
 export class ExternalTensor extends Tensor {
   private cache: WeakRef<TypedData> | null = null;
   private assigned = false;
-  constructor(private readonly range: ExternalRange, private readonly decode: (bytes: Uint8Array) => TypedData, shape: number[], dtype: DType, readonly initializerName: string) {
+  /** `float32InFile`: the file holds the values as float32 (not a bfloat16 read as float32), so kernels may read it */
+  constructor(private readonly range: ExternalRange, private readonly decode: (bytes: Uint8Array) => TypedData, shape: number[], dtype: DType, readonly initializerName: string,
+    private readonly float32InFile = dtype === 'float32') {
     super(LAZY, shape, dtype);
   }
   /** the data file and byte range (a streamed block reads only its own) */
@@ -249,7 +255,7 @@ export class ExternalTensor extends Tensor {
    * the form an [in, out] Linear weight takes at import. null when the kernels cannot (the caller transposes `data`).
    */
   transposedInKernelMemory(): Tensor | null {
-    if (this.assigned || this.dtype !== 'float32' || this.shape.length !== 2) return null;
+    if (this.assigned || this.dtype !== 'float32' || !this.float32InFile || this.shape.length !== 2) return null;
     const [R, C] = this.shape as [number, number];
     let fd: number;
     try { fd = openSync(this.range.file, 'r'); } catch (e) { throw new ModelLoadError(`tensor ${this.initializerName}: cannot read external data ${this.range.file}: ${(e as Error).message}`); }
@@ -303,17 +309,23 @@ export function decodeTensor(t: TensorProtoMsg, ctx: DecodeCtx): Tensor {
   const n = shapeSize(dims);
   let raw: Uint8Array | null = null;
   const elemBytes: Record<DType, number> = { float32: 4, float16: 2, float64: 8, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1 };
-  const sizeError = (bytes: number): ModelLoadError => new ModelLoadError(`tensor ${name}: shape [${dims}] needs ${n * elemBytes[dtype]} bytes of ${ONNX_DTYPE_NAMES[code]} but the data has ${bytes}`);
+  const size = code === BFLOAT16 ? 2 : elemBytes[dtype];
+  const sizeError = (bytes: number): ModelLoadError => new ModelLoadError(`tensor ${name}: shape [${dims}] needs ${n * size} bytes of ${ONNX_DTYPE_NAMES[code]} but the data has ${bytes}`);
   if (t.dataLocation === 1) {
     const range = externalRange(t, ctx);
-    if (range.length !== n * elemBytes[dtype]) throw sizeError(range.length);
+    if (range.length !== n * size) throw sizeError(range.length);
     if (range.length >= LAZY_EXTERNAL_MIN_BYTES) {
-      return new ExternalTensor(range, bytes => decodeTensor({ name, dataType: code, dims: t.dims, rawData: bytes }, { ...ctx, tie: undefined }).data, dims, dtype, name);
+      return new ExternalTensor(range, bytes => decodeTensor({ name, dataType: code, dims: t.dims, rawData: bytes }, { ...ctx, tie: undefined }).data, dims, dtype, name, code === 1);
     }
     raw = readRange(range, name);
   } else if (t.rawData && t.rawData.length > 0) raw = t.rawData;
-  if (raw && raw.byteLength !== n * elemBytes[dtype]) throw sizeError(raw.byteLength);
+  if (raw && raw.byteLength !== n * size) throw sizeError(raw.byteLength);
   try {
+    if (code === BFLOAT16) {
+      // raw_data holds the bits; int32_data one bit pattern per value
+      const bits = raw ?? Uint8Array.from(checked(t.int32Data ?? [], n, name).flatMap(v => [v & 0xff, (v >> 8) & 0xff]));
+      return new Tensor(bfloat16ToFloat32(bits), dims, 'float32');
+    }
     switch (dtype) {
       case 'float32':
         return raw ? rawTensor(Float32Array, raw, n, dims, dtype, ctx) : new Tensor(checked(Float32Array.from(t.floatData ?? []), n, name), dims, dtype);
@@ -472,7 +484,8 @@ function modelFromProto(m: onnxProto.onnx.ModelProto, bytes: Uint8Array, path: s
   if (!opsets.has('')) opsets.set('', 1);
   tie?.(bytes);
   const ctx: DecodeCtx = { baseDir: path ? dirname(resolve(path)) : null, what: 'model', ...(tie ? { tie } : {}) };
-  return { path, irVersion: toNum(m.irVersion as number | Long), producer: `${m.producerName ?? ''} ${m.producerVersion ?? ''}`.trim(), opsets, graph: decodeGraph(m.graph, ctx), bytes };
+  return { path, irVersion: toNum(m.irVersion as number | Long), producer: `${m.producerName ?? ''} ${m.producerVersion ?? ''}`.trim(), opsets, graph: decodeGraph(m.graph, ctx), bytes,
+    ...(hasBfloat16(m.graph) ? { upcastFrom: 'bfloat16' as const } : {}) };
 }
 
 /** Element size of the dtypes whose raw_data is viewed in place (viewAs), by ONNX data type. */

@@ -1,4 +1,4 @@
-import { msDTypeName, TypedData } from './dtype.js';
+import { msDTypeName, TypedData, type DType } from './dtype.js';
 import { LAZY, Tensor, shapeStr, setElem } from './tensor.js';
 import { initTensor, LazyTensor } from './initializer.js';
 
@@ -78,6 +78,19 @@ export class Parameter extends Tensor {
       stride *= this.shape[d]!;
     }
     for (let k = 0; k < inner; k++) setElem(this.data, flat * inner + k, value);
+    return this;
+  }
+
+  /**
+   * MindSpore's Parameter.set_dtype: the values cast to `dtype` (a Cell built with dtype=ms.float16 has float16
+   * Parameters; a half-precision export's are loaded into such a Cell).
+   */
+  setDtype(dtype: DType): this {
+    if (dtype === this.dtype) return this;
+    const cast = Tensor.zeros(this.shape, dtype);
+    for (let i = 0; i < this.size; i++) setElem(cast.data, i, this.get(i));
+    (this as { dtype: DType }).dtype = dtype;
+    this.data = cast.data;
     return this;
   }
 

@@ -5,7 +5,7 @@ import { functionalRules } from '../../src/mappings/functional.js';
 import { allRules, findRule, msParamName, rule } from '../../src/mappings/index.js';
 import type { MappingRule } from '../../src/mappings/types.js';
 
-const KNOWN_FIELDS = new Set(['torch', 'ms', 'kind', 'args', 'defaults', 'params', 'msOnlyParams', 'torchOnlyBuffers', 'layout', 'notSupported', 'notes', 'consequence', 'doc', 'versions', 'onnx']);
+const KNOWN_FIELDS = new Set(['float16', 'torch', 'ms', 'kind', 'args', 'defaults', 'params', 'msOnlyParams', 'torchOnlyBuffers', 'layout', 'notSupported', 'notes', 'consequence', 'doc', 'versions', 'onnx']);
 const ARG_FIELDS = new Set(['torch', 'ms', 'note']);
 const DEFAULT_FIELDS = new Set(['arg', 'torch', 'ms', 'effect', 'note']);
 const PARAM_FIELDS = new Set(['torch', 'ms']);
