@@ -1,4 +1,4 @@
-import { msDTypeName, TypedData, type DType } from './dtype.js';
+import { msDTypeName, roundToFloat16, TypedData, type DType } from './dtype.js';
 import { LAZY, Tensor, shapeStr, setElem } from './tensor.js';
 import { initTensor, LazyTensor } from './initializer.js';
 
@@ -87,8 +87,18 @@ export class Parameter extends Tensor {
    */
   setDtype(dtype: DType): this {
     if (dtype === this.dtype) return this;
-    const cast = Tensor.zeros(this.shape, dtype);
-    for (let i = 0; i < this.size; i++) setElem(cast.data, i, this.get(i));
+    if (this.pendingInit) {
+      // not drawn yet: it will be drawn in the new dtype, as a Cell built with that dtype draws it
+      const init = this.pendingInit.initializer;
+      if (init) {
+        (this as { dtype: DType }).dtype = dtype;
+        this.pendingInit = new LazyTensor(init, this.shape, dtype);
+        return this;
+      }
+    }
+    const from = this.data, cast = Tensor.zeros(this.shape, dtype);
+    if (dtype === 'float16' && from instanceof Float32Array) { const to = cast.data as Float32Array; for (let i = 0; i < to.length; i++) to[i] = roundToFloat16(from[i]!); }
+    else for (let i = 0; i < this.size; i++) setElem(cast.data, i, this.get(i));
     (this as { dtype: DType }).dtype = dtype;
     this.data = cast.data;
     return this;

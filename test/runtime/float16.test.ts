@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { Tensor } from '../../src/runtime/tensor.js';
 import * as F from '../../src/runtime/functional.js';
 import { fromOrt, toOrt } from '../../src/compare/runners.js';
+import { float16BitsToNumber, float16Exact, roundToFloat16 } from '../../src/runtime/dtype.js';
 
 const f16 = (xs: number[]): Tensor => new Tensor(Float32Array.from(xs), [xs.length], 'float16');
 
@@ -38,6 +39,27 @@ describe('float16', () => {
   it('keeps the sign of a float16 zero (−0 · x and an underflowing negative product are −0)', () => {
     const y = F.mul(f16([-0, 6e-8, 2]), f16([6.145, -0.4412, 3])).data as Float32Array;
     expect([Object.is(y[0], -0), Object.is(y[1], -0), y[2]]).toEqual([true, true, 6]);
+  });
+
+  it('rounds a float32 value through its bits exactly as the exact rounding does (every midpoint, 2^20 random bit patterns)', () => {
+    const f = new Float32Array(1), u = new Uint32Array(f.buffer);
+    const same = (x: number): boolean => Object.is(roundToFloat16(x), float16Exact.round(x)) || (Number.isNaN(x) && Number.isNaN(roundToFloat16(x)));
+    let bad = 0;
+    // every binary16 value, the midpoints between neighbours (ties) and a float32 step either side of each
+    for (let h = 0; h < 0x7c00; h++) {
+      const a = float16Exact.decode(h), b = float16Exact.decode(h + 1);
+      for (const s of [1, -1]) {
+        const mid = Math.fround(s * (a + b) / 2);
+        f[0] = mid; const m = u[0]!;
+        for (const bits of [m - 1, m, m + 1]) { u[0] = bits; if (!same(f[0]!)) bad++; }
+        if (!same(s * a)) bad++;
+      }
+    }
+    let seed = 7;
+    for (let i = 0; i < 1 << 20; i++) { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; u[0] = seed; if (!same(f[0]!)) bad++; }
+    expect(bad).toBe(0);
+    for (let h = 0; h < 65536; h++) if (!Object.is(float16BitsToNumber(h), float16Exact.decode(h)) && !Number.isNaN(float16Exact.decode(h))) bad++;
+    expect(bad).toBe(0);
   });
 
   it('crosses to and from onnxruntime as binary16 bits', () => {
