@@ -249,6 +249,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         else {
           process.stdout.write(`msport: wrote ${r.dir} — ${r.files.length} files: ${r.name}.py (${r.lines} lines, ${r.classes.length} classes, root ${r.className}), ` +
             `${r.parameters} parameters${r.buffers ? ` + ${r.buffers} buffers` : ''}; run \`python ${r.dir}/test_${r.name}.py\` with mindspore==2.10.0\n`);
+          for (const n of r.notes ?? []) process.stderr.write(`msport: note: ${n}\n`);
           if (!r.check.passed) process.stderr.write(`msport: the checked Cell tree itself differs from onnxruntime (max abs diff ${Math.max(...r.check.outputs.map(x => x.maxAbsDiff)).toExponential(2)}); the port will fail its test — run msport check --layers\n`);
         }
         setExit(r.check.passed ? EXIT.ok : EXIT.mismatch);

@@ -43,6 +43,8 @@ export interface ConvertResult {
   /** msport's own check of the Cell tree the code was written from */
   check: { passed: boolean; atol: number; rtol: number; seed: number; outputs: { name: string; maxAbsDiff: number; passed: boolean }[] };
   ms: number;
+  /** what the user should know to run the port (a large .ckpt: MindSpore's load_checkpoint limit) */
+  notes?: string[];
 }
 
 /** Steps msport cannot write as MindSpore code: the port would be incomplete, so nothing is written (exit 3). */
@@ -126,11 +128,25 @@ export async function convert(modelPath: string, opts: ConvertOptions): Promise<
     throw new UsageError(`cannot write ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const paramNames = new Set(kept.network.parametersAndNames().map(([n]) => n));
+  const note = ckptNote(files, ext, mod.checkpoint.size ? `${name}.${ext}` : '');
   return {
     model: modelPath, dir, name, className: mod.className, classes: mod.classes, files,
     lines: mod.code.split('\n').length,
     parameters: paramNames.size, buffers: [...mod.checkpoint.keys()].filter(k => !paramNames.has(k)).length,
     check: { passed: r.passed, atol: r.atol, rtol: r.rtol, seed: r.seed, outputs: r.outputs.map(o => ({ name: o.name, maxAbsDiff: o.maxAbsDiff, passed: o.passed })) },
     ms: performance.now() - t0,
+    ...(note ? { notes: [note] } : {}),
   };
+}
+
+/**
+ * MindSpore 2.10's load_checkpoint reads a .ckpt as one protobuf message and refuses one larger than the machine's
+ * free memory — os.sysconf('SC_AVPHYS_PAGES'), which does not count the page cache, so a machine that has just read
+ * large files refuses a .ckpt far smaller than its RAM (measured: a 600 MB file refused with 0.56 GB free of 24 GB).
+ * A safetensors file is read tensor by tensor.
+ */
+export function ckptNote(files: { path: string; bytes: number }[], ext: string, weights: string): string | null {
+  const f = files.find(x => x.path === weights);
+  if (ext !== 'ckpt' || !f || f.bytes < 2 ** 29) return null;
+  return `${weights} is ${(f.bytes / 2 ** 30).toFixed(2)} GiB: MindSpore 2.10's load_checkpoint refuses a .ckpt larger than the free memory (page cache not counted); --format safetensors is read tensor by tensor`;
 }
