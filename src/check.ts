@@ -17,7 +17,7 @@ import { NOISE_FACTOR } from './compare/noise.js';
 import { writeRepro, ReproResult } from './compare/repro.js';
 import { aggregate, cosineSimilarity, isClassScores, minPassingAtol, OutputStats, topAgreement } from './compare/stats.js';
 import { preflight, Problem } from './compare/preflight.js';
-import { applyWeights, compareNames, readWeights } from './compare/weights.js';
+import { applyWeights, compareNames, readWeights, weightSource } from './compare/weights.js';
 import { runPort, PortRun, PortRunError, PortSpec } from './port/runner.js';
 import { explainRunFailure } from './port/failure.js';
 import { comparePortLayers, PortLayerReport } from './port/layers.js';
@@ -158,7 +158,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   const size = statSync(modelPath).size;
   let parsed: OnnxModel | undefined;
   const parse = (): OnnxModel => (parsed ??= modelFromFile(modelPath));
-  if (opts.stream === undefined && !opts.port && !opts.weights && !opts.repro) {
+  if (opts.stream === undefined && !opts.port && !opts.repro) {
     // a large file holds its weights (parsing it twice would cost a read); a small one may name external data
     const need = WHOLE_RUN_FACTOR * (size > 64 * 2 ** 20 ? size : modelWeightBytes(parse())), have = availableMemory();
     if (need > have) {
@@ -485,14 +485,16 @@ export function availableMemory(): number {
 }
 
 async function checkStreamed(modelPath: string, feeds: Map<string, Tensor>[], samples: number, inputNotes: Map<string, string>, opts: CheckOptions, why: string): Promise<CheckResult> {
-  for (const [flag, on] of [['--port', opts.port], ['--weights', opts.weights], ['--repro', opts.repro]] as const) {
+  for (const [flag, on] of [['--port', opts.port], ['--repro', opts.repro]] as const) {
     if (on) throw new UsageError(`${flag} with --stream is not supported yet`);
   }
+  // --weights: a .safetensors file is read a block's tensors at a time (a .ckpt whole, as MindSpore reads it)
+  const source = opts.weights ? weightSource(opts.weights) : undefined;
   const t0 = performance.now();
   const model = modelFromFile(modelPath);
   if (model.upcastFrom) throw new UsageError('--stream does not take a bfloat16 model yet (its float32 reference is written whole): check it without --stream');
   const t1 = performance.now();
-  const sopts = { atol: opts.atol, rtol: opts.rtol, allowTrain: opts.allowTrain, threads: opts.ortThreads, layerTolerances: opts.layerTolerances };
+  const sopts = { atol: opts.atol, rtol: opts.rtol, allowTrain: opts.allowTrain, threads: opts.ortThreads, layerTolerances: opts.layerTolerances, ...(source ? { weights: source } : {}) };
   const run = await runStreamed(model, feeds, { ...sopts, ...(opts.layers ? { layersOn: 0 } : {}) });
   const { outputs, failingSample } = compareSamples(model.graph.outputs.map(o => o.name), run.refOuts, run.msOuts, opts);
   let layers = run.layers, layersMs = run.layersMs, layerSample = 0;
@@ -502,7 +504,8 @@ async function checkStreamed(modelPath: string, feeds: Map<string, Tensor>[], sa
     layers = again.layers; layersMs += again.layersMs; layerSample = failingSample;
   }
   const localized = localize && layers ? localizedFromLayers(layers, layerSample, layersMs, precisionOf(model)) : undefined;
-  const problems = run.problems;
+  // the weights file's names against every block's Parameters, once, as a whole-model run compares them
+  const problems = source ? [...compareNames(run.params, source.shapes), ...run.problems] : run.problems;
   const result: CheckResult = {
     ...verdict(modelPath, model, feeds, run.refOuts, outputs, problems, localized, samples, inputNotes, opts),
     problems,
@@ -513,6 +516,7 @@ async function checkStreamed(modelPath: string, feeds: Map<string, Tensor>[], sa
     // onnxruntime ran in this process, one block at a time
     memory: { msportPeakMiB: ownPeakMiB(), onnxruntimePeakMiB: null },
     stream: { why, blocks: run.blocks },
+    ...(source ? { weights: { file: source.file, loaded: run.loaded.size } } : {}),
   };
   return result;
 }

@@ -6,7 +6,7 @@
  */
 import { extname } from 'node:path';
 import { loadCheckpoint } from '../runtime/checkpoint.js';
-import { loadSafetensors } from '../runtime/safetensors.js';
+import { loadSafetensors, safetensorsIndex } from '../runtime/safetensors.js';
 import type { Tensor } from '../runtime/tensor.js';
 import type { OnnxNetwork } from '../onnx/network.js';
 import { allRules } from '../mappings/index.js';
@@ -18,6 +18,20 @@ export function readWeights(path: string): Map<string, Tensor> {
   if (ext === '.ckpt') return loadCheckpoint(path);
   if (ext === '.safetensors') return loadSafetensors(path);
   throw new UsageError(`--weights: ${path} is neither a .ckpt nor a .safetensors file`);
+}
+
+/** A weights file's names and shapes, and each tensor when asked for. */
+export interface WeightSource { file: string; shapes: ReadonlyMap<string, readonly number[]>; read(name: string): Tensor }
+
+/**
+ * The weights file for a streamed check: a .safetensors file is indexed (its header) and each tensor read when its
+ * block runs; a .ckpt (one protobuf message, as MindSpore itself reads it) is read whole.
+ */
+export function weightSource(path: string): WeightSource {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.safetensors') return { file: path, ...safetensorsIndex(path) };
+  const all = readWeights(path);
+  return { file: path, shapes: new Map([...all].map(([k, t]) => [k, t.shape])), read: name => all.get(name)! };
 }
 
 function editDistance(a: string, b: string): number {
@@ -90,4 +104,16 @@ export function applyWeights(network: OnnxNetwork, weights: Map<string, Tensor>)
     loaded.add(name);
   }
   return { problems, loaded };
+}
+
+/** Load a block's Parameters from a weights source (a streamed check): the names loaded. */
+export function applyWeightSource(network: OnnxNetwork, source: WeightSource): Set<string> {
+  const loaded = new Set<string>();
+  for (const [name, p] of network.parametersDict()) {
+    const shape = source.shapes.get(name);
+    if (!shape || shape.join() !== p.shape.join()) continue;
+    p.setData(source.read(name));
+    loaded.add(name);
+  }
+  return loaded;
 }

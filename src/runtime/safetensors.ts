@@ -8,7 +8,7 @@
  * descending, then name) and always stores `__metadata__: {"format": "ms"}`.
  */
 import { resolve } from 'node:path';
-import { statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { Parameter } from './parameter.js';
 import { Tensor, shapeSize, shapeStr } from './tensor.js';
 import { DType } from './dtype.js';
@@ -113,18 +113,18 @@ function bad(file: string, detail: string): ModelLoadError {
   return new ModelLoadError(`safetensors ${file}: ${detail}`);
 }
 
-/** Parse a safetensors file: header, metadata and every tensor (names in sorted order, as MindSpore's loader). */
-export function readSafetensors(path: string, opts: LoadSafetensorsOptions = {}): SafetensorsContents {
-  const file = resolve(path);
-  const buf = readWholeFile(file, 'safetensors');
-  if (buf.length < 8) throw bad(file, `file is ${buf.length} bytes, too short for the 8-byte header length`);
-  const n64 = new DataView(buf.buffer, buf.byteOffset, 8).getBigUint64(0, true);
+interface HeaderEntry { name: string; st: string; shape: number[]; begin: number; end: number }
+
+/** The header of a safetensors file of `fileBytes` bytes whose first 8 + n bytes are `head`: validated as the HF reader. */
+function parseHeader(file: string, head: Uint8Array, fileBytes: number): { metadata: Record<string, string> | null; infos: HeaderEntry[]; dataStart: number } {
+  if (fileBytes < 8 || head.length < 8) throw bad(file, `file is ${fileBytes} bytes, too short for the 8-byte header length`);
+  const n64 = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
   if (n64 > BigInt(MAX_HEADER)) throw bad(file, `header length ${n64} is larger than ${MAX_HEADER}`);
   const n = Number(n64);
-  if (8 + n > buf.length) throw bad(file, `truncated: header needs ${n} bytes, ${buf.length - 8} remain`);
+  if (8 + n > fileBytes || 8 + n > head.length) throw bad(file, `truncated: header needs ${n} bytes, ${fileBytes - 8} remain`);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(8, 8 + n)));
   } catch (e) {
     throw bad(file, `header is not valid UTF-8 JSON (${(e as Error).message.split('\n')[0]})`);
   }
@@ -155,7 +155,61 @@ export function readSafetensors(path: string, opts: LoadSafetensorsOptions = {})
     if (it.begin !== pos || it.end < it.begin) throw bad(file, `tensor '${it.name}' has data_offsets [${it.begin}, ${it.end}], expected to start at ${pos}`);
     pos = it.end;
   }
-  if (dataStart + pos !== buf.length) throw bad(file, `tensor data ends at byte ${dataStart + pos} but the file has ${buf.length} bytes (truncated or trailing data)`);
+  if (dataStart + pos !== fileBytes) throw bad(file, `tensor data ends at byte ${dataStart + pos} but the file has ${fileBytes} bytes (truncated or trailing data)`);
+  return { metadata, infos, dataStart };
+}
+
+/** A tensor's values from its bytes, as the msport runtime holds them (checked against its dtype and shape). */
+function tensorOf(file: string, it: HeaderEntry, data: Uint8Array, metadata: Record<string, string> | null): Tensor {
+  if (metadata && Object.hasOwn(metadata, it.name)) throw bad(file, `tensor '${it.name}' is stored as ${metadata[it.name]} (metadata), which the msport runtime does not support`);
+  const dtype = FROM_ST.get(it.st);
+  if (!dtype) {
+    if (MS_ONLY_ST.has(it.st)) throw bad(file, `tensor '${it.name}' has dtype ${it.st}, which the msport runtime does not support`);
+    throw bad(file, `tensor '${it.name}' has unknown dtype '${it.st}'`);
+  }
+  const count = shapeSize(it.shape);
+  if (data.length !== count * itemSize(dtype)) throw bad(file, `tensor '${it.name}' has ${data.length} bytes but shape ${shapeStr(it.shape)} ${it.st} needs ${count * itemSize(dtype)}`);
+  return new Tensor(bytesToTypedData(data, dtype, count), it.shape, dtype);
+}
+
+/**
+ * A safetensors file's tensors by name, each read from the file when asked for (a streamed check reads a block's
+ * weights only while the block runs): only the header is read here.
+ */
+export function safetensorsIndex(path: string): { shapes: Map<string, readonly number[]>; read: (name: string) => Tensor } {
+  const file = resolve(path);
+  let fd: number;
+  try { fd = openSync(file, 'r'); } catch (e) { throw new UsageError(`safetensors ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message}`); }
+  let parsed: ReturnType<typeof parseHeader>;
+  try {
+    const size = fstatSync(fd).size;
+    const len = Buffer.alloc(8);
+    readSync(fd, len, 0, 8, 0);
+    const n = Number(len.readBigUInt64LE(0));
+    const head = Buffer.alloc(Math.min(8 + Math.min(n, MAX_HEADER + 1), size));
+    readSync(fd, head, 0, head.length, 0);
+    parsed = parseHeader(file, head, size);
+  } finally { closeSync(fd); }
+  const { metadata, infos, dataStart } = parsed;
+  const byName = new Map(infos.map(it => [it.name, it]));
+  return {
+    shapes: new Map(infos.map(it => [it.name, it.shape])),
+    read: name => {
+      const it = byName.get(name);
+      if (!it) throw new UsageError(`safetensors ${file}: no tensor '${name}'`);
+      const data = Buffer.allocUnsafeSlow(it.end - it.begin);
+      const f = openSync(file, 'r');
+      try { for (let off = 0; off < data.length;) { const got = readSync(f, data, off, data.length - off, dataStart + it.begin + off); if (!got) throw bad(file, `ended inside tensor '${name}'`); off += got; } } finally { closeSync(f); }
+      return tensorOf(file, it, new Uint8Array(data.buffer, data.byteOffset, data.length), metadata);
+    },
+  };
+}
+
+/** Parse a safetensors file: header, metadata and every tensor (names in sorted order, as MindSpore's loader). */
+export function readSafetensors(path: string, opts: LoadSafetensorsOptions = {}): SafetensorsContents {
+  const file = resolve(path);
+  const buf = readWholeFile(file, 'safetensors');
+  const { metadata, infos, dataStart } = parseHeader(file, buf, buf.length);
 
   const sorted = infos.sort((a, b) => cmp(a.name, b.name));
   const params = new Map<string, Parameter>();
@@ -164,15 +218,7 @@ export function readSafetensors(path: string, opts: LoadSafetensorsOptions = {})
     const data = buf.subarray(dataStart + it.begin, dataStart + it.end);
     if (opts.crcCheck) { crc = crc32(utf8.encode(it.name), crc); crc = crc32(data, crc); }
     if (opts.choiceFunc && !opts.choiceFunc(it.name)) continue;
-    if (metadata && Object.hasOwn(metadata, it.name)) throw bad(file, `tensor '${it.name}' is stored as ${metadata[it.name]} (metadata), which the msport runtime does not support`);
-    const dtype = FROM_ST.get(it.st);
-    if (!dtype) {
-      if (MS_ONLY_ST.has(it.st)) throw bad(file, `tensor '${it.name}' has dtype ${it.st}, which the msport runtime does not support`);
-      throw bad(file, `tensor '${it.name}' has unknown dtype '${it.st}'`);
-    }
-    const count = shapeSize(it.shape);
-    if (data.length !== count * itemSize(dtype)) throw bad(file, `tensor '${it.name}' has ${data.length} bytes but shape ${shapeStr(it.shape)} ${it.st} needs ${count * itemSize(dtype)}`);
-    params.set(it.name, new Parameter(new Tensor(bytesToTypedData(data, dtype, count), it.shape, dtype), it.name));
+    params.set(it.name, new Parameter(tensorOf(file, it, data, metadata), it.name));
   }
   if (opts.crcCheck) {
     const stored = metadata?.crc_num;

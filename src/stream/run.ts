@@ -12,6 +12,7 @@ import type { OnnxModel, ValueInfo } from '../onnx/proto.js';
 import { importModel, type ExportNote } from '../onnx/import.js';
 import { compareLayers, layerValueNames, type LayerComparison, type LayerReport } from '../compare/layers.js';
 import { preflight, type Problem } from '../compare/preflight.js';
+import { NOISE_FACTOR } from '../compare/noise.js';
 import type { Tolerance } from '../compare/comparator.js';
 import { fromOrt, toOrt } from '../compare/runners.js';
 import { ModelLoadError } from '../errors.js';
@@ -19,6 +20,7 @@ import { noGrad } from '../runtime/autograd.js';
 import { Tensor } from '../runtime/tensor.js';
 import { kernels } from '../runtime/kernels/index.js';
 import { partitionBlocks, type Block } from './partition.js';
+import { applyWeightSource, type WeightSource } from '../compare/weights.js';
 import { BlockFolder } from './submodel.js';
 
 export interface StreamOptions extends Tolerance {
@@ -27,6 +29,8 @@ export interface StreamOptions extends Tolerance {
   allowTrain?: boolean;
   threads?: number;
   layerTolerances?: ReadonlyMap<string, Tolerance>;
+  /** --weights: each block's Parameters loaded from this file (by name) after its import */
+  weights?: WeightSource;
 }
 
 export interface StreamedRun {
@@ -39,6 +43,9 @@ export interface StreamedRun {
   exportNotes: ExportNote[];
   blocks: { name: string; nodes: number; ms: number }[];
   referenceMs: number; runtimeMs: number; layersMs: number;
+  /** every block's Parameters (name → shape), and those loaded from `weights` */
+  params: Map<string, readonly number[]>;
+  loaded: Set<string>;
 }
 
 /** The block's part of the model as an OnnxModel msport imports (its nodes keep their metadata: scopes, classes). */
@@ -70,6 +77,7 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
   const msEnv = feeds.map(f => new Map(f));
   const problems: Problem[] = [], exportNotes: ExportNote[] = [], info: StreamedRun['blocks'] = [];
   const layerParts: LayerReport[] = [];
+  const params = new Map<string, readonly number[]>(), loaded = new Set<string>();
   let referenceMs = 0, runtimeMs = 0, layersMs = 0;
   try {
     for (const [k, block] of blocks.entries()) {
@@ -89,7 +97,11 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
       try {
         const imported = importModel(bm);
         const { network } = imported;
-        problems.push(...preflight(bm, imported, { allowTrain: opts.allowTrain }));
+        for (const [n, p] of network.parametersDict()) params.set(n, p.shape);
+        const got = opts.weights ? applyWeightSource(network, opts.weights) : undefined;
+        for (const n of got ?? []) loaded.add(n);
+        // with --weights the file's names are compared once for the whole model (check.ts), not block by block
+        problems.push(...preflight(bm, imported, { allowTrain: opts.allowTrain, ...(got ? { weightsLoaded: got } : {}) }).filter(p => !got || p.kind !== 'unloaded-parameter'));
         exportNotes.push(...imported.exportNotes);
         const expose = opts.layersOn !== undefined ? layerValueNames(network).filter(n => !handOn.includes(n)) : [];
         // onnxruntime: the block alone, on the reference's values
@@ -142,15 +154,15 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
   return {
     refOuts: refEnv.map(e => new Map([...graphOutputs].map(n => [n, e.get(n)!]))),
     msOuts: msEnv.map(e => new Map([...graphOutputs].filter(n => e.has(n)).map(n => [n, e.get(n)!]))),
-    layers: layerParts.length ? joinLayers(layerParts) : null,
-    problems, exportNotes, blocks: info, referenceMs, runtimeMs, layersMs,
+    layers: layerParts.length ? joinLayers(layerParts, opts.layerTolerances) : null,
+    problems, exportNotes, blocks: info, referenceMs, runtimeMs, layersMs, params, loaded,
   };
 }
 
 const detached = (t: Tensor): Tensor => (t.data instanceof Float32Array && kernels.owns(t.data) ? new Tensor(t.data.slice(), t.shape, t.dtype) : t);
 
 /** The blocks' per-layer reports as one, in model order: the first divergence is the first block's that has one. */
-function joinLayers(parts: LayerReport[]): LayerReport {
+function joinLayers(parts: LayerReport[], accepted?: ReadonlyMap<string, Tolerance>): LayerReport {
   // a module scope that spans blocks (`model`, `model.layers`) is rolled up in each: one entry, where it last closes,
   // over all of them (as the whole model's roll-up would be)
   const all = parts.flatMap(p => p.layers);
@@ -170,11 +182,15 @@ function joinLayers(parts: LayerReport[]): LayerReport {
       histogram: { ...l.histogram, counts: l.histogram.counts.map((_, k) => same.reduce((a, x) => a + x.histogram.counts[k]!, 0)), nonFinite: same.reduce((a, x) => a + x.histogram.nonFinite, 0) },
     });
   });
-  const first = parts.find(p => p.firstDivergence);
+  // as compareLayers names it over the whole model: the first layer failing on the reference's inputs, or, where a
+  // later block's values fail, the first one beyond NOISE_FACTOR× its noise floor (a block that passes cannot see that)
+  const failing = layers.some(l => !l.passed);
+  const first = parts.find(p => p.firstDivergence)?.firstDivergence
+    ?? (failing ? all.find(l => l.kind !== 'scope' && l.noiseRatio !== null && l.noiseRatio > NOISE_FACTOR && !accepted?.has(l.name))?.name : undefined);
   return {
     layers,
-    firstDivergence: first?.firstDivergence ?? null,
-    firstDivergenceCause: first ? 'introduced' : parts.some(p => p.firstDivergenceCause === 'accumulated') || layers.some(l => !l.passed) ? 'accumulated' : null,
+    firstDivergence: first ?? null,
+    firstDivergenceCause: first ? 'introduced' : parts.some(p => p.firstDivergenceCause === 'accumulated') || failing ? 'accumulated' : null,
     noiseFactor: parts[0]!.noiseFactor,
     referenceRuns: parts.reduce((a, p) => a + p.referenceRuns, 0),
   };

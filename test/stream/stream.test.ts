@@ -11,6 +11,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { importModel } from '../../src/onnx/import.js';
+import { Tensor } from '../../src/runtime/tensor.js';
+import { saveSafetensors } from '../../src/runtime/safetensors.js';
 
 /**
  * Three Linear layers in `layers` and a head, as a TorchScript export names them, their [in, out] weights (transB=0,
@@ -90,6 +93,27 @@ describe('check --stream', () => {
     }
   }, 60_000);
 
+  it('checks a weights file block by block (--weights): the whole run\'s verdict, loaded count and the planted bug found', async () => {
+    const file = 'fixtures/models/dynamo/llama_tiny.onnx';
+    const dir = mkdtempSync(join(tmpdir(), 'msport-stream-w-'));
+    const params = new Map(importModel(modelFromFile(file)).network.parametersAndNames().map(([n, p]) => [n, new Tensor(Float32Array.from(p.data as Float32Array), p.shape, p.dtype)] as const));
+    const good = join(dir, 'good.safetensors'), bad = join(dir, 'bad.safetensors');
+    saveSafetensors(params, good);
+    // a converted checkpoint with one layer's weight wrong: the down projection of layer 1 scaled by 1.01
+    const w = params.get('model.layers.1.mlp.down_proj.weight')!;
+    saveSafetensors(new Map([...params, ['model.layers.1.mlp.down_proj.weight', new Tensor((w.data as Float32Array).map(v => v * 1.01), w.shape, w.dtype)]]), bad);
+    for (const weights of [good, bad]) {
+      const whole = await check(file, { ...tol, samples: 2, weights });
+      const streamed = await check(file, { ...tol, samples: 2, weights, stream: true });
+      expect(streamed.weights).toEqual(whole.weights);
+      expect(streamed.weights!.loaded).toBe(params.size);
+      expect(brief(streamed), weights).toEqual(brief(whole));
+      expect(streamed.passed, weights).toBe(weights === good);
+    }
+    const r = await check(file, { ...tol, samples: 2, weights: bad, stream: true });
+    expect(r.localized?.layer).toBe('model.layers.1.mlp.down_proj');
+  }, 60_000);
+
   it('localises a failure the same way (float32 noise through a ResNet at a tolerance below it)', async () => {
     const opts = { atol: 1e-9, rtol: 0, seed: 0, samples: 1 };
     const whole = await check('fixtures/models/dynamo/resnet_blocks.onnx', opts);
@@ -100,7 +124,7 @@ describe('check --stream', () => {
   }, 60_000);
 
   it('refuses what it cannot stream yet in one line (exit 2)', async () => {
-    for (const extra of [['--port', 'conformance/ports/seed_cnn.py:SeedCNN'], ['--repro', 'r']]) {
+    for (const extra of [['--port', 'conformance/ports/seed_cnn.py:SeedCNN'], ['--repro', 'r']] as string[][]) {
       const r = await runCli(['check', 'fixtures/models/seed_cnn.bn.onnx', '--stream', ...extra]);
       expect(r.code, extra.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
