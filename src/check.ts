@@ -158,7 +158,7 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   const size = statSync(modelPath).size;
   let parsed: OnnxModel | undefined;
   const parse = (): OnnxModel => (parsed ??= modelFromFile(modelPath));
-  if (opts.stream === undefined && !opts.port && !opts.repro) {
+  if (opts.stream === undefined && !opts.port) {
     // a large file holds its weights (parsing it twice would cost a read); a small one may name external data
     const need = WHOLE_RUN_FACTOR * (size > 64 * 2 ** 20 ? size : modelWeightBytes(parse())), have = availableMemory();
     if (need > have) {
@@ -485,9 +485,7 @@ export function availableMemory(): number {
 }
 
 async function checkStreamed(modelPath: string, feeds: Map<string, Tensor>[], samples: number, inputNotes: Map<string, string>, opts: CheckOptions, why: string): Promise<CheckResult> {
-  for (const [flag, on] of [['--port', opts.port], ['--repro', opts.repro]] as const) {
-    if (on) throw new UsageError(`${flag} with --stream is not supported yet`);
-  }
+  if (opts.port) throw new UsageError('--port with --stream is not supported yet');
   // --weights: a .safetensors file is read a block's tensors at a time (a .ckpt whole, as MindSpore reads it)
   const source = opts.weights ? weightSource(opts.weights) : undefined;
   const t0 = performance.now();
@@ -495,13 +493,21 @@ async function checkStreamed(modelPath: string, feeds: Map<string, Tensor>[], sa
   if (model.upcastFrom) throw new UsageError('--stream does not take a bfloat16 model yet (its float32 reference is written whole): check it without --stream');
   const t1 = performance.now();
   const sopts = { atol: opts.atol, rtol: opts.rtol, allowTrain: opts.allowTrain, threads: opts.ortThreads, layerTolerances: opts.layerTolerances, ...(source ? { weights: source } : {}) };
-  const run = await runStreamed(model, feeds, { ...sopts, ...(opts.layers ? { layersOn: 0 } : {}) });
+  const run = await runStreamed(model, feeds, { ...sopts, ...(opts.layers || opts.repro ? { layersOn: 0 } : {}) });
   const { outputs, failingSample } = compareSamples(model.graph.outputs.map(o => o.name), run.refOuts, run.msOuts, opts);
-  let layers = run.layers, layersMs = run.layersMs, layerSample = 0;
+  let layers = run.layers, layersMs = run.layersMs, layerSample = 0, layerBlocks = run.layerBlocks;
   const localize = failingSample !== undefined && opts.localize !== false;
-  if (localize && (!layers || failingSample !== 0)) {
+  if ((localize || opts.repro) && failingSample !== undefined && (!layers || failingSample !== 0)) {
     const again = await runStreamed(model, [feeds[failingSample]!], { ...sopts, layersOn: 0 });
-    layers = again.layers; layersMs += again.layersMs; layerSample = failingSample;
+    layers = again.layers; layersMs += again.layersMs; layerSample = failingSample; layerBlocks = again.layerBlocks;
+  }
+  // --repro: onnxruntime's blocks up to the diverging layer's, then that layer on the reference's values there
+  let repro: ReproResult | null | undefined;
+  if (opts.repro) {
+    const layer = layers?.firstDivergence, block = layer ? layerBlocks.get(layer) : undefined;
+    repro = layer && block !== undefined
+      ? (await runStreamed(model, [feeds[layerSample]!], { ...sopts, repro: { block, layer, dir: opts.repro } })).repro ?? null
+      : null;
   }
   const localized = localize && layers ? localizedFromLayers(layers, layerSample, layersMs, precisionOf(model)) : undefined;
   // the weights file's names against every block's Parameters, once, as a whole-model run compares them
@@ -511,7 +517,8 @@ async function checkStreamed(modelPath: string, feeds: Map<string, Tensor>[], sa
     problems,
     ...(run.exportNotes.length ? { exportNotes: run.exportNotes } : {}),
     outputs,
-    ...(layers && opts.layers ? { layers, ...(layerSample ? { layersSample: layerSample } : {}) } : {}),
+    ...(layers && (opts.layers || opts.repro) ? { layers, ...(layerSample ? { layersSample: layerSample } : {}) } : {}),
+    ...(repro !== undefined ? { repro } : {}),
     timings: { loadMs: t1 - t0, importMs: 0, referenceMs: run.referenceMs, runtimeMs: run.runtimeMs, ...(layers ? { layersMs } : {}) },
     // onnxruntime ran in this process, one block at a time
     memory: { msportPeakMiB: ownPeakMiB(), onnxruntimePeakMiB: null },

@@ -8,7 +8,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import type { OnnxModel, ValueInfo } from '../onnx/proto.js';
+import { modelFromFile, type OnnxModel, type ValueInfo } from '../onnx/proto.js';
+import { writeRepro, type ReproResult } from '../compare/repro.js';
 import { importModel, type ExportNote } from '../onnx/import.js';
 import { compareLayers, layerValueNames, type LayerComparison, type LayerReport } from '../compare/layers.js';
 import { preflight, type Problem } from '../compare/preflight.js';
@@ -31,6 +32,11 @@ export interface StreamOptions extends Tolerance {
   layerTolerances?: ReadonlyMap<string, Tolerance>;
   /** --weights: each block's Parameters loaded from this file (by name) after its import */
   weights?: WeightSource;
+  /**
+   * --repro: run onnxruntime's blocks up to `block` only (msport's are not needed), then write `layer` of that block
+   * as a standalone reproduction on the reference's values at the block's inputs, and stop
+   */
+  repro?: { block: number; layer: string; dir: string };
 }
 
 export interface StreamedRun {
@@ -46,6 +52,10 @@ export interface StreamedRun {
   /** every block's Parameters (name → shape), and those loaded from `weights` */
   params: Map<string, readonly number[]>;
   loaded: Set<string>;
+  /** with layersOn: the block each compared layer is in (for --repro) */
+  layerBlocks: Map<string, number>;
+  /** with `repro`: the reproduction written */
+  repro?: ReproResult;
 }
 
 /** The block's part of the model as an OnnxModel msport imports (its nodes keep their metadata: scopes, classes). */
@@ -78,6 +88,8 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
   const problems: Problem[] = [], exportNotes: ExportNote[] = [], info: StreamedRun['blocks'] = [];
   const layerParts: LayerReport[] = [];
   const params = new Map<string, readonly number[]>(), loaded = new Set<string>();
+  const layerBlocks = new Map<string, number>();
+  let reproResult: ReproResult | undefined;
   let referenceMs = 0, runtimeMs = 0, layersMs = 0;
   try {
     for (const [k, block] of blocks.entries()) {
@@ -90,6 +102,24 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
         const t = refEnv[0]!.get(name)!;
         return { name, dtype: t.dtype, dtypeName: t.dtype, dims: [...t.shape] } as ValueInfo;
       });
+      if (opts.repro && k < opts.repro.block) {
+        // reproducing a later block's layer: only onnxruntime's values are carried on
+        const file = folder.write(k, block, refEnv[0]!, handOn);
+        await referenceBlock(file, block.name, inputNames, handOn, refEnv, opts.threads);
+        for (const env of refEnv) for (const n of [...env.keys()]) if (!readLater[k]!.has(n) && !graphOutputs.has(n)) env.delete(n);
+        continue;
+      }
+      if (opts.repro && k === opts.repro.block) {
+        // the block's Cells as the run imported them (the model's node metadata names the layers), and the block as
+        // onnxruntime runs it, from its file (the nodes the reproduction is cut from)
+        const file = folder.write(k, block, refEnv[0]!, handOn);
+        const bmFile = modelFromFile(file);
+        const feedsK = new Map(inputNames.map(n => [n, refEnv[0]!.get(n)!]));
+        const net = importModel(blockModel(model, block, inputs, handOn)).network;
+        if (opts.weights) applyWeightSource(net, opts.weights);
+        reproResult = await writeRepro(opts.repro.dir, opts.repro.layer, bmFile, net, feedsK, opts);
+        break;
+      }
       const bm = blockModel(model, block, inputs, handOn);
       // the block's weights in kernel memory go when the block is done (endResidentScope below), so peak memory is
       // the largest block's whether or not the garbage collector has run
@@ -137,7 +167,9 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
             const tl = performance.now();
             const refFeeds = new Map(inputNames.map(n => [n, refEnv[s]!.get(n)!]));
             const chained = new Map(inputNames.map(n => [n, env.get(n)!]));
-            layerParts.push(await compareLayers(bm, network, refFeeds, opts, { reference: layerRef, chainedFeeds: chained, layerTolerances: opts.layerTolerances }));
+            const part = await compareLayers(bm, network, refFeeds, opts, { reference: layerRef, chainedFeeds: chained, layerTolerances: opts.layerTolerances });
+          for (const l of part.layers) if (l.kind !== 'scope') layerBlocks.set(l.name, k);
+          layerParts.push(part);
             layersMs += performance.now() - tl;
           }
         }
@@ -155,11 +187,32 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
     refOuts: refEnv.map(e => new Map([...graphOutputs].map(n => [n, e.get(n)!]))),
     msOuts: msEnv.map(e => new Map([...graphOutputs].filter(n => e.has(n)).map(n => [n, e.get(n)!]))),
     layers: layerParts.length ? joinLayers(layerParts, opts.layerTolerances) : null,
-    problems, exportNotes, blocks: info, referenceMs, runtimeMs, layersMs, params, loaded,
+    problems, exportNotes, blocks: info, referenceMs, runtimeMs, layersMs, params, loaded, layerBlocks,
+    ...(reproResult ? { repro: reproResult } : {}),
   };
 }
 
 const detached = (t: Tensor): Tensor => (t.data instanceof Float32Array && kernels.owns(t.data) ? new Tensor(t.data.slice(), t.shape, t.dtype) : t);
+
+/** onnxruntime on one block file, its values handed on into each sample's environment. */
+async function referenceBlock(file: string, name: string, inputNames: string[], handOn: string[], refEnv: Map<string, Tensor>[], threads?: number): Promise<void> {
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(file, { intraOpNumThreads: threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
+  } catch (e) {
+    throw new ModelLoadError(`onnxruntime cannot load block ${name}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  try {
+    for (const env of refEnv) {
+      const f: Record<string, ort.Tensor> = {};
+      for (const n of inputNames) f[n] = toOrt(env.get(n)!);
+      const out = await session.run(f);
+      for (const n of handOn) env.set(n, fromOrt(out[n] as ort.Tensor));
+    }
+  } finally {
+    await session.release();
+  }
+}
 
 /** The blocks' per-layer reports as one, in model order: the first divergence is the first block's that has one. */
 function joinLayers(parts: LayerReport[], accepted?: ReadonlyMap<string, Tolerance>): LayerReport {

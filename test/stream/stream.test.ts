@@ -112,6 +112,16 @@ describe('check --stream', () => {
     }
     const r = await check(file, { ...tol, samples: 2, weights: bad, stream: true });
     expect(r.localized?.layer).toBe('model.layers.1.mlp.down_proj');
+    // --repro: the diverging layer written as a standalone model on the reference's values at its block, as a
+    // whole-model run writes it (onnxruntime runs only the blocks before it)
+    const [wholeRepro, streamRepro] = [join(dir, 'repro-whole'), join(dir, 'repro-stream')];
+    const wr = await check(file, { ...tol, samples: 2, weights: bad, repro: wholeRepro });
+    const st = await check(file, { ...tol, samples: 2, weights: bad, repro: streamRepro, stream: true });
+    expect(st.repro!.layer).toBe('model.layers.1.mlp.down_proj');
+    expect([st.repro!.layer, st.repro!.node]).toEqual([wr.repro!.layer, wr.repro!.node]);
+    expect(st.repro!.files.map(f => f.slice(streamRepro.length))).toEqual(wr.repro!.files.map(f => f.slice(wholeRepro.length)));
+    expect(Math.abs(st.repro!.maxAbsDiff - wr.repro!.maxAbsDiff)).toBeLessThan(1e-6);
+    expect(st.repro!.maxAbsDiff).toBeGreaterThan(1e-5);
   }, 60_000);
 
   it('localises a failure the same way (float32 noise through a ResNet at a tolerance below it)', async () => {
@@ -123,8 +133,8 @@ describe('check --stream', () => {
     expect(brief(streamed)).toEqual(brief(whole));
   }, 60_000);
 
-  it('refuses what it cannot stream yet in one line (exit 2)', async () => {
-    for (const extra of [['--port', 'conformance/ports/seed_cnn.py:SeedCNN'], ['--repro', 'r']] as string[][]) {
+  it('refuses what it cannot stream yet in one line (exit 2): --port', async () => {
+    for (const extra of [['--port', 'conformance/ports/seed_cnn.py:SeedCNN']] as string[][]) {
       const r = await runCli(['check', 'fixtures/models/seed_cnn.bn.onnx', '--stream', ...extra]);
       expect(r.code, extra.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
