@@ -15,7 +15,7 @@ import { ModelLoadError } from '../errors.js';
 import onnxProto from 'onnx-proto';
 import { selfContainedBytes, OnnxModel } from '../onnx/proto.js';
 import { trainableDropouts } from '../onnx/quirks.js';
-import { readExternal, UpcastData, upcastGraph } from '../onnx/bfloat16.js';
+import { storedBytes, UpcastData, upcastGraph } from '../onnx/bfloat16.js';
 
 export { trainableDropouts };
 
@@ -130,11 +130,7 @@ function upcastReference(model: OnnxModel, outputs: readonly string[]): Referenc
   const have = new Set((m.graph!.output ?? []).map(o => o.name));
   for (const n of outputs) if (!have.has(n)) { m.graph!.output!.push(onnxProto.onnx.ValueInfoProto.create({ name: n })); have.add(n); }
   const base = model.path ? dirname(resolve(model.path)) : '';
-  const read = (t: onnxProto.onnx.ITensorProto): Uint8Array => {
-    if (t.dataLocation !== 1) return t.rawData && t.rawData.length ? t.rawData : new Uint8Array(Uint16Array.from(t.int32Data ?? []).buffer);
-    const kv = new Map((t.externalData ?? []).map(e => [e.key ?? '', e.value ?? '']));
-    return readExternal(resolve(base, kv.get('location')!), Number(kv.get('offset') ?? 0), Number(kv.get('length')));
-  };
+  const read = (t: onnxProto.onnx.ITensorProto): Uint8Array => storedBytes(t, base);
   if (!locations.length) {
     upcastGraph(m.graph!, read, () => null);
     return { source: onnx.ModelProto.encode(m).finish(), dispose: () => {} };

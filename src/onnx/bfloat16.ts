@@ -6,6 +6,7 @@
  * and onnxruntime runs the same upcast graph: the check judges the port's semantics, not bfloat16 rounding.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
@@ -90,4 +91,11 @@ export function readExternal(file: string, offset: number, length: number): Uint
     }
   } finally { closeSync(fd); }
   return new Uint8Array(buf.buffer, buf.byteOffset, length);
+}
+
+/** A tensor's stored bytes: raw_data, int32_data's bit patterns, or its range of an external file under `baseDir`. */
+export function storedBytes(t: TensorMsg, baseDir: string): Uint8Array {
+  if (t.dataLocation !== 1) return t.rawData && t.rawData.length ? t.rawData : new Uint8Array(Uint16Array.from(t.int32Data ?? []).buffer);
+  const kv = new Map((t.externalData ?? []).map(e => [e.key ?? '', e.value ?? '']));
+  return readExternal(resolve(baseDir, kv.get('location')!), Number(kv.get('offset') ?? 0), Number(kv.get('length')));
 }

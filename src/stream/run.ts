@@ -132,7 +132,8 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
         for (const n of got ?? []) loaded.add(n);
         // with --weights the file's names are compared once for the whole model (check.ts), not block by block
         problems.push(...preflight(bm, imported, { allowTrain: opts.allowTrain, ...(got ? { weightsLoaded: got } : {}) }).filter(p => !got || p.kind !== 'unloaded-parameter'));
-        exportNotes.push(...imported.exportNotes);
+        // a model-wide note (bfloat16) once, however many blocks say it
+        for (const n of imported.exportNotes) if (!exportNotes.some(e => e.kind === n.kind && e.message === n.message)) exportNotes.push(n);
         const expose = opts.layersOn !== undefined ? layerValueNames(network).filter(n => !handOn.includes(n)) : [];
         // onnxruntime: the block alone, on the reference's values
         const file = folder.write(k, block, refEnv[0]!, [...handOn, ...expose]);

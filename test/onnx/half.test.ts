@@ -10,7 +10,6 @@ import * as ort from 'onnxruntime-node';
 import { check } from '../../src/check.js';
 import { modelFromFile } from '../../src/onnx/proto.js';
 import { bfloat16ToFloat32 } from '../../src/onnx/bfloat16.js';
-import { runCli } from '../helpers/cli.js';
 import { importModel } from '../../src/onnx/import.js';
 import { callOf } from '../../src/report/calls.js';
 
@@ -43,12 +42,15 @@ describe('bfloat16 exports', () => {
     expect(r.layers!.layers.every(l => l.passed)).toBe(true);
   }, 60_000);
 
-  it('refuses --stream in one line (exit 2)', async () => {
-    const res = await runCli(['check', BF16, '--stream']);
-    expect(res.code).toBe(2);
-    expect(res.stderr.trim().split('\n')).toHaveLength(1);
-    expect(res.stderr).toMatch(/--stream does not take a bfloat16 model yet/);
-  });
+  it('streams: each block upcast as onnxruntime runs it, the verdict, layers and note as the whole run', async () => {
+    const whole = await check(BF16, { ...tol, layers: true });
+    const streamed = await check(BF16, { ...tol, layers: true, stream: true });
+    expect(streamed.stream!.blocks.length).toBe(4);
+    expect(streamed.exportNotes).toEqual(whole.exportNotes);
+    expect(streamed.passed).toBe(true);
+    expect(streamed.layers!.layers.map(l => [l.name, l.passed])).toEqual(whole.layers!.layers.map(l => [l.name, l.passed]));
+    streamed.outputs.forEach((o, k) => expect(Math.abs(o.maxAbsDiff - whole.outputs[k]!.maxAbsDiff)).toBeLessThan(1e-6));
+  }, 60_000);
 });
 
 describe('float16 exports', () => {
