@@ -130,6 +130,9 @@ export function toleranceFor(dtype: string, tol: Tolerance): Tolerance {
   return isFloat(dtype as never) ? tol : { atol: 0, rtol: 0 };
 }
 
+/** A model file up to this size is parsed before onnxruntime runs (a graph naming external data, or a small model). */
+const SMALL_MODEL_FILE = 64 * 2 ** 20;
+
 export async function check(modelPath: string, opts: CheckOptions): Promise<CheckResult> {
   let samples = opts.samples ?? 1;
   /** how a given input was converted to the model's dtype (`cast from int32`), by input name */
@@ -155,12 +158,12 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   // its largest block's)
   // a small file (a graph whose weights are external data, or a small model) is parsed once here; a large one is not
   // parsed before onnxruntime has run, so the two copies of its weights are never held at once
-  const size = statSync(modelPath).size;
+  const size = statSync(modelPath).size, small = size <= SMALL_MODEL_FILE;
   let parsed: OnnxModel | undefined;
   const parse = (): OnnxModel => (parsed ??= modelFromFile(modelPath));
   if (opts.stream === undefined && !opts.port) {
     // a large file holds its weights (parsing it twice would cost a read); a small one may name external data
-    const need = WHOLE_RUN_FACTOR * (size > 64 * 2 ** 20 ? size : modelWeightBytes(parse())), have = availableMemory();
+    const need = WHOLE_RUN_FACTOR * (small ? modelWeightBytes(parse()) : size), have = availableMemory();
     if (need > have) {
       return checkStreamed(modelPath, feeds, samples, inputNotes, opts,
         `automatic: a whole-model run needs about ${gib(need)} (${WHOLE_RUN_FACTOR}× the weights), ${gib(have)} is available`);
@@ -170,13 +173,13 @@ export async function check(modelPath: string, opts: CheckOptions): Promise<Chec
   try {
     // a bfloat16 export runs as its float32 upcast (onnx/bfloat16.ts); a large self-contained one is known only when
     // onnxruntime refuses it as written
-    reference = size <= 64 * 2 ** 20 && parse().upcastFrom ? await runReference(parse(), feeds, opts.ortThreads)
+    reference = small && parse().upcastFrom ? await runReference(parse(), feeds, opts.ortThreads)
       : (await referenceInChildProcess(modelPath, feeds, opts.ortThreads)) ?? await OrtRunner.runAll(modelPath, feeds, { threads: opts.ortThreads });
   } catch (e) {
     // msport's own reading of the model says more (an unsupported op, a broken tensor) than onnxruntime's refusal
     if (!(e instanceof ModelLoadError)) throw e;
     const m = parse();
-    if (!m.upcastFrom || size <= 64 * 2 ** 20) { importModel(m); throw e; }
+    if (!m.upcastFrom || small) { importModel(m); throw e; }
     reference = await runReference(m, feeds, opts.ortThreads);
   }
 

@@ -15,7 +15,7 @@ import { ModelLoadError } from '../errors.js';
 import onnxProto from 'onnx-proto';
 import { selfContainedBytes, OnnxModel } from '../onnx/proto.js';
 import { trainableDropouts } from '../onnx/quirks.js';
-import { storedBytes, UpcastData, upcastGraph } from '../onnx/bfloat16.js';
+import { upcastModelGraph } from '../onnx/bfloat16.js';
 
 export { trainableDropouts };
 
@@ -130,16 +130,14 @@ function upcastReference(model: OnnxModel, outputs: readonly string[]): Referenc
   const have = new Set((m.graph!.output ?? []).map(o => o.name));
   for (const n of outputs) if (!have.has(n)) { m.graph!.output!.push(onnxProto.onnx.ValueInfoProto.create({ name: n })); have.add(n); }
   const base = model.path ? dirname(resolve(model.path)) : '';
-  const read = (t: onnxProto.onnx.ITensorProto): Uint8Array => storedBytes(t, base);
   if (!locations.length) {
-    upcastGraph(m.graph!, read, () => null);
+    upcastModelGraph(m.graph!, base);
     return { source: onnx.ModelProto.encode(m).finish(), dispose: () => {} };
   }
   const dir = mkdtempSync(join(tmpdir(), 'msport-ref-'));
   try {
     linkDataFiles(base, locations, dir);
-    const data = new UpcastData(join(dir, UPCAST_DATA), UPCAST_DATA);
-    try { upcastGraph(m.graph!, read, f => data.append(f)); } finally { data.close(); }
+    upcastModelGraph(m.graph!, base, dir);
     const file = join(dir, 'reference.onnx');
     writeFileSync(file, onnx.ModelProto.encode(m).finish());
     return { source: file, dispose: () => rmSync(dir, { recursive: true, force: true }) };
@@ -148,6 +146,3 @@ function upcastReference(model: OnnxModel, outputs: readonly string[]): Referenc
     throw new ModelLoadError(`the float32 reference of bfloat16 ${basename(model.path!)} could not be written in ${tmpdir()}: ${(e as Error).message.split('\n')[0]} (set TMPDIR to a folder on the model's filesystem with room for twice its weights)`);
   }
 }
-
-/** the upcast reference's data file (a name no exporter writes) */
-const UPCAST_DATA = 'msport-upcast-float32.data';

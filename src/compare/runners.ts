@@ -17,7 +17,11 @@ export function toOrt(t: Tensor): ort.Tensor {
   const type = ORT_TYPES[t.dtype];
   if (!type) throw new Error(`onnxruntime input of dtype ${t.dtype} is not supported`);
   // msport holds float16 values in a Float32Array; onnxruntime takes their binary16 bits
-  if (t.dtype === 'float16') return new ort.Tensor('float16', Uint16Array.from(t.data as Float32Array, numberToFloat16Bits), [...t.shape]);
+  if (t.dtype === 'float16') {
+    const d = t.data as Float32Array, bits = new Uint16Array(d.length);
+    for (let i = 0; i < d.length; i++) bits[i] = numberToFloat16Bits(d[i]!);
+    return new ort.Tensor('float16', bits, [...t.shape]);
+  }
   return new ort.Tensor(type, t.data as never, [...t.shape]);
 }
 

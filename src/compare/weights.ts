@@ -30,9 +30,12 @@ export interface WeightSource { file: string; shapes: ReadonlyMap<string, readon
 export function weightSource(path: string): WeightSource {
   const ext = extname(path).toLowerCase();
   if (ext === '.safetensors') return { file: path, ...safetensorsIndex(path) };
-  const all = readWeights(path);
-  return { file: path, shapes: new Map([...all].map(([k, t]) => [k, t.shape])), read: name => all.get(name)! };
+  return sourceOf(path, readWeights(path));
 }
+
+/** Weights already in memory as a source. */
+const sourceOf = (file: string, weights: ReadonlyMap<string, Tensor>): WeightSource =>
+  ({ file, shapes: new Map([...weights].map(([k, t]) => [k, t.shape])), read: name => weights.get(name)! });
 
 function editDistance(a: string, b: string): number {
   const d = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -94,19 +97,13 @@ export function compareNames(params: ReadonlyMap<string, readonly number[]>, wei
 
 /** Compare the file's names and shapes with the network's Parameters and load every entry that matches. */
 export function applyWeights(network: OnnxNetwork, weights: Map<string, Tensor>): { problems: Problem[]; loaded: Set<string> } {
-  const params = network.parametersDict(); // checkpoint keys are Parameter names
-  const problems = compareNames(new Map([...params].map(([k, p]) => [k, p.shape])), new Map([...weights].map(([k, t]) => [k, t.shape])));
-  const loaded = new Set<string>();
-  for (const [name, p] of params) {
-    const w = weights.get(name);
-    if (!w || w.shape.join() !== p.shape.join()) continue;
-    p.setData(w);
-    loaded.add(name);
-  }
-  return { problems, loaded };
+  const source = sourceOf('', weights);
+  // checkpoint keys are Parameter names
+  const problems = compareNames(new Map([...network.parametersDict()].map(([k, p]) => [k, p.shape])), source.shapes);
+  return { problems, loaded: applyWeightSource(network, source) };
 }
 
-/** Load a block's Parameters from a weights source (a streamed check): the names loaded. */
+/** Load every Parameter of `network` the source holds by name, at its shape: the names loaded. */
 export function applyWeightSource(network: OnnxNetwork, source: WeightSource): Set<string> {
   const loaded = new Set<string>();
   for (const [name, p] of network.parametersDict()) {

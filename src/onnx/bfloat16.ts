@@ -5,8 +5,9 @@
  * exactly as float32 (a bfloat16 is a float32 with its low 16 bits zero), a Cast to bfloat16 becomes a Cast to float32,
  * and onnxruntime runs the same upcast graph: the check judges the port's semantics, not bfloat16 rounding.
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { readFileRange } from '../runtime/read-at.js';
+import { join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
@@ -43,7 +44,7 @@ export function hasBfloat16(g: Graph | null | undefined): boolean {
  * `read` and appended through `append`, which returns its new external-data entries), Casts to bfloat16 to float32,
  * bfloat16 value types to float32.
  */
-export function upcastGraph(g: Graph, read: (t: TensorMsg) => Uint8Array, append: (data: Float32Array) => onnxProto.onnx.IStringStringEntryProto[] | null): void {
+function upcastGraph(g: Graph, read: (t: TensorMsg) => Uint8Array, append: (data: Float32Array) => onnxProto.onnx.IStringStringEntryProto[] | null): void {
   const tensor = (t: TensorMsg): void => {
     if (t.dataType !== BFLOAT16) return;
     const f = bfloat16ToFloat32(read(t));
@@ -65,7 +66,7 @@ export function upcastGraph(g: Graph, read: (t: TensorMsg) => Uint8Array, append
 }
 
 /** An external-data file that upcast tensors are appended to, one at a time (a large model is never held whole). */
-export class UpcastData {
+class UpcastData {
   private fd: number;
   private offset = 0;
   constructor(readonly file: string, private readonly location: string) { this.fd = openSync(file, 'w'); }
@@ -79,23 +80,19 @@ export class UpcastData {
   close(): void { closeSync(this.fd); }
 }
 
-/** The bytes of an external tensor's range of `file`. */
-export function readExternal(file: string, offset: number, length: number): Uint8Array {
-  const buf = Buffer.allocUnsafeSlow(length);
-  const fd = openSync(file, 'r');
-  try {
-    for (let off = 0; off < length;) {
-      const n = readSync(fd, buf, off, Math.min(length - off, 1 << 30), offset + off);
-      if (n === 0) throw new Error(`${file} ended at ${offset + off} of ${offset + length} bytes`);
-      off += n;
-    }
-  } finally { closeSync(fd); }
-  return new Uint8Array(buf.buffer, buf.byteOffset, length);
-}
-
 /** A tensor's stored bytes: raw_data, int32_data's bit patterns, or its range of an external file under `baseDir`. */
-export function storedBytes(t: TensorMsg, baseDir: string): Uint8Array {
+function storedBytes(t: TensorMsg, baseDir: string): Uint8Array {
   if (t.dataLocation !== 1) return t.rawData && t.rawData.length ? t.rawData : new Uint8Array(Uint16Array.from(t.int32Data ?? []).buffer);
   const kv = new Map((t.externalData ?? []).map(e => [e.key ?? '', e.value ?? '']));
-  return readExternal(resolve(baseDir, kv.get('location')!), Number(kv.get('offset') ?? 0), Number(kv.get('length')));
+  return readFileRange(resolve(baseDir, kv.get('location')!), Number(kv.get('offset') ?? 0), Number(kv.get('length')));
+}
+
+/**
+ * Upcast `g` in place (upcastGraph), the tensors of a model whose folder is `baseDir`: external ones appended to the
+ * data file `dir/location`, the others inline. Without `dir` (a model with no external data) all go inline.
+ */
+export function upcastModelGraph(g: Graph, baseDir: string, dir?: string, location = 'msport-upcast-float32.data'): void {
+  if (!dir) { upcastGraph(g, t => storedBytes(t, baseDir), () => null); return; }
+  const data = new UpcastData(join(dir, location), location);
+  try { upcastGraph(g, t => storedBytes(t, baseDir), f => data.append(f)); } finally { data.close(); }
 }

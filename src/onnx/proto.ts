@@ -2,7 +2,7 @@
  * Bytes → plain objects. Decoding is protobufjs through the `onnx-proto` package's generated ONNX schema; this module
  * turns its messages into typed values and Tensors. raw_data stays a view on the file's bytes whenever alignment allows.
  */
-import { fstatSync, realpathSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { fstatSync, realpathSync, statSync, openSync, closeSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import onnxProto from 'onnx-proto';
 import protobuf from 'protobufjs/minimal.js';
@@ -12,6 +12,7 @@ import type { TypedData } from '../runtime/dtype.js';
 import { ModelLoadError } from '../errors.js';
 import { kernels, transposeFromFile } from '../runtime/kernels/index.js';
 import { pyStrings } from './scope.js';
+import { readAt, readFileRange } from '../runtime/read-at.js';
 import { BFLOAT16, bfloat16ToFloat32, hasBfloat16 } from './bfloat16.js';
 
 const { onnx } = onnxProto;
@@ -219,18 +220,12 @@ export class UnalignedTensor extends Tensor {
 interface ExternalRange { file: string; offset: number; length: number }
 
 function readRange({ file, offset, length }: ExternalRange, name: string): Uint8Array {
-  // a buffer of its own (not Node's pool), so typed views on it are aligned and free with it
-  const buf = Buffer.allocUnsafeSlow(length);
-  let fd: number;
-  try { fd = openSync(file, 'r'); } catch (e) { throw new ModelLoadError(`tensor ${name}: cannot read external data ${file}: ${(e as Error).message}`); }
   try {
-    for (let off = 0; off < length;) {
-      const n = readSync(fd, buf, off, Math.min(length - off, 1 << 30), offset + off);
-      if (n === 0) throw new ModelLoadError(`tensor ${name}: external data ${file} ended at ${offset + off} of ${offset + length} bytes`);
-      off += n;
-    }
-  } finally { closeSync(fd); }
-  return new Uint8Array(buf.buffer, buf.byteOffset, length);
+    return readFileRange(file, offset, length);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelLoadError(code ? `tensor ${name}: cannot read external data ${file}: ${(e as Error).message}` : `tensor ${name}: external data ${(e as Error).message}`);
+  }
 }
 
 /**
@@ -529,11 +524,8 @@ export function modelFromFile(path: string): OnnxModel {
     const resident = kernels.residentBytes(size + 7);
     if (resident) tie = resident.tie;
     buf = resident ? Buffer.from(resident.bytes.buffer, resident.bytes.byteOffset, size + 7) : Buffer.allocUnsafeSlow(size + 7);
-    for (let off = 0; off < size;) {
-      const n = readSync(fd, buf, off, Math.min(size - off, 1 << 30), off);
-      if (n === 0) throw new ModelLoadError(`cannot read ${path}: file shrank while reading (${off} of ${size} bytes)`);
-      off += n;
-    }
+    const got = readAt(fd, buf.subarray(0, size), 0);
+    if (got < size) throw new ModelLoadError(`cannot read ${path}: file shrank while reading (${got} of ${size} bytes)`);
   } catch (e) {
     if (e instanceof ModelLoadError) throw e;
     const code = (e as NodeJS.ErrnoException).code;

@@ -29,7 +29,6 @@ export function record(op: string, inputs: Tensor[], outputs: Tensor[], backward
 const materialised = (inputs: Tensor[]): Tensor[] =>
   inputs.map(t => (t instanceof LazyTensor && t.isLazy ? Tensor.zeros(t.shape, t.dtype) : t));
 
-/** Run a registered op by name; record a graph node when any input requires grad. */
 /**
  * A float16 result rounded to binary16. msport holds float16 values in float32 storage and an op computes in float32
  * (as MindSpore's and onnxruntime's CPU kernels accumulate); its float16 output is then rounded as theirs is, so a
@@ -43,6 +42,7 @@ function roundedToDtype(t: Tensor): Tensor {
   return t;
 }
 
+/** Run a registered op by name; record a graph node when any input requires grad. */
 export function apply(name: string, inputs0: Tensor[], attrs: Attrs = {}): Tensor {
   const op = getOp(name);
   const inputs = materialised(inputs0);

@@ -10,7 +10,8 @@
  * `SerializeToString` exactly (fields in number order, unpacked `dims`) and large tensors need not be copied into one
  * protobuf buffer.
  */
-import { closeSync, constants as fsConstants, chmodSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { readAt } from './read-at.js';
+import { closeSync, constants as fsConstants, chmodSync, fstatSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as zlib from 'node:zlib';
@@ -179,12 +180,8 @@ export function readWholeFile(path: string, what: string): Uint8Array {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new ModelLoadError(`${what} ${path}: is a directory, expected a file`);
     const out = new Uint8Array(st.size);
-    let off = 0;
-    while (off < out.length) {
-      const n = readSync(fd, out, off, Math.min(out.length - off, 1 << 30), off);
-      if (n === 0) throw new ModelLoadError(`${what} ${path}: file shrank while reading (${off} of ${out.length} bytes)`);
-      off += n;
-    }
+    const got = readAt(fd, out, 0);
+    if (got < out.length) throw new ModelLoadError(`${what} ${path}: file shrank while reading (${got} of ${out.length} bytes)`);
     return out;
   } finally {
     closeSync(fd);

@@ -13,6 +13,7 @@ import { Parameter } from './parameter.js';
 import { Tensor, shapeSize, shapeStr } from './tensor.js';
 import { DType } from './dtype.js';
 import { ModelLoadError, MsportError, UsageError } from '../errors.js';
+import { readFileRange } from './read-at.js';
 import { bytesToTypedData, collectSaveEntries, crc32, itemSize, readWholeFile, SaveObject, tensorToBytes, writeFileAtomic } from './checkpoint.js';
 
 /** safetensors dtype for each runtime dtype. */
@@ -197,10 +198,9 @@ export function safetensorsIndex(path: string): { shapes: Map<string, readonly n
     read: name => {
       const it = byName.get(name);
       if (!it) throw new UsageError(`safetensors ${file}: no tensor '${name}'`);
-      const data = Buffer.allocUnsafeSlow(it.end - it.begin);
-      const f = openSync(file, 'r');
-      try { for (let off = 0; off < data.length;) { const got = readSync(f, data, off, data.length - off, dataStart + it.begin + off); if (!got) throw bad(file, `ended inside tensor '${name}'`); off += got; } } finally { closeSync(f); }
-      return tensorOf(file, it, new Uint8Array(data.buffer, data.byteOffset, data.length), metadata);
+      let data: Uint8Array;
+      try { data = readFileRange(file, dataStart + it.begin, it.end - it.begin); } catch (e) { throw bad(file, `tensor '${name}': ${(e as Error).message}`); }
+      return tensorOf(file, it, data, metadata);
     },
   };
 }

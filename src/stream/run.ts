@@ -91,6 +91,10 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
   const layerBlocks = new Map<string, number>();
   let reproResult: ReproResult | undefined;
   let referenceMs = 0, runtimeMs = 0, layersMs = 0;
+  // after block k, values no later block reads are dropped (the model's outputs stay)
+  const dropUnread = (k: number): void => {
+    for (const env of [...refEnv, ...msEnv]) for (const n of [...env.keys()]) if (!readLater[k]!.has(n) && !graphOutputs.has(n)) env.delete(n);
+  };
   try {
     for (const [k, block] of blocks.entries()) {
       const t0 = performance.now();
@@ -104,23 +108,22 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
       });
       if (opts.repro && k < opts.repro.block) {
         // reproducing a later block's layer: only onnxruntime's values are carried on
-        const file = folder.write(k, block, refEnv[0]!, handOn);
-        await referenceBlock(file, block.name, inputNames, handOn, refEnv, opts.threads);
-        for (const env of refEnv) for (const n of [...env.keys()]) if (!readLater[k]!.has(n) && !graphOutputs.has(n)) env.delete(n);
+        await referenceBlock(folder.write(k, block, refEnv[0]!, handOn), block.name, inputNames, handOn, refEnv, opts.threads);
+        dropUnread(k);
         continue;
       }
+      const bm = blockModel(model, block, inputs, handOn);
       if (opts.repro && k === opts.repro.block) {
         // the block's Cells as the run imported them (the model's node metadata names the layers), and the block as
         // onnxruntime runs it, from its file (the nodes the reproduction is cut from)
         const file = folder.write(k, block, refEnv[0]!, handOn);
         const bmFile = modelFromFile(file);
         const feedsK = new Map(inputNames.map(n => [n, refEnv[0]!.get(n)!]));
-        const net = importModel(blockModel(model, block, inputs, handOn)).network;
+        const net = importModel(bm).network;
         if (opts.weights) applyWeightSource(net, opts.weights);
         reproResult = await writeRepro(opts.repro.dir, opts.repro.layer, bmFile, net, feedsK, opts);
         break;
       }
-      const bm = blockModel(model, block, inputs, handOn);
       // the block's weights in kernel memory go when the block is done (endResidentScope below), so peak memory is
       // the largest block's whether or not the garbage collector has run
       kernels.beginResidentScope();
@@ -137,26 +140,10 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
         const expose = opts.layersOn !== undefined ? layerValueNames(network).filter(n => !handOn.includes(n)) : [];
         // onnxruntime: the block alone, on the reference's values
         const file = folder.write(k, block, refEnv[0]!, [...handOn, ...expose]);
-        let session: ort.InferenceSession;
-        try {
-          session = await ort.InferenceSession.create(file, { intraOpNumThreads: opts.threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
-        } catch (e) {
-          throw new ModelLoadError(`onnxruntime cannot load block ${block.name}: ${(e as Error).message.split('\n')[0]}`);
-        }
-        let layerRef: Map<string, Tensor> | null = null;
-        try {
-          for (const [s, env] of refEnv.entries()) {
-            const tr = performance.now();
-            const f: Record<string, ort.Tensor> = {};
-            for (const n of inputNames) f[n] = toOrt(env.get(n)!);
-            const out = await session.run(f);
-            referenceMs += performance.now() - tr;
-            for (const n of handOn) env.set(n, fromOrt(out[n] as ort.Tensor));
-            if (s === opts.layersOn) layerRef = new Map(expose.concat(handOn).map(n => [n, fromOrt(out[n] as ort.Tensor)]));
-          }
-        } finally {
-          await session.release();
-        }
+        const ref = await referenceBlock(file, block.name, inputNames, handOn, refEnv, opts.threads,
+          opts.layersOn !== undefined ? { sample: opts.layersOn, names: expose.concat(handOn) } : undefined);
+        referenceMs += ref.ms;
+        const layerRef = ref.kept;
         // msport: chained, on its own upstream values
         for (const [s, env] of msEnv.entries()) {
           const tm = performance.now();
@@ -169,16 +156,15 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
             const refFeeds = new Map(inputNames.map(n => [n, refEnv[s]!.get(n)!]));
             const chained = new Map(inputNames.map(n => [n, env.get(n)!]));
             const part = await compareLayers(bm, network, refFeeds, opts, { reference: layerRef, chainedFeeds: chained, layerTolerances: opts.layerTolerances });
-          for (const l of part.layers) if (l.kind !== 'scope') layerBlocks.set(l.name, k);
-          layerParts.push(part);
+            for (const l of part.layers) if (l.kind !== 'scope') layerBlocks.set(l.name, k);
+            layerParts.push(part);
             layersMs += performance.now() - tl;
           }
         }
       } finally {
         kernels.endResidentScope();
       }
-      // values no later block reads are dropped (the model's outputs stay)
-      for (const env of [...refEnv, ...msEnv]) for (const n of [...env.keys()]) if (!readLater[k]!.has(n) && !graphOutputs.has(n)) env.delete(n);
+      dropUnread(k);
       info.push({ name: block.name, nodes: block.nodes.length, ms: performance.now() - t0 });
     }
   } finally {
@@ -195,24 +181,33 @@ export async function runStreamed(model: OnnxModel, feeds: Map<string, Tensor>[]
 
 const detached = (t: Tensor): Tensor => (t.data instanceof Float32Array && kernels.owns(t.data) ? new Tensor(t.data.slice(), t.shape, t.dtype) : t);
 
-/** onnxruntime on one block file, its values handed on into each sample's environment. */
-async function referenceBlock(file: string, name: string, inputNames: string[], handOn: string[], refEnv: Map<string, Tensor>[], threads?: number): Promise<void> {
+/**
+ * onnxruntime on one block file: its values handed on into each sample's environment; `keep` returns those of one
+ * sample (the per-layer reference). Returns the time its runs took.
+ */
+async function referenceBlock(file: string, name: string, inputNames: string[], handOn: string[], refEnv: Map<string, Tensor>[], threads?: number,
+  keep?: { sample: number; names: string[] }): Promise<{ ms: number; kept: Map<string, Tensor> | null }> {
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(file, { intraOpNumThreads: threads ?? 0, graphOptimizationLevel: 'all', logSeverityLevel: 4 });
   } catch (e) {
     throw new ModelLoadError(`onnxruntime cannot load block ${name}: ${(e as Error).message.split('\n')[0]}`);
   }
+  let ms = 0, kept: Map<string, Tensor> | null = null;
   try {
-    for (const env of refEnv) {
+    for (const [s, env] of refEnv.entries()) {
+      const t0 = performance.now();
       const f: Record<string, ort.Tensor> = {};
       for (const n of inputNames) f[n] = toOrt(env.get(n)!);
       const out = await session.run(f);
+      ms += performance.now() - t0;
       for (const n of handOn) env.set(n, fromOrt(out[n] as ort.Tensor));
+      if (s === keep?.sample) kept = new Map(keep.names.map(n => [n, fromOrt(out[n] as ort.Tensor)]));
     }
   } finally {
     await session.release();
   }
+  return { ms, kept };
 }
 
 /** The blocks' per-layer reports as one, in model order: the first divergence is the first block's that has one. */

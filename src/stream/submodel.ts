@@ -13,7 +13,7 @@ import { DTYPE_TO_ONNX, type OnnxModel } from '../onnx/proto.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { UsageError } from '../errors.js';
 import type { Block } from './partition.js';
-import { storedBytes, UpcastData, upcastGraph } from '../onnx/bfloat16.js';
+import { upcastModelGraph } from '../onnx/bfloat16.js';
 
 const { onnx } = onnxProto;
 
@@ -65,11 +65,7 @@ export class BlockFolder {
     });
     // a bfloat16 model runs as its float32 upcast (onnx/bfloat16.ts): this block's tensors converted into a data file of
     // its own (the graph's objects are the model's, so a tensor two blocks read is converted once)
-    if (this.model.upcastFrom) {
-      const base = dirname(resolve(this.model.path!));
-      const data = new UpcastData(join(this.dir, `block_${k}.upcast.data`), `block_${k}.upcast.data`);
-      try { upcastGraph(m.graph!, t => storedBytes(t, base), f => data.append(f)); } finally { data.close(); }
-    }
+    if (this.model.upcastFrom) upcastModelGraph(m.graph!, dirname(resolve(this.model.path!)), this.dir, `block_${k}.upcast.data`);
     const file = join(this.dir, `block_${k}.onnx`);
     writeFileSync(file, onnx.ModelProto.encode(m).finish());
     return file;

@@ -13,7 +13,8 @@
  * count, and every output element is computed the same way whichever thread computes it, so results do not depend
  * on the number of threads or on timing.
  */
-import { existsSync, readFileSync, readSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { readAt } from '../read-at.js';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -585,11 +586,8 @@ export class WasmBackend {
     this.begin();
     const x = this.alloc(n);
     const buf = Buffer.from(this.buffer as unknown as ArrayBuffer, x, n * 4);
-    for (let off = 0; off < n * 4;) {
-      const got = readSync(fd, buf, off, Math.min(n * 4 - off, 1 << 30), offset + off);
-      if (got === 0) { block.free(); throw new Error(`the file ended at ${offset + off} of ${offset + n * 4} bytes`); }
-      off += got;
-    }
+    const got = readAt(fd, buf, offset);
+    if (got < n * 4) { block.free(); throw new Error(`the file ended at ${offset + got} of ${offset + n * 4} bytes`); }
     // one matrix: asm transpose2d splits over the batch only, so this runs as one part (as transpose2d does for B = 1)
     this.run('transpose2d', [[x, out, R, C, 0, 1]]);
     const view = new Float32Array(this.buffer, out, n);
@@ -716,13 +714,13 @@ function tiles(len: number, unit: number, count: number): [number, number][] {
   return out;
 }
 
+/** A resident block: its bytes, `tie` (keep it while another view lives), `free` (give it back now, once). */
+export interface ResidentBlock { bytes: Uint8Array; tie: (view: object) => void; free: () => void }
+
 /**
  * Blocks of a region that starts at `base`: first fit among the free runs (kept sorted and merged with their
  * neighbours), else at the top; a free run that reaches the top lowers it. The caller reserves memory up to `top`.
  */
-/** A resident block: its bytes, `tie` (keep it while another view lives), `free` (give it back now, once). */
-export interface ResidentBlock { bytes: Uint8Array; tie: (view: object) => void; free: () => void }
-
 class Blocks {
   top: number;
   private free: { off: number; size: number }[] = [];
